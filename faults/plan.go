@@ -1,0 +1,154 @@
+package faults
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Never marks an event that does not happen by itself within a scenario.
+const Never time.Duration = -1
+
+// StatusReal, as a Delivery's Status, delivers the process's real exit status.
+const StatusReal = -1
+
+// ExitPlan says when the process exits by itself.
+type ExitPlan struct {
+	// After is the time from the scenario's start to the exit; Never means
+	// the process exits only after a heeded signal, or at teardown.
+	After time.Duration
+	// Status is the exit status.
+	Status int
+}
+
+// SignalPlan says how the process reacts to signals.
+type SignalPlan struct {
+	// IgnoreTerm makes the process ignore catchable signals (SIGTERM,
+	// SIGINT, ...). SIGKILL is never ignored.
+	IgnoreTerm bool
+	// ExitAfter is the delay between a heeded signal and the exit, whose
+	// status is then 128+signal.
+	ExitAfter time.Duration
+}
+
+// Delivery is one Reap the monitor makes for the exit.
+type Delivery struct {
+	// After is the delay from the exit to the Reap. Deliveries with the same
+	// delay run concurrently.
+	After time.Duration
+	// Status is StatusReal, or a synthetic status (e.g. 137, as reported
+	// when the shim that owned the process was killed).
+	Status int
+}
+
+// PointFault makes the Hit-th pass (counted from 1, over the whole task)
+// through the fault point Name yield the processor Yields times. Hit 0
+// matches every pass.
+type PointFault struct {
+	Name   string
+	Hit    int
+	Yields int
+}
+
+// Plan is everything the world does to one task, apart from its callers.
+type Plan struct {
+	Exit   ExitPlan
+	Signal SignalPlan
+	// Deliveries are the Reaps the monitor makes after the exit; none means
+	// the exit is lost and is delivered only at teardown.
+	Deliveries []Delivery
+	// Points are the delays at fault points.
+	Points []PointFault
+}
+
+// Lost reports whether the exit is dropped (delivered only at teardown).
+func (p Plan) Lost() bool { return len(p.Deliveries) == 0 }
+
+// CtxKind is how a call's context ends.
+type CtxKind uint8
+
+// The ways a call's context can end.
+const (
+	// Background never ends.
+	Background CtxKind = iota
+	// Timeout has a deadline After past the call's start.
+	Timeout
+	// CancelAfter is cancelled After past the call's start.
+	CancelAfter
+	// Cancelled is cancelled before the call starts.
+	Cancelled
+)
+
+// Ctx describes a call's context.
+type Ctx struct {
+	Kind  CtxKind
+	After time.Duration
+}
+
+// Done returns when the context ends, measured from the call's start, or
+// Never.
+func (c Ctx) Done() time.Duration {
+	switch c.Kind {
+	case Timeout, CancelAfter:
+		return c.After
+	case Cancelled:
+		return 0
+	}
+	return Never
+}
+
+// String returns the context in scenario notation: background,
+// timeout:10ms, cancel:5ms or cancelled.
+func (c Ctx) String() string {
+	switch c.Kind {
+	case Timeout:
+		return "timeout:" + FormatDuration(c.After)
+	case CancelAfter:
+		return "cancel:" + FormatDuration(c.After)
+	case Cancelled:
+		return "cancelled"
+	}
+	return "background"
+}
+
+// String returns the plan in scenario notation, one fact a line.
+func (p Plan) String() string {
+	var b strings.Builder
+	if p.Exit.After == Never {
+		fmt.Fprintf(&b, "process exit=never status=%d", p.Exit.Status)
+	} else {
+		fmt.Fprintf(&b, "process exit=%s status=%d", FormatDuration(p.Exit.After), p.Exit.Status)
+	}
+	if p.Signal.IgnoreTerm {
+		b.WriteString(" sigterm=ignore")
+	} else {
+		fmt.Fprintf(&b, " sigterm=exit:%s", FormatDuration(p.Signal.ExitAfter))
+	}
+	b.WriteString("\n")
+	if p.Lost() {
+		b.WriteString("monitor lost\n")
+	}
+	for _, d := range p.Deliveries {
+		status := "real"
+		if d.Status != StatusReal {
+			status = fmt.Sprint(d.Status)
+		}
+		fmt.Fprintf(&b, "monitor reap after=%s status=%s\n", FormatDuration(d.After), status)
+	}
+	for _, f := range p.Points {
+		hit := "*"
+		if f.Hit > 0 {
+			hit = fmt.Sprint(f.Hit)
+		}
+		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", f.Name, hit, f.Yields)
+	}
+	return b.String()
+}
+
+// FormatDuration prints d compactly (0, 500us, 5ms, 1.5s, 1m0s).
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return d.String()
+}

@@ -1,0 +1,90 @@
+package harness
+
+import "time"
+
+// Option tunes a check. Options are applied in order; later ones win.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is every knob, with its default set in one place: defaults.
+type config struct {
+	checks        int           // scenarios to explore
+	grace         time.Duration // virtual: how late a call may return past its bound
+	scenarioLimit time.Duration // real time one scenario may take
+	maxActors     int
+	maxCalls      int
+	teardownCtx   time.Duration // virtual: the teardown Delete's deadline
+	horizon       time.Duration // virtual: when teardown starts at the latest
+	windDown      time.Duration // virtual: how long goroutines get to end after teardown
+	deleteNoWait  bool          // Delete before the exit must fail, not wait
+	killESRCH     bool          // Kill after the exit must fail with ESRCH
+	repro         string        // command prefix that reruns this check
+	logf          func(format string, args ...any)
+}
+
+func defaults() *config {
+	return &config{
+		checks:        1000,
+		grace:         100 * time.Millisecond,
+		scenarioLimit: 3 * time.Second,
+		maxActors:     4,
+		maxCalls:      3,
+		teardownCtx:   10 * time.Second,
+		horizon:       time.Minute,
+		windDown:      time.Second,
+	}
+}
+
+func newConfig(opts []Option) *config {
+	c := defaults()
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	return c
+}
+
+// Checks sets how many scenarios a check explores (default 1000). An
+// explicit -rapid.checks flag takes precedence.
+func Checks(n int) Option { return optionFunc(func(c *config) { c.checks = n }) }
+
+// Grace sets how long, in virtual time, a call may take past the moment the
+// contract says it must return (default 100ms).
+func Grace(d time.Duration) Option { return optionFunc(func(c *config) { c.grace = d }) }
+
+// ScenarioTimeout sets the real time one scenario may take before it is
+// reported as a hang (default 3s). Scenarios run on virtual time and
+// normally take microseconds; only busy loops and blocking the watchdog
+// cannot classify come near it.
+func ScenarioTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.scenarioLimit = d })
+}
+
+// MaxActors sets the most concurrent clients per scenario (default 4).
+func MaxActors(n int) Option { return optionFunc(func(c *config) { c.maxActors = n }) }
+
+// MaxCalls sets the most calls each client makes (default 3).
+func MaxCalls(n int) Option { return optionFunc(func(c *config) { c.maxCalls = n }) }
+
+// DeleteBeforeExitFails tightens the contract: a Delete before the process
+// has exited must return an error within the grace period instead of
+// waiting for the exit.
+func DeleteBeforeExitFails() Option { return optionFunc(func(c *config) { c.deleteNoWait = true }) }
+
+// KillAfterExitFails tightens the contract: a Kill after the exit was
+// reaped must return an error wrapping syscall.ESRCH.
+func KillAfterExitFails() Option { return optionFunc(func(c *config) { c.killESRCH = true }) }
+
+// Reproduce sets the command that reruns this check, e.g.
+// "go test ./pkg -run '^TestTask$'"; reports append the seed to it. The
+// suites package sets it.
+func Reproduce(cmd string) Option { return optionFunc(func(c *config) { c.repro = cmd }) }
+
+// Logf sets where progress notes go (default: nowhere).
+func Logf(f func(format string, args ...any)) Option {
+	return optionFunc(func(c *config) { c.logf = f })
+}

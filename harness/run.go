@@ -1,0 +1,632 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing/synctest"
+	"time"
+
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/scenarios"
+)
+
+// Bubble runs f in a fresh testing/synctest bubble and returns when the
+// bubble has ended. Like synctest.Test it panics if goroutines are left
+// durably blocked in the bubble after f returns. The suites package builds
+// one from a *testing.T (synctest.Test needs one); any function with those
+// semantics will do.
+type Bubble func(f func())
+
+// Pid is the process id of every simulated process.
+const Pid = 4242
+
+// Event is one line of a scenario's timeline.
+type Event struct {
+	At   time.Duration // virtual time from the scenario's start
+	Who  string        // lane: client1, monitor, process, teardown, harness
+	What string
+}
+
+// Result is what one scenario did to a task.
+type Result struct {
+	Scenario   scenarios.Scenario
+	Violations []*Violation
+	Timeline   []Event
+	// Points are the fault points the implementation passed, sorted.
+	Points []string
+	// Killer reports whether the task implements Killer.
+	Killer bool
+	// Abandoned, if not empty, says what the harness could not stop:
+	// goroutines left blocked or running when it gave up on the scenario.
+	Abandoned string
+}
+
+// Failed reports whether the scenario broke the contract.
+func (r *Result) Failed() bool { return len(r.Violations) > 0 }
+
+// Err returns the violations joined, or nil.
+func (r *Result) Err() error {
+	errs := make([]error, len(r.Violations))
+	for i, v := range r.Violations {
+		errs[i] = v
+	}
+	return errors.Join(errs...)
+}
+
+// Primary returns the violation a report leads with: a panic, else a hang,
+// else a contract violation, else a leak.
+func (r *Result) Primary() *Violation {
+	for _, class := range []Class{ClassPanic, ClassHang, ClassContract, ClassLeak} {
+		for _, v := range r.Violations {
+			if v.Class == class {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+const (
+	phaseRunning int32 = iota
+	phaseEnded         // the bubble's main function has returned
+)
+
+// run is one scenario in flight.
+type run struct {
+	cfg     *config
+	sc      scenarios.Scenario
+	newTask NewTask
+
+	seq    atomic.Int64 // orders call starts and ends
+	phase  atomic.Int32
+	bubble atomic.Int64 // synctest bubble id
+
+	mu       sync.Mutex
+	t0       time.Time             // guarded by mu; virtual start
+	last     time.Duration         // guarded by mu; latest virtual time seen
+	calls    []*callRecord         // guarded by mu; in start order
+	byGoid   map[int64]*callRecord // guarded by mu
+	events   []Event               // guarded by mu
+	inflight int                   // guarded by mu; calls started, not ended
+	actors   int                   // guarded by mu; actors not finished
+	reaped   bool                  // guarded by mu; a Reap has returned
+	changed  chan struct{}         // signalled (never blocking) when the above change
+	points   *faults.Points        // set by main before any call
+	killer   bool                  // set by main before any call
+	extra    []*Violation          // guarded by mu; found outside evaluate
+	dump     []*goroutine          // guarded by mu; bubble goroutines when judged
+	judgedAt time.Duration         // guarded by mu
+	judged   bool                  // guarded by mu
+}
+
+// Run runs one scenario against a fresh task from newTask inside a bubble
+// from bubble, and returns what happened. It never blocks longer than the
+// scenario's real-time limit (ScenarioTimeout).
+func Run(bubble Bubble, newTask NewTask, sc scenarios.Scenario, opts ...Option) *Result {
+	return runScenario(newConfig(opts), bubble, newTask, sc)
+}
+
+func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
+	r := &run{cfg: cfg, sc: sc, newTask: newTask, byGoid: make(map[int64]*callRecord)}
+	done := make(chan any, 1)
+	go func() {
+		var p any
+		normal := false
+		defer func() {
+			if !normal && p == nil {
+				p = errors.New("the bubble's goroutine exited (runtime.Goexit: the bubble's test failed, e.g. a data race)")
+			}
+			done <- p
+		}()
+		func() {
+			defer func() { p = recover() }()
+			bubble(r.main)
+		}()
+		normal = true
+	}()
+
+	res := &Result{Scenario: sc}
+	select {
+	case p := <-done: // the common case: no watchdog work at all
+		r.ended(res, p)
+	default:
+		r.watch(res, done)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res.Timeline = append([]Event(nil), r.events...)
+	sort.SliceStable(res.Timeline, func(i, j int) bool { return res.Timeline[i].At < res.Timeline[j].At })
+	if r.points != nil {
+		res.Points = r.points.Names()
+	}
+	res.Killer = r.killer
+	return res
+}
+
+// watch waits for the bubble, polling for a stall: every goroutine of the
+// bubble blocked, some of them in a way testing/synctest does not count as
+// durable (sync.Mutex, a channel from outside the bubble), so that virtual
+// time can never advance again. It gives up at the real-time limit.
+func (r *run) watch(res *Result, done <-chan any) {
+	start := time.Now()
+	poll := 500 * time.Microsecond
+	timer := time.NewTimer(poll)
+	defer timer.Stop()
+	var lastSig string
+	for {
+		select {
+		case p := <-done:
+			r.ended(res, p)
+			return
+		case <-timer.C:
+		}
+		gs := r.bubbleGoroutines(dumpAll())
+		if sig, stalled := stallSignature(gs); stalled && sig == lastSig {
+			r.abandon(res, gs, false)
+			return
+		} else if stalled {
+			lastSig = sig
+		} else {
+			lastSig = ""
+		}
+		if time.Since(start) > r.cfg.scenarioLimit {
+			r.abandon(res, gs, true)
+			return
+		}
+		poll = min(2*poll, 20*time.Millisecond)
+		timer.Reset(poll)
+	}
+}
+
+// stallSignature reports whether gs (a bubble's goroutines) are all blocked
+// with at least one not durably, and a signature to compare polls with.
+func stallSignature(gs []*goroutine) (string, bool) {
+	if len(gs) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	nonDurable := false
+	for _, g := range gs {
+		if g.active() {
+			return "", false
+		}
+		if !g.durable {
+			nonDurable = true
+		}
+		fmt.Fprintf(&b, "%d:%s;", g.id, g.state)
+	}
+	return b.String(), nonDurable
+}
+
+// bubbleGoroutines returns the goroutines of this scenario's bubble in
+// dump, leaving out the goroutine that waits outside for the bubble to end.
+func (r *run) bubbleGoroutines(dump []byte) []*goroutine {
+	id := r.bubble.Load()
+	if id == 0 {
+		return nil
+	}
+	var out []*goroutine
+	for _, g := range parseDump(dump) {
+		if g.bubble != id || g.state == "synctest.Run" {
+			continue
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// ended judges a scenario whose bubble has returned; p is what it panicked
+// with, if anything.
+func (r *run) ended(res *Result, p any) {
+	var leaked []*goroutine
+	if p != nil {
+		if err, ok := p.(error); ok && strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
+			leaked = r.bubbleGoroutines(dumpAll())
+		} else {
+			r.mu.Lock()
+			r.extra = append(r.extra, &Violation{Class: ClassPanic, Clause: ClauseNoPanic, Call: "the scenario",
+				Got: fmt.Sprintf("the bubble ended with: %v", p), Want: "a bubble that ends cleanly"})
+			r.mu.Unlock()
+		}
+	}
+	r.judge(res, leaked)
+}
+
+// abandon judges a scenario whose bubble cannot end by itself, and leaves
+// its goroutines behind (a Go program cannot stop them).
+func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
+	r.mu.Lock()
+	ended := r.phase.Load() == phaseEnded
+	if !ended {
+		r.dump = gs
+		r.judgedAt = r.last
+		r.judged = true
+	}
+	if busy {
+		var ev strings.Builder
+		for _, g := range gs {
+			if g.active() {
+				ev.WriteString(g.format("  "))
+			}
+		}
+		r.extra = append(r.extra, &Violation{Class: ClassHang, Clause: ClauseRealTime, Call: r.runningCalls(gs),
+			Got:      fmt.Sprintf("the scenario still running after %s of real time", r.cfg.scenarioLimit),
+			Want:     "a scenario that ends (virtual time makes a normal one take microseconds): a busy loop?",
+			Evidence: ev.String()})
+	}
+	r.mu.Unlock()
+	res.Abandoned = fmt.Sprintf("%d goroutines of the bubble left blocked or running in this process", len(gs))
+	if ended {
+		r.judge(res, gs)
+		return
+	}
+	if !busy {
+		r.note("harness", "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance")
+	}
+	r.judge(res, nil)
+}
+
+// runningCalls names the calls whose goroutines are running, for a busy
+// loop. Call with r.mu held.
+func (r *run) runningCalls(gs []*goroutine) string {
+	var names []string
+	for _, g := range gs {
+		if c := r.callOf(g); c != nil && g.active() {
+			names = append(names, c.name())
+		}
+	}
+	if len(names) == 0 {
+		return "the scenario"
+	}
+	return strings.Join(names, ", ")
+}
+
+// callOf returns the call g runs, or the call that started it. Call with
+// r.mu held.
+func (r *run) callOf(g *goroutine) *callRecord {
+	if c := r.byGoid[g.id]; c != nil {
+		return c
+	}
+	return r.byGoid[g.creator]
+}
+
+// judge evaluates the contract and attaches the evidence.
+func (r *run) judge(res *Result, leaked []*goroutine) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.last
+	if r.judged {
+		now = r.judgedAt
+	}
+	vs := evaluate(r.cfg, r.calls, Pid, now)
+	vs = append(vs, r.extra...)
+	// Evidence for stuck calls: their goroutines and the ones they started.
+	for _, v := range vs {
+		if v.Class != ClassHang || v.Evidence != "" {
+			continue
+		}
+		var ev strings.Builder
+		for _, g := range r.dump {
+			if c := r.callOf(g); c != nil && strings.Contains(v.Call, c.name()) {
+				ev.WriteString(g.format("  "))
+			}
+		}
+		if ev.Len() == 0 {
+			for _, g := range r.dump {
+				ev.WriteString(g.format("  "))
+			}
+		}
+		v.Evidence = ev.String()
+	}
+	for _, g := range r.dump {
+		if c := r.byGoid[g.id]; c != nil && !c.returned {
+			r.events = append(r.events, Event{At: now, Who: c.who, What: fmt.Sprintf("%s STUCK: %s", c.op, g.blockedAt())})
+		}
+	}
+	if len(leaked) > 0 && !hasClass(vs, ClassHang) {
+		var ev strings.Builder
+		var where []string
+		for _, g := range leaked {
+			ev.WriteString(g.format("  "))
+			where = append(where, g.blockedAt())
+		}
+		call := "the task"
+		if c := r.callOf(leaked[0]); c != nil {
+			call = c.name()
+		}
+		vs = append(vs, &Violation{Class: ClassLeak, Clause: ClauseNoLeak, Call: call,
+			Got: fmt.Sprintf("%d goroutine(s) left after teardown: %s", len(leaked), strings.Join(where, "; ")),
+			Want: fmt.Sprintf("none once the process exited, Delete succeeded and every call returned (after a %s wind-down)",
+				faults.FormatDuration(r.cfg.windDown)),
+			Evidence: ev.String()})
+	}
+	res.Violations = vs
+}
+
+// note adds an event to the timeline. A note with no who comes from a fault
+// point; it goes to the lane of the call the goroutine runs.
+func (r *run) note(who, what string) {
+	var id int64
+	if who == "" {
+		id, _ = currentGoroutine()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if who == "" {
+		who = "task"
+		if c := r.byGoid[id]; c != nil {
+			who = c.who
+		}
+	}
+	r.events = append(r.events, Event{At: r.nowLocked(), Who: who, What: what})
+}
+
+// nowLocked returns the virtual time; call with r.mu held, in the bubble.
+func (r *run) nowLocked() time.Duration {
+	d := time.Since(r.t0)
+	r.last = max(r.last, d)
+	return d
+}
+
+func (r *run) signal() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits until cond (called with r.mu held) holds, or d of virtual
+// time has passed.
+func (r *run) waitFor(cond func() bool, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		r.mu.Lock()
+		ok := cond()
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-r.changed:
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// main is the body of the bubble: it plays the world, the clients and the
+// teardown, then records what is left.
+func (r *run) main() {
+	_, bubble := currentGoroutine()
+	r.bubble.Store(bubble)
+	r.mu.Lock()
+	r.t0 = time.Now()
+	r.changed = make(chan struct{}, 1)
+	r.mu.Unlock()
+	defer r.phase.Store(phaseEnded)
+
+	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, r.note)
+	defer proc.Exit(r.sc.Exit.Status, "exits (harness cleanup)")
+	r.points = faults.NewPoints(r.sc.Points, r.note)
+	task := r.build(proc)
+	if task == nil {
+		return
+	}
+	killer, _ := task.(Killer)
+	r.killer = killer != nil
+
+	go r.monitor(task, proc)
+	r.mu.Lock()
+	r.actors = len(r.sc.Actors)
+	r.mu.Unlock()
+	for i, a := range r.sc.Actors {
+		go r.actor(scenarios.ActorName(i), a, task, killer)
+	}
+	r.waitFor(func() bool { return r.actors == 0 }, r.cfg.horizon)
+
+	// Teardown: the process exits, a lost exit is delivered, the task is
+	// deleted, and everything gets time to end.
+	r.note("teardown", "teardown begins")
+	proc.Exit(r.sc.Exit.Status, "exits at teardown")
+	if r.sc.Lost() {
+		rec := &callRecord{who: "teardown", seq: 1, op: scenarios.Reap, teardown: true}
+		go r.reap(rec, task, Exit{Pid: Pid, Status: r.sc.Exit.Status})
+	}
+	var lastDelivery time.Duration
+	for _, d := range r.sc.Deliveries {
+		lastDelivery = max(lastDelivery, d.After)
+	}
+	r.waitFor(func() bool { return r.reaped }, lastDelivery+r.cfg.grace)
+	del := &callRecord{who: "teardown", seq: 1, op: scenarios.Delete, teardown: true,
+		ctx: faults.Ctx{Kind: faults.Timeout, After: r.cfg.teardownCtx}}
+	go func() {
+		ctx, cancel := r.context(del)
+		defer cancel()
+		r.invoke(del, func() (Exit, error) { return task.Delete(ctx) })
+	}()
+	r.waitFor(func() bool { return r.inflight == 0 }, r.cfg.teardownCtx+2*r.cfg.grace)
+	time.Sleep(r.cfg.windDown)
+	synctest.Wait()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.judgedAt = r.nowLocked()
+	r.judged = true
+	if r.inflight > 0 {
+		r.dump = r.bubbleGoroutines(dumpAll())
+	}
+}
+
+// build makes the task, reporting a panic in the constructor.
+func (r *run) build(proc *faults.Process) (task Task) {
+	rec := &callRecord{who: "harness", seq: 1, op: scenarios.Op(255)}
+	defer func() {
+		if p := recover(); p != nil {
+			r.mu.Lock()
+			r.extra = append(r.extra, &Violation{Class: ClassPanic, Clause: ClauseNoPanic, Call: "NewTask",
+				Got: fmt.Sprintf("panic: %v", p), Want: "a task", Evidence: string(debug.Stack())})
+			r.mu.Unlock()
+			task = nil
+		}
+	}()
+	_ = rec
+	task = r.newTask(Env{Process: proc, Point: r.points.Point})
+	if task == nil {
+		r.mu.Lock()
+		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: "new-task", Call: "NewTask",
+			Got: "nil", Want: "a task"})
+		r.mu.Unlock()
+	}
+	return task
+}
+
+// monitor plays the monitor: once the process exits it makes the planned
+// deliveries (none if the exit is lost; teardown delivers it then).
+func (r *run) monitor(task Task, proc *faults.Process) {
+	<-proc.Done()
+	status, _ := proc.Status()
+	for i, d := range r.sc.Deliveries {
+		st := status
+		if d.Status != faults.StatusReal {
+			st = d.Status
+		}
+		rec := &callRecord{who: "monitor", seq: i + 1, op: scenarios.Reap}
+		go func() {
+			time.Sleep(d.After)
+			r.reap(rec, task, Exit{Pid: proc.Pid(), Status: st})
+		}()
+	}
+}
+
+func (r *run) reap(rec *callRecord, task Task, e Exit) {
+	rec.reapExit = e
+	rec.arg = formatExit(e)
+	r.invoke(rec, func() (Exit, error) { task.Reap(e); return Exit{}, nil })
+}
+
+// actor plays one client, making its calls in order.
+func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
+	defer func() {
+		r.mu.Lock()
+		r.actors--
+		r.mu.Unlock()
+		r.signal()
+	}()
+	for i, c := range a.Calls {
+		if c.Delay > 0 {
+			time.Sleep(c.Delay)
+		}
+		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx}
+		ctx, cancel := r.context(rec)
+		switch c.Op {
+		case scenarios.Wait:
+			r.invoke(rec, func() (Exit, error) { return task.Wait(ctx) })
+		case scenarios.Delete:
+			r.invoke(rec, func() (Exit, error) { return task.Delete(ctx) })
+		case scenarios.Kill:
+			if killer == nil {
+				r.note(name, "kill skipped: the task does not implement Killer")
+				break
+			}
+			rec.arg = fmt.Sprintf("signal %d", int(c.Signal))
+			r.invoke(rec, func() (Exit, error) { return Exit{}, killer.Kill(ctx, c.Signal) })
+		default:
+			r.note(name, fmt.Sprintf("%s skipped: clients do not make this call", c.Op))
+		}
+		cancel()
+		r.mu.Lock()
+		stuck := !rec.returned && rec.startSeq != 0
+		r.mu.Unlock()
+		if stuck { // a Goexit or panic ended the call without a return
+			return
+		}
+	}
+}
+
+// context builds the call's context on the virtual clock and records when
+// it ends.
+func (r *run) context(rec *callRecord) (context.Context, context.CancelFunc) {
+	switch rec.ctx.Kind {
+	case faults.Timeout:
+		return context.WithTimeout(context.Background(), rec.ctx.After)
+	case faults.CancelAfter:
+		ctx, cancel := context.WithCancel(context.Background())
+		t := time.AfterFunc(rec.ctx.After, cancel)
+		return ctx, func() { t.Stop(); cancel() }
+	case faults.Cancelled:
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx, cancel
+	}
+	return context.Background(), func() {}
+}
+
+// invoke makes one call, recording its start, its end or panic, and the
+// goroutine it runs on.
+func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
+	id, _ := currentGoroutine()
+	r.mu.Lock()
+	rec.goid = id
+	rec.start = r.nowLocked()
+	rec.startSeq = r.seq.Add(1)
+	rec.ctxDone = never
+	if d := rec.ctx.Done(); d != faults.Never {
+		rec.ctxDone = rec.start + d
+	}
+	r.byGoid[id] = rec
+	r.calls = append(r.calls, rec)
+	r.inflight++
+	what := fmt.Sprintf("%s(ctx=%s)", rec.op, rec.ctx)
+	if rec.op == scenarios.Reap {
+		what = fmt.Sprintf("Reap(%s)", rec.arg)
+	} else if rec.op == scenarios.Kill {
+		what = fmt.Sprintf("Kill(ctx=%s, %s)", rec.ctx, rec.arg)
+	}
+	r.events = append(r.events, Event{At: rec.start, Who: rec.who, What: what + " begins"})
+	r.mu.Unlock()
+
+	var exit Exit
+	var err error
+	normal := false
+	defer func() {
+		p := recover()
+		var stack string
+		if p != nil {
+			stack = string(debug.Stack())
+		}
+		r.mu.Lock()
+		rec.end = r.nowLocked()
+		rec.endSeq = r.seq.Add(1)
+		switch {
+		case p != nil:
+			rec.panicked, rec.panicValue, rec.panicStack = true, p, stack
+		case !normal:
+			rec.goexit = true
+		default:
+			rec.returned, rec.exit, rec.err = true, exit, err
+			if rec.op == scenarios.Reap {
+				r.reaped = true
+			}
+		}
+		r.inflight--
+		r.events = append(r.events, Event{At: rec.end, Who: rec.who, What: fmt.Sprintf("%s → %s", rec.op, rec.result())})
+		r.mu.Unlock()
+		r.signal()
+	}()
+	exit, err = call()
+	normal = true
+}
+
+// ErrNotKiller is returned for a Kill planned against a task that does not
+// implement Killer.
+var ErrNotKiller = errors.New("reaptest: the task does not implement Killer")
+
+var _ = syscall.SIGTERM

@@ -1,0 +1,227 @@
+package harness
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// goroutine is one goroutine of a runtime stack dump (runtime.Stack with
+// all=true, or the text a SIGQUIT prints).
+type goroutine struct {
+	id      int64
+	state   string // wait reason, e.g. "chan receive", "sync.Mutex.Lock"
+	durable bool   // blocked durably, as testing/synctest counts it
+	bubble  int64  // synctest bubble id, 0 outside any bubble
+	creator int64  // id of the goroutine that started it, 0 if unknown
+	frames  []frame
+}
+
+// frame is one function on a goroutine's stack.
+type frame struct {
+	fn   string // package-qualified function, e.g. "main.(*T).Wait"
+	file string
+	line int
+}
+
+func (f frame) String() string { return fmt.Sprintf("%s at %s:%d", f.fn, f.file, f.line) }
+
+// active reports whether the goroutine is running or about to: it is not
+// blocked at all.
+func (g *goroutine) active() bool {
+	switch g.state {
+	case "running", "runnable", "syscall", "preempted", "copystack":
+		return true
+	}
+	return false
+}
+
+// dumpAll returns a stack dump of every goroutine in the process.
+func dumpAll() []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// parseDump parses a goroutine dump. Lines it does not understand are
+// skipped: a dump is evidence, and a partial parse beats none.
+func parseDump(dump []byte) []*goroutine {
+	var gs []*goroutine
+	var g *goroutine
+	lines := strings.Split(string(bytes.ReplaceAll(dump, []byte("\r\n"), []byte("\n"))), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, ":") {
+			g = parseHeader(line)
+			if g != nil {
+				gs = append(gs, g)
+			}
+			continue
+		}
+		if g == nil || line == "" || strings.HasPrefix(line, "\t") {
+			if line == "" {
+				g = nil
+			}
+			continue
+		}
+		// A function line; its location follows on the next line.
+		var loc string
+		if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "\t") {
+			loc = strings.TrimSpace(lines[i+1])
+			i++
+		}
+		if rest, ok := strings.CutPrefix(line, "created by "); ok {
+			fn, in, found := strings.Cut(rest, " in goroutine ")
+			if found {
+				g.creator, _ = strconv.ParseInt(strings.TrimSpace(in), 10, 64)
+			}
+			_ = fn
+			continue
+		}
+		fn := line
+		if j := strings.LastIndex(fn, "("); j > 0 {
+			fn = fn[:j]
+		}
+		f := frame{fn: fn}
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		if j := strings.LastIndex(loc, ":"); j >= 0 {
+			f.file = loc[:j]
+			f.line, _ = strconv.Atoi(loc[j+1:])
+		} else {
+			f.file = loc
+		}
+		g.frames = append(g.frames, f)
+	}
+	return gs
+}
+
+// parseHeader parses "goroutine 7 [chan receive (durable), 2 minutes,
+// synctest bubble 1]:".
+func parseHeader(line string) *goroutine {
+	rest := strings.TrimPrefix(line, "goroutine ")
+	idText, rest, ok := strings.Cut(rest, " [")
+	if !ok {
+		return nil
+	}
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return nil
+	}
+	rest = strings.TrimSuffix(rest, "]:")
+	g := &goroutine{id: id}
+	for i, part := range strings.Split(rest, ", ") {
+		if i == 0 {
+			state, durable := strings.CutSuffix(part, " (durable)")
+			g.state, g.durable = state, durable
+			continue
+		}
+		if b, ok := strings.CutPrefix(part, "synctest bubble "); ok {
+			g.bubble, _ = strconv.ParseInt(b, 10, 64)
+		}
+	}
+	return g
+}
+
+// currentGoroutine returns the id and synctest bubble of the calling
+// goroutine.
+func currentGoroutine() (id, bubble int64) {
+	var buf [128]byte
+	n := runtime.Stack(buf[:], false)
+	line, _, _ := strings.Cut(string(buf[:n]), "\n")
+	if g := parseHeader(line); g != nil {
+		return g.id, g.bubble
+	}
+	return 0, 0
+}
+
+// enginePackages are the packages whose frames are the harness's own, not
+// the implementation's.
+var enginePackages = []string{
+	"github.com/reaptest/reaptest/harness.",
+	"github.com/reaptest/reaptest/faults.",
+	"github.com/reaptest/reaptest/scenarios.",
+}
+
+// ownFrame reports whether f belongs to the standard library or the engine.
+func ownFrame(f frame) bool {
+	for _, p := range enginePackages {
+		if strings.HasPrefix(f.fn, p) {
+			return true
+		}
+	}
+	// Standard library packages have no dot in their first path element.
+	first, _, _ := strings.Cut(f.fn, "/")
+	return !strings.Contains(first, ".")
+}
+
+// implFrames returns the frames of g that belong to the implementation,
+// innermost first.
+func (g *goroutine) implFrames() []frame {
+	var out []frame
+	for _, f := range g.frames {
+		if !ownFrame(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// blockedAt describes where g is blocked: its state and innermost
+// implementation frame.
+func (g *goroutine) blockedAt() string {
+	state := g.state
+	if g.durable {
+		state += " (durable)"
+	}
+	if fs := g.implFrames(); len(fs) > 0 {
+		return fmt.Sprintf("%s in %s (%s:%d)", state, shortFunc(fs[0].fn), shortFile(fs[0].file), fs[0].line)
+	}
+	if len(g.frames) > 0 {
+		return fmt.Sprintf("%s in %s", state, shortFunc(g.frames[0].fn))
+	}
+	return state
+}
+
+// format writes g as indented evidence: the header, then its frames with
+// the engine's and the runtime's own trimmed away (kept if nothing else is
+// left).
+func (g *goroutine) format(indent string) string {
+	var b strings.Builder
+	state := g.state
+	if g.durable {
+		state += " (durable)"
+	}
+	fmt.Fprintf(&b, "%sgoroutine %d [%s]:\n", indent, g.id, state)
+	frames := g.implFrames()
+	if len(frames) == 0 {
+		frames = g.frames
+	}
+	for _, f := range frames {
+		fmt.Fprintf(&b, "%s  %s\n%s      %s:%d\n", indent, f.fn, indent, f.file, f.line)
+	}
+	return b.String()
+}
+
+func shortFunc(fn string) string {
+	if i := strings.LastIndex(fn, "/"); i >= 0 {
+		return fn[i+1:]
+	}
+	return fn
+}
+
+func shortFile(file string) string {
+	parts := strings.Split(file, "/")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return strings.Join(parts, "/")
+}

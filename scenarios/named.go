@@ -1,0 +1,67 @@
+package scenarios
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/reaptest/reaptest/faults"
+)
+
+// NamedScenario is a hand-written scenario for one situation from the fault
+// model. The harness runs them all before it explores, and they are the
+// starting points to edit when writing a scenario from a bug report.
+type NamedScenario struct {
+	Name string
+	Doc  string
+	Scenario
+}
+
+var (
+	bg    = faults.Ctx{Kind: faults.Background}
+	gone  = faults.Ctx{Kind: faults.Cancelled}
+	short = faults.Ctx{Kind: faults.Timeout, After: 10 * time.Millisecond}
+	ms    = time.Millisecond
+	delivered  = faults.Delivery{Status: faults.StatusReal}
+)
+
+// Named returns the named scenarios, in a fixed order.
+func Named() []NamedScenario {
+	return []NamedScenario{
+		{"exit-before-wait", "the exit is reaped before anyone waits; a client waits, then deletes",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Delay: ms, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"exit-while-waiting", "two clients wait, the process exits, both delete",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 5 * ms, Status: 1}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}},
+					{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"lost-exit", "the exit never comes: waiters and deleters give up at their deadlines",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: ms}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: short}}}, {Calls: []Call{{Op: Delete, Ctx: short}}}}}},
+		{"duplicate-exit", "the exit is delivered twice at once, the second time as 137",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: ms}, Deliveries: []faults.Delivery{delivered, {Status: 137}}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}}}, {Calls: []Call{{Op: Delete, Delay: 5 * ms, Ctx: bg}}}}}},
+		{"exit-after-delete", "a late duplicate exit arrives after the task was deleted, then a client waits",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered, {After: 50 * ms, Status: 137}}},
+				Actors: []Actor{{Calls: []Call{{Op: Delete, Ctx: bg}, {Op: Wait, Delay: 100 * ms, Ctx: bg}}}}}},
+		{"cancelled-callers", "every call comes with a context that is already cancelled",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: gone}, {Op: Delete, Ctx: gone}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: gone}}}}}},
+		{"kill-ignored", "the process ignores SIGTERM; the client kills, waits briefly, then kills with SIGKILL",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Signal: faults.SignalPlan{IgnoreTerm: true}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Kill, Signal: syscall.SIGTERM, Ctx: bg}, {Op: Wait, Ctx: short},
+					{Op: Kill, Signal: syscall.SIGKILL, Ctx: bg}}}, {Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"kill-after-exit", "the process has exited and been reaped; a client kills it anyway",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+	}
+}
+
+// Lookup returns the named scenario called name.
+func Lookup(name string) (NamedScenario, bool) {
+	for _, n := range Named() {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return NamedScenario{}, false
+}

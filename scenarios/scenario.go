@@ -1,0 +1,107 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/reaptest/reaptest/faults"
+)
+
+// Op is a call a client makes on the task.
+type Op uint8
+
+// The client calls. Reap is the monitor's, and is planned by faults.Plan.
+const (
+	Wait Op = iota
+	Delete
+	Kill
+	Reap
+)
+
+// String returns the method name.
+func (o Op) String() string {
+	switch o {
+	case Wait:
+		return "Wait"
+	case Delete:
+		return "Delete"
+	case Kill:
+		return "Kill"
+	case Reap:
+		return "Reap"
+	}
+	return fmt.Sprintf("Op(%d)", uint8(o))
+}
+
+// Call is one call an actor makes.
+type Call struct {
+	Op Op
+	// Delay is how long the actor waits before the call: from the scenario's
+	// start for its first call, from the previous call's return after that.
+	Delay time.Duration
+	// Ctx is the call's context.
+	Ctx faults.Ctx
+	// Signal is Kill's signal.
+	Signal syscall.Signal
+}
+
+// Actor is a client: one goroutine making its calls in order.
+type Actor struct {
+	Calls []Call
+}
+
+// Scenario is everything that happens to one task: the world's faults and
+// the clients' calls. At its end the harness tears the task down: the
+// process exits if it has not, a lost exit is delivered, and the task is
+// deleted.
+type Scenario struct {
+	faults.Plan
+	Actors []Actor
+}
+
+// ActorName returns the name of actor i on the timeline.
+func ActorName(i int) string { return fmt.Sprintf("client%d", i+1) }
+
+// String returns the scenario in scenario notation, one fact a line.
+func (s Scenario) String() string {
+	var b strings.Builder
+	b.WriteString(s.Plan.String())
+	for i, a := range s.Actors {
+		fmt.Fprintf(&b, "%s:", ActorName(i))
+		for j, c := range a.Calls {
+			if j > 0 {
+				b.WriteString(";")
+			}
+			fmt.Fprintf(&b, " %s", c)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// String returns the call in scenario notation, e.g.
+// "wait after=1ms ctx=timeout:10ms" or "kill sig=15 ctx=background".
+func (c Call) String() string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(c.Op.String()))
+	if c.Op == Kill {
+		fmt.Fprintf(&b, " sig=%d", int(c.Signal))
+	}
+	if c.Delay != 0 {
+		fmt.Fprintf(&b, " after=%s", faults.FormatDuration(c.Delay))
+	}
+	fmt.Fprintf(&b, " ctx=%s", c.Ctx)
+	return b.String()
+}
+
+// Size is a rough measure of a scenario's complexity, smaller for the
+// scenarios shrinking prefers.
+func (s Scenario) Size() int {
+	n := len(s.Deliveries) + len(s.Points)
+	for _, a := range s.Actors {
+		n += len(a.Calls)
+	}
+	return n
+}
