@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"regexp"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"

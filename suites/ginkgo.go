@@ -1,0 +1,133 @@
+package suites
+
+import (
+	"flag"
+	"fmt"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
+	. "github.com/onsi/gomega"    //nolint:revive
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/scenarios"
+)
+
+// DescribeTask registers the checks for newTask as specs in the caller's
+// own Ginkgo suite: one spec per named scenario, then one that explores
+// generated scenarios under faults. Use it while the spec tree is built,
+// e.g. var _ = suites.DescribeTask("my task", NewTask). It never calls
+// RunSpecs. Specs carry the label "reaptest".
+func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
+	return Describe(text, Label("reaptest"), func() {
+		for _, n := range scenarios.Named() {
+			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), func() {
+				GinkgoHelper()
+				var res *harness.Result
+				withT(func(t *testing.T) {
+					res = harness.Run(Bubble(t), newTask, n.Scenario, opts...)
+				})
+				if res.Failed() {
+					Fail(res.Report(ginkgoRepro(CurrentSpecReport().FullText(), "")))
+				}
+			})
+		}
+		It("survives explored scenarios under faults", func() {
+			GinkgoHelper()
+			focus := CurrentSpecReport().FullText()
+			var f *harness.Failure
+			withT(func(t *testing.T) {
+				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Logf(GinkgoLogr.Info)}
+				base = base[:1]
+				f = harness.Check(specName(focus), Bubble(t), newTask, append(base, opts...)...)
+			})
+			Expect(f).To(BeNil(), func() string { return f.Error() })
+		})
+	})
+}
+
+// withT runs f with a *testing.T, which synctest.Test needs and a Ginkgo
+// spec does not have: it runs f as a test of its own through
+// testing.RunTests, inside the running test binary.
+func withT(f func(t *testing.T)) {
+	GinkgoHelper()
+	skip := ""
+	if fl := flag.Lookup("test.skip"); fl != nil {
+		skip = fl.Value.String()
+	}
+	var once sync.Once
+	ran := false
+	match := func(pat, _ string) (bool, error) {
+		// Match whatever -test.run says; never match -test.skip.
+		return skip == "" || !strings.Contains(skip, pat), nil
+	}
+	ok := testing.RunTests(match, []testing.InternalTest{{
+		Name: "reaptest",
+		F: func(t *testing.T) {
+			once.Do(func() { // -test.count runs F again; once is enough
+				ran = true
+				f(t)
+			})
+		},
+	}})
+	if !ran {
+		Fail("reaptest: could not start a test to run the scenario bubble in (a -test.skip pattern that matches \"reaptest\"?)")
+	}
+	if !ok {
+		Fail("reaptest: the test running the scenario bubble failed (see its output above: a data race?)")
+	}
+}
+
+var (
+	testNameOnce sync.Once
+	testName     string // the Go test function that called RunSpecs
+)
+
+// ginkgoRepro returns the command that reruns one spec.
+func ginkgoRepro(focus, extra string) string {
+	testNameOnce.Do(func() { testName = findRunSpecsCaller() })
+	cmd := fmt.Sprintf("go test %s", packageDir())
+	if testName != "" {
+		cmd += fmt.Sprintf(" -run '^%s$'", testName)
+	}
+	cmd += fmt.Sprintf(" -ginkgo.focus '^%s$'", regexp.QuoteMeta(focus))
+	return cmd + extra
+}
+
+// findRunSpecsCaller finds the test function blocked in RunSpecs, from the
+// stacks of all goroutines.
+func findRunSpecsCaller() string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	lines := strings.Split(string(buf), "\n")
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "github.com/onsi/ginkgo/v2.RunSpecs(") {
+			continue
+		}
+		for _, next := range lines[i+1:] {
+			if strings.HasPrefix(next, "\t") {
+				continue
+			}
+			fn := next
+			if j := strings.LastIndex(fn, "("); j > 0 {
+				fn = fn[:j]
+			}
+			if j := strings.LastIndex(fn, "."); j >= 0 {
+				fn = fn[j+1:]
+			}
+			if strings.HasPrefix(fn, "Test") {
+				return fn
+			}
+			break
+		}
+	}
+	return ""
+}
+
+// specName turns a spec's text into a name for rapid.
+func specName(text string) string {
+	return strings.NewReplacer(" ", "_", "/", "_", ":", "").Replace(text)
+}
