@@ -246,7 +246,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 					fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)))
 			}
 		case scenarios.Reap:
-			tighten(c.start+g, ClauseReapPrompt, "the monitor must never be blocked by the task")
+			tighten(c.start+g, ClauseReapPrompt, fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start)))
 		}
 		if bound != never {
 			if !c.returned {

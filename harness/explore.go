@@ -25,7 +25,8 @@ type Failure struct {
 	Seed uint64
 	// Command reproduces the failure.
 	Command string
-	// Explored is how many scenarios ran before the failure was found.
+	// Explored is how many scenarios ran until the failure was found,
+	// counting the named ones and not counting shrinking.
 	Explored int
 	// Flaky is set when rapid could not reproduce the failure while
 	// shrinking: the scenario shown failed once, but not every time.
@@ -55,10 +56,10 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	// The named scenarios come first: they are cheap, readable, and teach
 	// the harness the implementation's fault points and whether it kills.
 	points := map[string]bool{}
-	for _, n := range scenarios.Named() {
+	for i, n := range scenarios.Named() {
 		res := runScenario(cfg, bubble, newTask, n.Scenario)
 		if res.Failed() {
-			return &Failure{Result: res, Name: n.Name, Command: cfg.repro, Explored: 1}
+			return &Failure{Result: minimize(cfg, bubble, newTask, res), Name: n.Name, Command: cfg.repro, Explored: i + 1}
 		}
 		shape.Kill = shape.Kill || res.Killer
 		for _, p := range res.Points {
@@ -86,6 +87,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	for range rounds {
 		var target string // the class and clause being shrunk
 		var last *Result
+		foundAt := 0
 		prop := func(t *rapid.T) {
 			sc := gen.Draw(t, "scenario")
 			res := runScenario(cfg, bubble, newTask, sc)
@@ -94,9 +96,10 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 				return
 			}
 			p := res.Primary()
-			sig := string(p.Class) + "/" + p.Clause
+			sig := signature(res)
 			if target == "" {
 				target = sig
+				foundAt = explored
 			}
 			if sig != target {
 				return // shrinking must not slip to another bug
@@ -107,7 +110,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 		tb := &recorder{name: name, logf: cfg.logf}
 		rapid.Check(tb, prop)
 		if tb.failed && last != nil {
-			f := &Failure{Result: last, Explored: explored, Command: cfg.repro}
+			f := &Failure{Result: minimize(cfg, bubble, newTask, last), Explored: foundAt + len(scenarios.Named()), Command: cfg.repro}
 			f.Seed, f.Flaky = tb.seed()
 			if f.Seed != 0 && cfg.repro != "" {
 				f.Command = fmt.Sprintf("%s -rapid.seed=%d", cfg.repro, f.Seed)
@@ -198,4 +201,3 @@ func (r *recorder) seed() (uint64, bool) {
 	}
 	return seed, strings.Contains(text, "flaky test")
 }
-

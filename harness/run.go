@@ -268,7 +268,10 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 		return
 	}
 	if !busy {
-		r.note("harness", "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance")
+		r.mu.Lock()
+		r.events = append(r.events, Event{At: r.last, Who: "harness",
+			What: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
+		r.mu.Unlock()
 	}
 	r.judge(res, nil)
 }
@@ -327,7 +330,7 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	}
 	for _, g := range r.dump {
 		if c := r.byGoid[g.id]; c != nil && !c.returned {
-			r.events = append(r.events, Event{At: now, Who: c.who, What: fmt.Sprintf("%s STUCK: %s", c.op, g.blockedAt())})
+			r.events = append(r.events, Event{At: now, Who: c.who, What: fmt.Sprintf("%s#%d STUCK: %s", c.op, c.seq, g.blockedAt())})
 		}
 	}
 	if len(leaked) > 0 && !hasClass(vs, ClassHang) {
@@ -438,7 +441,8 @@ func (r *run) main() {
 	proc.Exit(r.sc.Exit.Status, "exits at teardown")
 	if r.sc.Lost() {
 		rec := &callRecord{who: "teardown", seq: 1, op: scenarios.Reap, teardown: true}
-		go r.reap(rec, task, Exit{Pid: Pid, Status: r.sc.Exit.Status})
+		status, _ := proc.Status()
+		go r.reap(rec, task, Exit{Pid: Pid, Status: status})
 	}
 	var lastDelivery time.Duration
 	for _, d := range r.sc.Deliveries {
@@ -472,7 +476,7 @@ func (r *run) build(proc *faults.Process) (task Task) {
 		if p := recover(); p != nil {
 			r.mu.Lock()
 			r.extra = append(r.extra, &Violation{Class: ClassPanic, Clause: ClauseNoPanic, Call: "NewTask",
-				Got: fmt.Sprintf("panic: %v", p), Want: "a task", Evidence: string(debug.Stack())})
+				Got: fmt.Sprintf("panic: %v", p), Want: "a task", Evidence: trimStack(debug.Stack())})
 			r.mu.Unlock()
 			task = nil
 		}
@@ -584,11 +588,11 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	r.byGoid[id] = rec
 	r.calls = append(r.calls, rec)
 	r.inflight++
-	what := fmt.Sprintf("%s(ctx=%s)", rec.op, rec.ctx)
+	what := fmt.Sprintf("%s#%d(ctx=%s)", rec.op, rec.seq, rec.ctx)
 	if rec.op == scenarios.Reap {
-		what = fmt.Sprintf("Reap(%s)", rec.arg)
+		what = fmt.Sprintf("Reap#%d(%s)", rec.seq, rec.arg)
 	} else if rec.op == scenarios.Kill {
-		what = fmt.Sprintf("Kill(ctx=%s, %s)", rec.ctx, rec.arg)
+		what = fmt.Sprintf("Kill#%d(ctx=%s, %s)", rec.seq, rec.ctx, rec.arg)
 	}
 	r.events = append(r.events, Event{At: rec.start, Who: rec.who, What: what + " begins"})
 	r.mu.Unlock()
@@ -600,7 +604,7 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 		p := recover()
 		var stack string
 		if p != nil {
-			stack = string(debug.Stack())
+			stack = trimStack(debug.Stack())
 		}
 		r.mu.Lock()
 		rec.end = r.nowLocked()
@@ -617,7 +621,7 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 			}
 		}
 		r.inflight--
-		r.events = append(r.events, Event{At: rec.end, Who: rec.who, What: fmt.Sprintf("%s → %s", rec.op, rec.result())})
+		r.events = append(r.events, Event{At: rec.end, Who: rec.who, What: fmt.Sprintf("%s#%d → %s", rec.op, rec.seq, rec.result())})
 		r.mu.Unlock()
 		r.signal()
 	}()

@@ -158,8 +158,15 @@ func ownFrame(f frame) bool {
 			return true
 		}
 	}
-	// Standard library packages have no dot in their first path element.
-	first, _, _ := strings.Cut(f.fn, "/")
+	// Standard library packages have no dot in their first path element;
+	// a package main does not either, but is never the standard library.
+	if strings.HasPrefix(f.fn, "main.") {
+		return false
+	}
+	first, _, found := strings.Cut(f.fn, "/")
+	if !found {
+		return true // "sync.(*Mutex).Lock": a one-element standard package
+	}
 	return !strings.Contains(first, ".")
 }
 
@@ -224,4 +231,22 @@ func shortFile(file string) string {
 		parts = parts[len(parts)-2:]
 	}
 	return strings.Join(parts, "/")
+}
+
+// trimStack turns the stack of a panicking goroutine (debug.Stack) into
+// evidence: the frames of the implementation, from the panic inward.
+func trimStack(stack []byte) string {
+	gs := parseDump(stack)
+	if len(gs) == 0 {
+		return string(stack)
+	}
+	g := gs[0]
+	// Frames above the panic are the recovering harness's own.
+	for i, f := range g.frames {
+		if f.fn == "panic" {
+			g.frames = g.frames[i+1:]
+			break
+		}
+	}
+	return g.format("")
 }

@@ -17,11 +17,11 @@ type NamedScenario struct {
 }
 
 var (
-	bg    = faults.Ctx{Kind: faults.Background}
-	gone  = faults.Ctx{Kind: faults.Cancelled}
-	short = faults.Ctx{Kind: faults.Timeout, After: 10 * time.Millisecond}
-	ms    = time.Millisecond
-	delivered  = faults.Delivery{Status: faults.StatusReal}
+	bg        = faults.Ctx{Kind: faults.Background}
+	gone      = faults.Ctx{Kind: faults.Cancelled}
+	short     = faults.Ctx{Kind: faults.Timeout, After: 10 * time.Millisecond}
+	ms        = time.Millisecond
+	delivered = faults.Delivery{Status: faults.StatusReal}
 )
 
 // Named returns the named scenarios, in a fixed order.
@@ -46,9 +46,9 @@ func Named() []NamedScenario {
 		{"cancelled-callers", "every call comes with a context that is already cancelled",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Deliveries: []faults.Delivery{delivered}},
 				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: gone}, {Op: Delete, Ctx: gone}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: gone}}}}}},
-		{"kill-ignored", "the process ignores SIGTERM; the client kills, waits briefly, then kills with SIGKILL",
+		{"kill-ignored", "the process ignores SIGTERM; a client kills with a deadline, waits briefly, then kills with SIGKILL",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Signal: faults.SignalPlan{IgnoreTerm: true}, Deliveries: []faults.Delivery{delivered}},
-				Actors: []Actor{{Calls: []Call{{Op: Kill, Signal: syscall.SIGTERM, Ctx: bg}, {Op: Wait, Ctx: short},
+				Actors: []Actor{{Calls: []Call{{Op: Kill, Signal: syscall.SIGTERM, Ctx: short}, {Op: Wait, Ctx: short},
 					{Op: Kill, Signal: syscall.SIGKILL, Ctx: bg}}}, {Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
 		{"kill-after-exit", "the process has exited and been reaped; a client kills it anyway",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},

@@ -1,22 +1,31 @@
 package suites
 
 import (
+	"os"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
+// TestSuites runs the Ginkgo specs: the catalog verdicts, and the
+// reference through DescribeTask as a user's suite would. REAPTEST_JUNIT
+// names a JUnit report to write.
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "reaptest catalog")
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if path := os.Getenv("REAPTEST_JUNIT"); path != "" {
+		reporterConfig.JUnitReport = path
+	}
+	RunSpecs(t, "reaptest", suiteConfig, reporterConfig)
 }
 
-var _ = func() bool {
-	for _, e := range catalog.All()[:3] {
-		DescribeTask(e.Name, e.New)
-	}
-	return true
-}()
+// referenceChecks is how many scenarios the reference must pass.
+const referenceChecks = 10000
+
+var _ = DescribeCatalog("the bundled catalog", catalog.All(), harness.Checks(referenceChecks))
+
+var _ = DescribeTask("the reference through DescribeTask", catalog.NewReference)

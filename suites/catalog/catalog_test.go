@@ -197,4 +197,3 @@ func TestReferenceConcurrentReaps(t *testing.T) {
 		t.Fatalf("Delete = %+v, %v; Wait said %+v", e, err, first)
 	}
 }
-

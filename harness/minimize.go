@@ -1,0 +1,129 @@
+package harness
+
+import (
+	"slices"
+
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/scenarios"
+)
+
+// Shrinking after rapid: rapid shrinks the draws behind a scenario, which
+// leaves parts that no draw could drop (a second actor that only waits, a
+// fault that never fired). minimize then edits the scenario itself.
+
+const (
+	minimizeConfirm = 3   // runs a smaller scenario must fail, every one, to replace the current
+	minimizeBudget  = 400 // scenario runs minimize may spend
+)
+
+// signature identifies a failure for shrinking: its leading class and
+// clause. A smaller scenario that fails another way is a different bug.
+func signature(r *Result) string {
+	p := r.Primary()
+	if p == nil {
+		return ""
+	}
+	return string(p.Class) + "/" + p.Clause
+}
+
+// minimize returns the smallest failing variant of res's scenario it finds
+// by greedy edits, each kept only if the variant fails with the same
+// signature on minimizeConfirm runs in a row.
+func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result {
+	sig := signature(res)
+	budget := minimizeBudget
+	for progress := true; progress && budget > 0; {
+		progress = false
+		for _, cand := range edits(res.Scenario) {
+			if budget <= 0 {
+				break
+			}
+			var last *Result
+			ok := true
+			for range minimizeConfirm {
+				budget--
+				r := runScenario(cfg, bubble, newTask, cand)
+				if signature(r) != sig {
+					ok = false
+					break
+				}
+				last = r
+			}
+			if ok {
+				res, progress = last, true
+				break // edits of the smaller scenario next
+			}
+		}
+	}
+	return res
+}
+
+// edits returns simpler variants of sc, the biggest cuts first.
+func edits(sc scenarios.Scenario) []scenarios.Scenario {
+	var out []scenarios.Scenario
+	edit := func(f func(*scenarios.Scenario)) {
+		c := clone(sc)
+		f(&c)
+		out = append(out, c)
+	}
+	for i := range sc.Actors {
+		edit(func(c *scenarios.Scenario) { c.Actors = slices.Delete(c.Actors, i, i+1) })
+	}
+	for i, a := range sc.Actors {
+		for j := range a.Calls {
+			if len(a.Calls) > 1 {
+				edit(func(c *scenarios.Scenario) { c.Actors[i].Calls = slices.Delete(c.Actors[i].Calls, j, j+1) })
+			}
+		}
+	}
+	for i := range sc.Points {
+		edit(func(c *scenarios.Scenario) { c.Points = slices.Delete(c.Points, i, i+1) })
+	}
+	if len(sc.Deliveries) > 1 {
+		for i := range sc.Deliveries {
+			edit(func(c *scenarios.Scenario) { c.Deliveries = slices.Delete(c.Deliveries, i, i+1) })
+		}
+	}
+	for i, a := range sc.Actors {
+		for j, call := range a.Calls {
+			if call.Delay != 0 {
+				edit(func(c *scenarios.Scenario) { c.Actors[i].Calls[j].Delay = 0 })
+			}
+			if call.Ctx.Kind != faults.Background {
+				edit(func(c *scenarios.Scenario) { c.Actors[i].Calls[j].Ctx = faults.Ctx{} })
+			}
+		}
+	}
+	for i, d := range sc.Deliveries {
+		if d.After != 0 {
+			edit(func(c *scenarios.Scenario) { c.Deliveries[i].After = 0 })
+		}
+	}
+	for i, p := range sc.Points {
+		if p.Yields > 1 {
+			edit(func(c *scenarios.Scenario) { c.Points[i].Yields = 1 })
+		}
+	}
+	if sc.Signal.IgnoreTerm {
+		edit(func(c *scenarios.Scenario) { c.Signal.IgnoreTerm = false })
+	}
+	if sc.Signal.ExitAfter != 0 {
+		edit(func(c *scenarios.Scenario) { c.Signal.ExitAfter = 0 })
+	}
+	if sc.Exit.Status != 0 {
+		edit(func(c *scenarios.Scenario) { c.Exit.Status = 0 })
+	}
+	return out
+}
+
+// clone returns a deep copy of sc.
+func clone(sc scenarios.Scenario) scenarios.Scenario {
+	c := sc
+	c.Deliveries = slices.Clone(sc.Deliveries)
+	c.Points = slices.Clone(sc.Points)
+	c.Actors = make([]scenarios.Actor, len(sc.Actors))
+	for i, a := range sc.Actors {
+		c.Actors[i].Calls = slices.Clone(a.Calls)
+	}
+	return c
+}

@@ -1,0 +1,91 @@
+package suites
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
+	. "github.com/onsi/gomega"    //nolint:revive
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+// DescribeCatalog registers one spec per entry that checks the harness's
+// verdict on it: a correct entry (Want "") must pass, a buggy one must be
+// caught with its class. Each spec prints its verdict and, for a caught
+// bug, the reproducer; the container prints a verdict table at the end.
+// Specs carry the label "catalog". It is how the bundled catalog is run,
+// and how a team keeps known-buggy versions of its own task as proof that
+// the harness still catches them.
+func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Option) bool {
+	var mu sync.Mutex
+	verdicts := make(map[string]string) // guarded by mu
+	return Describe(text, Label("catalog"), Ordered, func() {
+		for _, e := range entries {
+			title := fmt.Sprintf("%s is caught as %s", e.Name, e.Want)
+			if e.Want == catalog.WantPass {
+				title = fmt.Sprintf("%s passes", e.Name)
+			}
+			It(title, func() {
+				focus := CurrentSpecReport().FullText()
+				var f *harness.Failure
+				withT(func(t *testing.T) {
+					base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, ""))}
+					f = harness.Check(specName(focus), Bubble(t), e.New, append(base, opts...)...)
+				})
+				v := verdict(e, f)
+				mu.Lock()
+				verdicts[e.Name] = v
+				mu.Unlock()
+				fmt.Fprintf(GinkgoWriter, "%s: %s\n", e.Name, v)
+				if f != nil {
+					fmt.Fprintf(GinkgoWriter, "%s\n", f.Error())
+				}
+				if e.Want == catalog.WantPass {
+					Expect(f).To(BeNil(), func() string { return f.Error() })
+					return
+				}
+				Expect(f).NotTo(BeNil(), "%s: the harness did not catch the bug: %s", e.Name, e.Doc)
+				Expect(string(f.Primary().Class)).To(Equal(e.Want),
+					"%s: caught, but as the wrong class\n%s", e.Name, f.Error())
+			})
+		}
+		AfterAll(func() {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%-24s %-9s %s\n", "implementation", "want", "verdict")
+			mu.Lock()
+			for _, e := range entries {
+				want := e.Want
+				if want == "" {
+					want = "pass"
+				}
+				fmt.Fprintf(&b, "%-24s %-9s %s\n", e.Name, want, verdicts[e.Name])
+			}
+			mu.Unlock()
+			AddReportEntry("reaptest verdicts", b.String(), ReportEntryVisibilityAlways)
+		})
+	})
+}
+
+// verdict says in one line what the harness found.
+func verdict(e catalog.Entry, f *harness.Failure) string {
+	if f == nil {
+		if e.Want == catalog.WantPass {
+			return "ok: passed"
+		}
+		return "MISSED: no failure found"
+	}
+	p := f.Primary()
+	ok := "ok"
+	if string(p.Class) != e.Want {
+		ok = "WRONG"
+	}
+	where := "a named scenario (" + f.Name + ")"
+	if f.Name == "" {
+		where = fmt.Sprintf("scenario %d", f.Explored)
+	}
+	return fmt.Sprintf("%s: caught %s [%s] at %s; reproduce: %s", ok, p.Class, p.Clause, where, f.Command)
+}
