@@ -32,7 +32,9 @@ func NewProcess(pid int, exit ExitPlan, sig SignalPlan, note Note) *Process {
 	p := &Process{pid: pid, signal: sig, note: note, done: make(chan struct{})}
 	if exit.After != Never {
 		status := exit.Status
+		p.mu.Lock()
 		p.timers = append(p.timers, time.AfterFunc(exit.After, func() { p.Exit(status, "exits by itself") }))
+		p.mu.Unlock()
 	}
 	return p
 }

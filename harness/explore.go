@@ -111,8 +111,13 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 		rapid.Check(tb, prop)
 		if tb.failed && last != nil {
 			f := &Failure{Result: minimize(cfg, bubble, newTask, last), Explored: foundAt + len(scenarios.Named()), Command: cfg.repro}
-			f.Seed, f.Flaky = tb.seed()
-			if f.Seed != 0 && cfg.repro != "" {
+			var failfile string
+			f.Seed, failfile, f.Flaky = tb.seed()
+			switch {
+			case cfg.repro == "":
+			case failfile != "":
+				f.Command = fmt.Sprintf("%s -rapid.failfile=%q", cfg.repro, failfile)
+			case f.Seed != 0:
 				f.Command = fmt.Sprintf("%s -rapid.seed=%d", cfg.repro, f.Seed)
 			}
 			return f
@@ -187,17 +192,22 @@ func (r *recorder) Failed() bool {
 // Deadline lets rapid stop exploring before a test binary's -timeout.
 func (r *recorder) Deadline() (time.Time, bool) { return time.Time{}, false }
 
-var seedRE = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+var (
+	seedRE     = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+	failfileRE = regexp.MustCompile(`-rapid\.failfile=("(?:[^"\\]|\\.)*")`)
+)
 
-// seed returns the seed rapid printed, and whether rapid called the failure
-// flaky.
-func (r *recorder) seed() (uint64, bool) {
+// seed returns the seed and the fail file rapid printed, and whether rapid
+// called the failure flaky.
+func (r *recorder) seed() (seed uint64, failfile string, flaky bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	text := strings.Join(r.msgs, "\n")
-	var seed uint64
 	if m := seedRE.FindStringSubmatch(text); m != nil {
 		seed, _ = strconv.ParseUint(m[1], 10, 64)
 	}
-	return seed, strings.Contains(text, "flaky test")
+	if m := failfileRE.FindStringSubmatch(text); m != nil {
+		failfile, _ = strconv.Unquote(m[1])
+	}
+	return seed, failfile, strings.Contains(text, "flaky test")
 }

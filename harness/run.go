@@ -240,10 +240,14 @@ func (r *run) ended(res *Result, p any) {
 }
 
 // abandon judges a scenario whose bubble cannot end by itself, and leaves
-// its goroutines behind (a Go program cannot stop them).
+// its goroutines behind (a Go program cannot stop them). With calls in
+// flight a stall is a deadlock; with none (between calls, or after
+// teardown) it is a goroutine of the task blocked where synctest cannot
+// see it, freezing time for everyone: a leak.
 func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 	r.mu.Lock()
 	ended := r.phase.Load() == phaseEnded
+	idle := r.inflight == 0
 	if !ended {
 		r.dump = gs
 		r.judgedAt = r.last
@@ -260,20 +264,35 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 			Got:      fmt.Sprintf("the scenario still running after %s of real time", r.cfg.scenarioLimit),
 			Want:     "a scenario that ends (virtual time makes a normal one take microseconds): a busy loop?",
 			Evidence: ev.String()})
+	} else if !ended && !idle {
+		r.events = append(r.events, Event{At: r.last, Who: "harness",
+			What: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
 	}
 	r.mu.Unlock()
 	res.Abandoned = fmt.Sprintf("%d goroutines of the bubble left blocked or running in this process", len(gs))
-	if ended {
-		r.judge(res, gs)
+	if !busy && (ended || idle) {
+		var leaked []*goroutine
+		for _, g := range gs {
+			if !harnessOwned(g) {
+				leaked = append(leaked, g)
+			}
+		}
+		r.judge(res, leaked)
 		return
 	}
-	if !busy {
-		r.mu.Lock()
-		r.events = append(r.events, Event{At: r.last, Who: "harness",
-			What: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
-		r.mu.Unlock()
-	}
 	r.judge(res, nil)
+}
+
+// harnessOwned reports whether g is one of the harness's own goroutines
+// in the bubble (its main, an actor between calls, a pending delivery).
+func harnessOwned(g *goroutine) bool {
+	for _, f := range g.frames {
+		if strings.HasPrefix(f.fn, "github.com/reaptest/reaptest/harness.(*run).") ||
+			strings.HasPrefix(f.fn, "testing/synctest.") {
+			return true
+		}
+	}
+	return false
 }
 
 // runningCalls names the calls whose goroutines are running, for a busy
@@ -291,13 +310,24 @@ func (r *run) runningCalls(gs []*goroutine) string {
 	return strings.Join(names, ", ")
 }
 
-// callOf returns the call g runs, or the call that started it. Call with
-// r.mu held.
+// callOf returns the call g runs, or the call that started it: of the
+// calls its creator made (an actor makes several, in turn), the one whose
+// method the "created by" function is in. Call with r.mu held.
 func (r *run) callOf(g *goroutine) *callRecord {
-	if c := r.byGoid[g.id]; c != nil {
+	if c := r.byGoid[g.id]; c != nil && !c.returned {
 		return c
 	}
-	return r.byGoid[g.creator]
+	var last *callRecord
+	for _, c := range r.calls {
+		if c.goid != g.creator {
+			continue
+		}
+		if strings.Contains(g.spawner, "."+c.op.String()) {
+			return c
+		}
+		last = c
+	}
+	return last
 }
 
 // judge evaluates the contract and attaches the evidence.
@@ -308,8 +338,9 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	if r.judged {
 		now = r.judgedAt
 	}
-	vs := evaluate(r.cfg, r.calls, Pid, now)
-	vs = append(vs, r.extra...)
+	// What the harness found itself (a busy loop, a bubble that ended
+	// badly) leads: it explains the stuck calls evaluate finds.
+	vs := append(append([]*Violation(nil), r.extra...), evaluate(r.cfg, r.calls, Pid, now)...)
 	// Evidence for stuck calls: their goroutines and the ones they started.
 	for _, v := range vs {
 		if v.Class != ClassHang || v.Evidence != "" {

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ type goroutine struct {
 	durable bool   // blocked durably, as testing/synctest counts it
 	bubble  int64  // synctest bubble id, 0 outside any bubble
 	creator int64  // id of the goroutine that started it, 0 if unknown
+	spawner string // function that started it ("created by ...")
 	frames  []frame
 }
 
@@ -82,7 +84,7 @@ func parseDump(dump []byte) []*goroutine {
 			if found {
 				g.creator, _ = strconv.ParseInt(strings.TrimSpace(in), 10, 64)
 			}
-			_ = fn
+			g.spawner = fn
 			continue
 		}
 		fn := line
@@ -143,6 +145,16 @@ func currentGoroutine() (id, bubble int64) {
 	return 0, 0
 }
 
+// goroot is where the standard library's sources are, as stack traces
+// name them ("/usr/local/go/src/"), learned from a function of its own.
+var goroot = func() string {
+	file, _ := runtime.FuncForPC(reflect.ValueOf(fmt.Sprint).Pointer()).FileLine(reflect.ValueOf(fmt.Sprint).Pointer())
+	if dir, ok := strings.CutSuffix(file, "fmt/print.go"); ok && strings.HasPrefix(file, "/") {
+		return dir
+	}
+	return ""
+}()
+
 // enginePackages are the packages whose frames are the harness's own, not
 // the implementation's.
 var enginePackages = []string{
@@ -158,16 +170,17 @@ func ownFrame(f frame) bool {
 			return true
 		}
 	}
-	// Standard library packages have no dot in their first path element;
-	// a package main does not either, but is never the standard library.
-	if strings.HasPrefix(f.fn, "main.") {
-		return false
+	if goroot != "" && strings.HasPrefix(f.file, goroot) {
+		return true
 	}
-	first, _, found := strings.Cut(f.fn, "/")
-	if !found {
-		return true // "sync.(*Mutex).Lock": a one-element standard package
+	if strings.HasPrefix(f.file, "/") || goroot == "" {
+		return false // a file outside GOROOT: not the standard library
 	}
-	return !strings.Contains(first, ".")
+	// Built with -trimpath: standard library packages have no dot in their
+	// first path element.
+	first, _, _ := strings.Cut(f.fn, "/")
+	first, _, _ = strings.Cut(first, ".")
+	return !strings.Contains(first, ".") && first != "main"
 }
 
 // implFrames returns the frames of g that belong to the implementation,

@@ -1,0 +1,589 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/scenarios"
+)
+
+// These tests judge synthetic traces: call records written by hand, with no
+// goroutines and no bubbles, so that each clause of evaluate is checked in
+// isolation.
+
+const msec = time.Millisecond
+
+var (
+	ctBg = faults.Ctx{Kind: faults.Background}
+	// errCT is an implementation's error, e.g. "task deleted".
+	errCT = errors.New("task gone")
+)
+
+func ctTimeout(d time.Duration) faults.Ctx { return faults.Ctx{Kind: faults.Timeout, After: d} }
+func ctCancel(d time.Duration) faults.Ctx  { return faults.Ctx{Kind: faults.CancelAfter, After: d} }
+
+// cb builds one callRecord of a synthetic trace; its methods set fields and
+// return the builder, and rec returns the record.
+type cb struct{ c *callRecord }
+
+// ctCall starts a record: a call with a background ctx that has not begun.
+func ctCall(who string, seq int, op scenarios.Op) cb {
+	return cb{&callRecord{who: who, seq: seq, op: op, ctx: ctBg, ctxDone: never}}
+}
+
+// fixCtx sets ctxDone as the harness does: start + ctx.Done(), or never.
+func (b cb) fixCtx() cb {
+	b.c.ctxDone = never
+	if d := b.c.ctx.Done(); d != faults.Never {
+		b.c.ctxDone = b.c.start + d
+	}
+	return b
+}
+
+func (b cb) ctx(x faults.Ctx) cb { b.c.ctx = x; return b.fixCtx() }
+
+// began sets the start (virtual time and order number).
+func (b cb) began(at time.Duration, seq int64) cb {
+	b.c.start, b.c.startSeq = at, seq
+	return b.fixCtx()
+}
+
+// ended marks a normal return (virtual time and order number).
+func (b cb) ended(at time.Duration, seq int64) cb {
+	b.c.end, b.c.endSeq, b.c.returned = at, seq, true
+	return b
+}
+
+func (b cb) exits(status int) cb { b.c.exit = Exit{Pid: Pid, Status: status}; return b }
+func (b cb) fails(err error) cb  { b.c.err = err; return b }
+func (b cb) teardown() cb        { b.c.teardown = true; return b }
+
+// reaps sets a Reap's argument.
+func (b cb) reaps(status int) cb {
+	b.c.reapExit = Exit{Pid: Pid, Status: status}
+	b.c.arg = formatExit(b.c.reapExit)
+	return b
+}
+
+// panics marks a call that panicked at (at, seq).
+func (b cb) panics(at time.Duration, seq int64, v any, stack string) cb {
+	b.c.end, b.c.endSeq = at, seq
+	b.c.panicked, b.c.panicValue, b.c.panicStack = true, v, stack
+	return b
+}
+
+// goexits marks a call that ended in runtime.Goexit at (at, seq).
+func (b cb) goexits(at time.Duration, seq int64) cb {
+	b.c.end, b.c.endSeq, b.c.goexit = at, seq, true
+	return b
+}
+
+func (b cb) rec() *callRecord { return b.c }
+
+// ctWant is one expected violation.
+type ctWant struct {
+	class  Class
+	clause string
+	call   string
+}
+
+func (w ctWant) String() string { return fmt.Sprintf("%s/%s/%s", w.class, w.clause, w.call) }
+
+const panicStack = "goroutine 7 [running]:\nexample.com/task.(*Task).Reap(...)\n\ttask.go:42"
+
+func TestEvaluate(t *testing.T) {
+	tests := []struct {
+		name  string
+		opts  []Option
+		pid   int           // 0: Pid
+		now   time.Duration // 0: one minute
+		calls []*callRecord
+		want  []ctWant
+		// text, if set, must appear in the error of every violation.
+		text string
+		// evidence, if set, is every violation's Evidence.
+		evidence string
+	}{
+		{
+			// A correct trace: Reap, Wait gets the exit, Delete succeeds, the
+			// repeated teardown Delete returns the same exit.
+			name: "correct trace",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(1*msec, 4).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+				ctCall("client1", 2, scenarios.Delete).began(2*msec, 5).ended(2*msec, 6).exits(0).rec(),
+				ctCall("teardown", 1, scenarios.Delete).teardown().ctx(ctTimeout(10*time.Second)).
+					began(time.Minute, 7).ended(time.Minute, 8).exits(0).rec(),
+			},
+		},
+		{
+			// An empty trace breaks nothing.
+			name: "no calls",
+		},
+		{
+			// Clause 2: a Wait that returns a minute after its timeout ended hangs.
+			name: "wait returns long after its timeout",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).ctx(ctTimeout(10*msec)).began(0, 1).
+					ended(10*msec+time.Minute, 2).fails(context.DeadlineExceeded).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseWaitBounded, "client1 Wait#1"}},
+		},
+		{
+			// Clause 2: a Wait that never returns, though its ctx ended, hangs (not a deadlock).
+			name: "wait never returns with a finite bound",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).ctx(ctTimeout(10*msec)).began(0, 1).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseWaitBounded, "client1 Wait#1"}},
+			text: "still blocked at +1m0s",
+		},
+		{
+			// Clause 2: a Wait that returns within its ctx + grace is fine.
+			name: "wait returns at its deadline",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).ctx(ctTimeout(10*msec)).began(0, 1).
+					ended(110*msec, 2).fails(context.DeadlineExceeded).rec(),
+			},
+		},
+		{
+			// Clause 3: a Wait that errors after a Reap returned, its ctx live, misses the exit.
+			name: "wait errors after the reap with a live ctx",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(2*msec, 4).fails(errCT).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseWaitSeesExit, "client1 Wait#1"}},
+		},
+		{
+			// Clause 3: the same error is allowed once the Wait's ctx is done.
+			name: "wait errors after the reap with its ctx done",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).ctx(ctCancel(1*msec)).began(0, 1).
+					ended(2*msec, 4).fails(context.Canceled).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+			},
+		},
+		{
+			// Clause 3: a Wait that succeeds before any Reap began invents an exit.
+			name: "wait succeeds before any reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(0, 2).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 3).ended(1*msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseWaitSeesExit, "client1 Wait#1"}},
+		},
+		{
+			// Clause 3: a Wait blocked long after the Reap returned hangs.
+			name: "wait returns long after the reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(500*msec, 4).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseWaitSeesExit, "client1 Wait#1"}},
+		},
+		{
+			// Clause 4: a Delete that succeeds before any Reap began deletes a live task.
+			name: "delete succeeds before any reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).began(0, 1).ended(0, 2).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 3).ended(1*msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseDeleteHonest, "client1 Delete#1"}},
+		},
+		{
+			// Clause 4: the teardown Delete must succeed once the exit was reaped.
+			name: "teardown delete fails after the reap",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).ended(1*msec, 2).rec(),
+				ctCall("teardown", 1, scenarios.Delete).teardown().ctx(ctTimeout(10*time.Second)).
+					began(time.Minute, 3).ended(time.Minute, 4).fails(errCT).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseDeleteHonest, "teardown Delete#1"}},
+		},
+		{
+			// Clause 4: a teardown Delete may fail when a client Delete already succeeded.
+			name: "teardown delete fails after a client delete",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).ended(1*msec, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(2*msec, 3).ended(2*msec, 4).exits(0).rec(),
+				ctCall("teardown", 1, scenarios.Delete).teardown().ctx(ctTimeout(10*time.Second)).
+					began(time.Minute, 5).ended(time.Minute, 6).fails(errCT).rec(),
+			},
+		},
+		{
+			// Clause 4: a repeated Delete must return within grace of its start.
+			name: "repeated delete is slow",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(1*msec, 3).ended(1*msec, 4).exits(0).rec(),
+				ctCall("client1", 2, scenarios.Delete).began(2*msec, 5).ended(2*msec+time.Second, 6).exits(0).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeleteBounded, "client1 Delete#2"}},
+		},
+		{
+			// Clause 6: concurrent Reaps, two successes with different exits.
+			name: "concurrent reaps, different exits",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(1*msec, 7).exits(0).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(0, 2).ended(1*msec, 8).exits(137).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 3).ended(1*msec, 5).rec(),
+				ctCall("monitor", 2, scenarios.Reap).reaps(137).began(1*msec, 4).ended(1*msec, 6).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client2 Wait#1"}},
+		},
+		{
+			// Clause 6: concurrent Reaps, every success reports one exit (either one).
+			name: "concurrent reaps, one exit",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(1*msec, 7).exits(137).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(0, 2).ended(1*msec, 8).exits(137).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 3).ended(1*msec, 5).rec(),
+				ctCall("monitor", 2, scenarios.Reap).reaps(137).began(1*msec, 4).ended(1*msec, 6).rec(),
+			},
+		},
+		{
+			// Clause 6: the first Reap returned alone with 0, so a later Wait must not see 137.
+			name: "wait reports a later reap's exit",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).ended(1*msec, 2).rec(),
+				ctCall("monitor", 2, scenarios.Reap).reaps(137).began(5*msec, 3).ended(5*msec, 4).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(10*msec, 5).ended(10*msec, 6).exits(137).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}},
+		},
+		{
+			// Clause 6: a success reporting another process's pid.
+			name: "wrong pid",
+			pid:  42,
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).ended(1*msec, 2).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(2*msec, 3).ended(2*msec, 4).exits(0).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}},
+			text: "an exit of pid 42",
+		},
+		{
+			// Clause 9: a Reap that never returns blocks the monitor.
+			name: "reap stuck",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseReapPrompt, "monitor Reap#1"}},
+		},
+		{
+			// Clause 1: a Reap that panics, with its stack as evidence.
+			name: "reap panicked",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).
+					panics(1*msec, 2, "close of closed channel", panicStack).rec(),
+			},
+			want:     []ctWant{{ClassPanic, ClauseNoPanic, "monitor Reap#1"}},
+			text:     "close of closed channel",
+			evidence: panicStack,
+		},
+		{
+			// Clause 1: a call that ends in runtime.Goexit counts as a panic.
+			name: "wait goexits",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).goexits(0, 2).rec(),
+			},
+			want: []ctWant{{ClassPanic, ClauseNoPanic, "client1 Wait#1"}},
+		},
+		{
+			// Clause 8: a Kill that began after the exit was reaped must return promptly.
+			name: "kill after the reap is slow",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).began(1*msec, 3).ended(1*msec+time.Second, 4).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseKillBounded, "client1 Kill#1"}},
+		},
+		{
+			// Clause 8: by default a prompt nil from Kill after the exit is fine.
+			name: "kill after the reap returns nil",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).began(1*msec, 3).ended(1*msec, 4).rec(),
+			},
+		},
+		{
+			// KillAfterExitFails: a nil from Kill after the exit breaks clause 8.
+			name: "KillAfterExitFails, nil error",
+			opts: []Option{KillAfterExitFails()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).began(1*msec, 3).ended(1*msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseKillBounded, "client1 Kill#1"}},
+		},
+		{
+			// KillAfterExitFails: an error wrapping ESRCH is what is asked for.
+			name: "KillAfterExitFails, ESRCH",
+			opts: []Option{KillAfterExitFails()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).began(1*msec, 3).ended(1*msec, 4).
+					fails(fmt.Errorf("signal 15 to pid %d: %w", Pid, syscall.ESRCH)).rec(),
+			},
+		},
+		{
+			// KillAfterExitFails: a Kill before the exit may return nil.
+			name: "KillAfterExitFails, kill before the exit",
+			opts: []Option{KillAfterExitFails()},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).began(0, 1).ended(0, 2).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(143).began(1*msec, 3).ended(1*msec, 4).rec(),
+			},
+		},
+		{
+			// DeleteBeforeExitFails: a Delete before any Reap must not wait past grace.
+			name: "DeleteBeforeExitFails, delete waits for the exit",
+			opts: []Option{DeleteBeforeExitFails()},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).ctx(ctTimeout(10*time.Second)).began(0, 1).
+					ended(300*msec, 4).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(300*msec, 2).ended(300*msec, 3).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeleteBounded, "client1 Delete#1"}},
+		},
+		{
+			// Default contract: the same Delete may wait for the exit within its ctx.
+			name: "delete waits for the exit",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).ctx(ctTimeout(10*time.Second)).began(0, 1).
+					ended(300*msec, 4).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(300*msec, 2).ended(300*msec, 3).rec(),
+			},
+		},
+		{
+			// DeleteBeforeExitFails: with the exit lost, a Delete that waits out its ctx hangs.
+			name: "DeleteBeforeExitFails, delete waits out its ctx",
+			opts: []Option{DeleteBeforeExitFails()},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).ctx(ctTimeout(200*msec)).began(0, 1).
+					ended(200*msec, 2).fails(context.DeadlineExceeded).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeleteBounded, "client1 Delete#1"}},
+		},
+		{
+			// Default contract: with the exit lost, a Delete may wait out its ctx.
+			name: "delete waits out its ctx",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).ctx(ctTimeout(200*msec)).began(0, 1).
+					ended(200*msec, 2).fails(context.DeadlineExceeded).rec(),
+			},
+		},
+		{
+			// Clause 5: a Wait in flight when Delete succeeds may return an error promptly.
+			name: "wait errors after a delete",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(2*msec, 6).fails(errCT).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+				ctCall("client2", 1, scenarios.Delete).began(2*msec, 4).ended(2*msec, 5).exits(0).rec(),
+			},
+		},
+		{
+			// Clause 5: a Wait that begins after Delete succeeded must still return.
+			name: "wait after a delete stuck",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(1*msec, 3).ended(1*msec, 4).exits(0).rec(),
+				ctCall("client1", 2, scenarios.Wait).began(2*msec, 5).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseAfterDelete, "client1 Wait#2"}},
+		},
+		{
+			// A stuck call with no bound and no other hang is a deadlock.
+			name: "stuck with no bound",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeadlock, "client1 Wait#1"}},
+		},
+		{
+			// A deadlock names every stuck call.
+			name: "two stuck with no bound",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).rec(),
+				ctCall("client2", 1, scenarios.Delete).began(0, 2).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeadlock, "client1 Wait#1, client2 Delete#1"}},
+		},
+		{
+			// An unbounded stuck call next to another hang is explained by it: no deadlock.
+			name: "stuck with no bound beside a stuck reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseReapPrompt, "monitor Reap#1"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := newConfig(tt.opts)
+			pid, now := tt.pid, tt.now
+			if pid == 0 {
+				pid = Pid
+			}
+			if now == 0 {
+				now = time.Minute
+			}
+			vs := evaluate(cfg, tt.calls, pid, now)
+
+			var got, want []string
+			for _, v := range vs {
+				got = append(got, ctWant{v.Class, v.Clause, v.Call}.String())
+			}
+			for _, w := range tt.want {
+				want = append(want, w.String())
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("violations:\n  got  %q\n  want %q\nin full:\n%s", got, want, ctErrors(vs))
+			}
+			for _, v := range vs {
+				msg := v.Error()
+				if !strings.HasPrefix(msg, fmt.Sprintf("%s [%s] %s: ", v.Class, v.Clause, v.Call)) {
+					t.Errorf("Error() = %q: does not name class, clause and call %q", msg, v.Call)
+				}
+				if v.Got == "" || v.Want == "" {
+					t.Errorf("%s: empty Got or Want", msg)
+				}
+				if tt.text != "" && !strings.Contains(msg, tt.text) {
+					t.Errorf("Error() = %q, want it to mention %q", msg, tt.text)
+				}
+				if tt.evidence != "" && v.Evidence != tt.evidence {
+					t.Errorf("Evidence = %q, want %q", v.Evidence, tt.evidence)
+				}
+			}
+		})
+	}
+}
+
+func ctErrors(vs []*Violation) string {
+	var b strings.Builder
+	for _, v := range vs {
+		fmt.Fprintf(&b, "  %s\n", v.Error())
+	}
+	return b.String()
+}
+
+// TestEvaluateDoesNotMutate checks that judging a trace leaves it as it was
+// (the minimizer and the report reuse the records).
+func TestEvaluateDoesNotMutate(t *testing.T) {
+	mk := func() []*callRecord {
+		return []*callRecord{
+			ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(2*msec, 4).fails(errCT).rec(),
+			ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).ended(1*msec, 3).rec(),
+			ctCall("client2", 1, scenarios.Delete).began(0, 5).rec(),
+		}
+	}
+	calls, orig := mk(), mk()
+	evaluate(defaults(), calls, Pid, time.Minute)
+	for i := range calls {
+		if fmt.Sprintf("%+v", *calls[i]) != fmt.Sprintf("%+v", *orig[i]) {
+			t.Errorf("record %d changed:\n  got  %+v\n  want %+v", i, *calls[i], *orig[i])
+		}
+	}
+}
+
+// TestContractClausesHaveText checks that every clause a violation can
+// name has a line in the report.
+func TestContractClausesHaveText(t *testing.T) {
+	for _, cl := range []string{ClauseNoPanic, ClauseWaitBounded, ClauseWaitSeesExit, ClauseDeleteBounded,
+		ClauseDeleteHonest, ClauseAfterDelete, ClauseOneExit, ClauseNoLeak, ClauseKillBounded,
+		ClauseReapPrompt, ClauseDeadlock, ClauseRealTime} {
+		if clauseText[cl] == "" {
+			t.Errorf("clause %q has no text", cl)
+		}
+	}
+}
+
+// TestViolationIs checks that each class matches its sentinel and no
+// other, directly, wrapped, and through errors.Join.
+func TestViolationIs(t *testing.T) {
+	sentinels := map[Class]error{
+		ClassPanic:    ErrPanic,
+		ClassHang:     ErrHang,
+		ClassLeak:     ErrLeak,
+		ClassContract: ErrContract,
+	}
+	for class := range sentinels {
+		v := &Violation{Class: class, Clause: "c", Call: "client1 Wait#1"}
+		wrapped := fmt.Errorf("scenario 3: %w", v)
+		joined := errors.Join(errors.New("other"), v)
+		for other, sentinel := range sentinels {
+			want := other == class
+			if got := errors.Is(v, sentinel); got != want {
+				t.Errorf("errors.Is(%s violation, %v) = %v, want %v", class, sentinel, got, want)
+			}
+			if got := errors.Is(wrapped, sentinel); got != want {
+				t.Errorf("errors.Is(wrapped %s violation, %v) = %v, want %v", class, sentinel, got, want)
+			}
+			if got := errors.Is(joined, sentinel); got != want {
+				t.Errorf("errors.Is(joined %s violation, %v) = %v, want %v", class, sentinel, got, want)
+			}
+		}
+	}
+	// A violation of no known class matches no sentinel.
+	for _, s := range sentinels {
+		if errors.Is(&Violation{Class: "odd"}, s) {
+			t.Errorf("a violation of class %q matches %v", "odd", s)
+		}
+	}
+}
+
+// TestViolationResultErr checks that Result.Err joins the violations so
+// that each class is found, and is nil when there are none.
+func TestViolationResultErr(t *testing.T) {
+	r := &Result{Violations: []*Violation{{Class: ClassHang}, {Class: ClassLeak}}}
+	err := r.Err()
+	for s, want := range map[error]bool{ErrHang: true, ErrLeak: true, ErrPanic: false, ErrContract: false} {
+		if got := errors.Is(err, s); got != want {
+			t.Errorf("errors.Is(Err(), %v) = %v, want %v", s, got, want)
+		}
+	}
+	if !r.Failed() {
+		t.Error("Failed() = false with violations")
+	}
+	empty := &Result{}
+	if empty.Err() != nil || empty.Failed() {
+		t.Errorf("empty result: Err() = %v, Failed() = %v; want nil, false", empty.Err(), empty.Failed())
+	}
+}
+
+// TestResultPrimary checks the order a report leads with: panic > hang >
+// contract > leak, the first of a class winning.
+func TestResultPrimary(t *testing.T) {
+	leak := &Violation{Class: ClassLeak, Call: "leak"}
+	contract := &Violation{Class: ClassContract, Call: "contract"}
+	hang1 := &Violation{Class: ClassHang, Call: "hang1"}
+	hang2 := &Violation{Class: ClassHang, Call: "hang2"}
+	panik := &Violation{Class: ClassPanic, Call: "panic"}
+	tests := []struct {
+		vs   []*Violation
+		want *Violation
+	}{
+		{nil, nil}, // no violations, no primary
+		{[]*Violation{leak, contract, hang1, panik}, panik}, // a panic beats all
+		{[]*Violation{leak, contract, hang2, hang1}, hang2}, // a hang beats contract and leak; the first hang wins
+		{[]*Violation{leak, contract}, contract},            // a contract violation beats a leak
+		{[]*Violation{leak}, leak},                          // a leak alone
+	}
+	for i, tt := range tests {
+		r := &Result{Violations: tt.vs}
+		if got := r.Primary(); got != tt.want {
+			t.Errorf("case %d: Primary() = %v, want %v", i, got, tt.want)
+		}
+	}
+}

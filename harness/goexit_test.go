@@ -1,0 +1,5 @@
+package harness_test
+
+import "runtime"
+
+func runtime_Goexit() { runtime.Goexit() }
