@@ -1,0 +1,50 @@
+// Package harness is reaptest's engine: it runs scenarios against a task's
+// exit path (Reap, Wait, Delete and optionally Kill) under injected faults,
+// on virtual time, and judges every call against the contract.
+//
+// # Plugging in
+//
+// An implementation is a [NewTask]: a factory that builds a fresh [Task]
+// from an [Env] (the simulated [Process] and the fault-point hook
+// Env.Point). Tasks that can signal their process also implement [Killer].
+// Most users do not call this package directly but the suites package:
+// suites.TestTask for go test, suites.DescribeTask for Ginkgo.
+//
+// # Entry points
+//
+//   - [Check] runs the named scenarios, explores generated ones with rapid,
+//     and returns the first [Failure], minimized, with its reproducer.
+//   - [Run] runs one scenario and returns its [Result].
+//   - [Bubble] is how either gets a testing/synctest bubble.
+//
+// # What is judged
+//
+// Each [Violation] has a [Class] (panic, hang, leak, contract) and names
+// its clause (ClauseNoPanic ... ClauseReapPrompt); errors.Is matches the
+// class sentinels [ErrPanic], [ErrHang], [ErrLeak] and [ErrContract].
+//
+// # How hangs are seen without waiting
+//
+// Each scenario runs in its own synctest bubble, so deadlines and delays
+// cost no real time, and a call that never returns is found as soon as
+// everything else is blocked. A goroutine waiting for a sync.Mutex (or on a
+// channel from outside the bubble) is not durably blocked, which freezes
+// the bubble's clock; a watchdog outside the bubble reads the goroutine
+// dump, sees that every goroutine of the bubble is blocked, and reports the
+// deadlock within milliseconds. Busy loops hit the real-time limit
+// ([ScenarioTimeout]). What the harness cannot stop (a frozen or spinning
+// bubble) it leaves behind and says so in Result.Abandoned.
+//
+// # Options
+//
+// [Checks], [Grace], [ScenarioTimeout], [MaxActors], [MaxCalls],
+// [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf].
+//
+// # Limits
+//
+// A panic on a goroutine the implementation starts itself, a fatal runtime
+// error (concurrent map writes) or os.Exit ends the test binary: no
+// recover can see them. A busy goroutine keeps spinning after it is
+// reported. Fault-point delays are scheduler yields, so races that need
+// them are found by probability, not by construction.
+package harness

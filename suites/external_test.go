@@ -1,0 +1,87 @@
+package suites
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// userModule writes a module of a user's own into a temporary directory:
+// it requires reaptest through a replace directive pointing at this
+// checkout, and holds testdata/usertask's tests.
+func userModule(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gomod := "module example.com/usertask\n\ngo 1.25\n\n" +
+		"require github.com/reaptest/reaptest v0.0.0\n\n" +
+		"replace github.com/reaptest/reaptest => " + root + "\n"
+	src, err := os.ReadFile("testdata/usertask/task_test.go.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "task_test.go": src} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	goCmd(t, dir, "mod", "tidy")
+	return dir
+}
+
+// goCmd runs the go command in dir and returns its output and whether it
+// succeeded.
+func goCmd(t *testing.T, dir string, args ...string) (string, bool) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	if _, exit := err.(*exec.ExitError); err != nil && !exit {
+		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+	}
+	return string(out), err == nil
+}
+
+// A module of its own plugs its task in through suites.TestTask and
+// suites.DescribeTask, and gets a pass for a correct task and a failure,
+// with report and reproducer, for a buggy one.
+func TestExternalModule(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the go command is needed to build a separate module: %v", err)
+	}
+	dir := userModule(t)
+	run := func(wantOK bool, args ...string) string {
+		t.Helper()
+		out, ok := goCmd(t, dir, append([]string{"test", "-count=1"}, args...)...)
+		if ok != wantOK {
+			t.Fatalf("go test %s: succeeded = %v, want %v\n%s", strings.Join(args, " "), ok, wantOK, out)
+		}
+		return out
+	}
+
+	run(true, "-run", "^TestGood$", ".")
+	out := run(false, "-run", "^TestBuggy$", ".")
+	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "reproduce:", "go test . -run '^TestBuggy$'"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("TestBuggy output lacks %q:\n%s", want, out)
+		}
+	}
+
+	run(true, "-run", "^TestGinkgo$", "-ginkgo.focus", "good task|own specs", ".")
+	out = run(false, "-run", "^TestGinkgo$", "-ginkgo.focus", "buggy task", ".")
+	for _, want := range []string{"reaptest: panic [no-panic]", "-ginkgo.focus"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("Ginkgo output lacks %q:\n%s", want, out)
+		}
+	}
+}
