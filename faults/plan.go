@@ -145,7 +145,7 @@ func (p Plan) String() string {
 	return b.String()
 }
 
-// FormatDuration prints d compactly (0, 500us, 5ms, 1.5s, 1m0s).
+// FormatDuration prints d compactly: 0, 500µs, 5ms, 1.5s, 1m0s.
 func FormatDuration(d time.Duration) string {
 	if d == 0 {
 		return "0"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -132,8 +133,8 @@ func (c *callRecord) result() string {
 		return "STUCK"
 	case c.op == scenarios.Reap:
 		return "returned"
-	case c.op == scenarios.Kill:
-		return fmt.Sprintf("%v", c.err)
+	case c.op == scenarios.Kill && c.err == nil:
+		return "nil"
 	case c.err != nil:
 		return fmt.Sprintf("error %q", c.err)
 	}
@@ -249,6 +250,11 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			tighten(c.start+g, ClauseReapPrompt, fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start)))
 		}
 		if bound != never {
+			if !c.returned && now < bound {
+				// The clock stopped (a frozen bubble) before the bound: no
+				// clause is broken yet; the deadlock check below takes it.
+				continue
+			}
 			if !c.returned {
 				add(ClassHang, clause, c, fmt.Sprintf("still blocked at %s", at(now)),
 					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why))
@@ -296,11 +302,15 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 
 	// One exit: every success reports the same exit, the first Reap's when
 	// it returned alone.
-	var first *callRecord
+	var successes []*callRecord
 	for _, c := range calls {
-		if (c.op != scenarios.Wait && c.op != scenarios.Delete) || !c.ok() {
-			continue
+		if (c.op == scenarios.Wait || c.op == scenarios.Delete) && c.ok() {
+			successes = append(successes, c)
 		}
+	}
+	sort.Slice(successes, func(i, j int) bool { return successes[i].endSeq < successes[j].endSeq })
+	var first *callRecord
+	for _, c := range successes {
 		if firstReapStart > c.endSeq {
 			continue // already reported: a success before any exit
 		}
@@ -314,7 +324,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 		case c.exit.Pid != pid:
 			add(ClassContract, ClauseOneExit, c, c.result(), fmt.Sprintf("an exit of pid %d", pid))
 		}
-		if first == nil || c.endSeq < first.endSeq {
+		if first == nil {
 			first = c
 		}
 	}

@@ -401,6 +401,29 @@ func TestEvaluate(t *testing.T) {
 			want: []ctWant{{ClassHang, ClauseAfterDelete, "client1 Wait#2"}},
 		},
 		{
+			// A clock frozen (a stalled bubble) before a stuck call's bound
+			// breaks no bound yet: the call is reported as deadlocked, not as
+			// late.
+			name: "frozen before the bound",
+			now:  time.Millisecond,
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).ctx(ctTimeout(10*time.Second)).began(0, 1).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeadlock, "client1 Wait#1"}},
+		},
+		{
+			// one-exit compares with the success that returned first, not the
+			// one that started first.
+			name: "one-exit blames the later result",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 3).ended(0, 5).rec(),
+				ctCall("monitor", 2, scenarios.Reap).reaps(137).began(0, 4).ended(0, 6).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(0, 8).exits(137).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(0, 2).ended(0, 7).exits(0).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}},
+		},
+		{
 			// A stuck call with no bound and no other hang is a deadlock.
 			name: "stuck with no bound",
 			calls: []*callRecord{
