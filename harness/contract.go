@@ -93,7 +93,7 @@ type callRecord struct {
 	seq      int    // 1-based position among who's calls
 	op       scenarios.Op
 	ctx      faults.Ctx
-	arg      string // what the call was given: Reap's exit, Kill's signal
+	signal   syscall.Signal // Kill's signal
 	teardown bool
 	reapExit Exit // Reap's argument
 
@@ -199,15 +199,18 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 
 		// The bound: the earliest time the contract says the call must have
 		// returned by, with the clause that says so.
-		bound, clause, why := never, "", ""
-		tighten := func(t time.Duration, cl, reason string) {
+		// why is formatted only for a violation: evaluate runs for every
+		// scenario, and nearly all of them pass.
+		bound, clause := never, ""
+		var why func() string
+		tighten := func(t time.Duration, cl string, reason func() string) {
 			if t < bound {
 				bound, clause, why = t, cl, reason
 			}
 		}
 		ctxEnd := func(cl string) {
 			if c.ctxDone != never {
-				tighten(c.ctxDone+g, cl, fmt.Sprintf("its ctx (%s) ended at %s", c.ctx, at(c.ctxDone)))
+				tighten(c.ctxDone+g, cl, func() string { return fmt.Sprintf("its ctx (%s) ended at %s", c.ctx, at(c.ctxDone)) })
 			}
 		}
 		reapedBefore := firstReap != nil && firstReap.endSeq < c.startSeq
@@ -217,37 +220,37 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			ctxEnd(ClauseWaitBounded)
 			if firstReap != nil && (deleted == nil || c.startSeq < deleted.endSeq) {
 				tighten(max(firstReap.end, c.start)+g, ClauseWaitSeesExit,
-					fmt.Sprintf("%s returned at %s", firstReap.name(), at(firstReap.end)))
+					func() string { return fmt.Sprintf("%s returned at %s", firstReap.name(), at(firstReap.end)) })
 			}
 			if deleted != nil {
 				tighten(max(deleted.end, c.start)+g, ClauseAfterDelete,
-					fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)))
+					func() string { return fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)) })
 			}
 		case scenarios.Delete:
 			ctxEnd(ClauseDeleteBounded)
 			if deletedBefore {
 				tighten(c.start+g, ClauseDeleteBounded,
-					fmt.Sprintf("it repeats %s, which succeeded at %s", deleted.name(), at(deleted.end)))
+					func() string { return fmt.Sprintf("it repeats %s, which succeeded at %s", deleted.name(), at(deleted.end)) })
 			}
 			if firstReap != nil {
 				tighten(max(firstReap.end, c.start)+g, ClauseDeleteBounded,
-					fmt.Sprintf("the exit was reaped by %s at %s", firstReap.name(), at(firstReap.end)))
+					func() string { return fmt.Sprintf("the exit was reaped by %s at %s", firstReap.name(), at(firstReap.end)) })
 			}
 			if cfg.deleteNoWait && firstReapStart > c.startSeq {
-				tighten(c.start+g, ClauseDeleteBounded, "a Delete before the exit must fail at once (DeleteBeforeExitFails)")
+				tighten(c.start+g, ClauseDeleteBounded, func() string { return "a Delete before the exit must fail at once (DeleteBeforeExitFails)" })
 			}
 		case scenarios.Kill:
 			ctxEnd(ClauseKillBounded)
 			if reapedBefore {
 				tighten(c.start+g, ClauseKillBounded,
-					fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", firstReap.name(), at(firstReap.end)))
+					func() string { return fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", firstReap.name(), at(firstReap.end)) })
 			}
 			if deletedBefore {
 				tighten(c.start+g, ClauseAfterDelete,
-					fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)))
+					func() string { return fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)) })
 			}
 		case scenarios.Reap:
-			tighten(c.start+g, ClauseReapPrompt, fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start)))
+			tighten(c.start+g, ClauseReapPrompt, func() string { return fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start)) })
 		}
 		if bound != never {
 			if !c.returned && now < bound {
@@ -257,12 +260,12 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			}
 			if !c.returned {
 				add(ClassHang, clause, c, fmt.Sprintf("still blocked at %s", at(now)),
-					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why))
+					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why()))
 				continue
 			}
 			if c.end > bound {
 				add(ClassHang, clause, c, fmt.Sprintf("%s at %s", c.result(), at(c.end)),
-					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why))
+					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why()))
 				continue
 			}
 		}

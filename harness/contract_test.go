@@ -68,7 +68,6 @@ func (b cb) teardown() cb        { b.c.teardown = true; return b }
 // reaps sets a Reap's argument.
 func (b cb) reaps(status int) cb {
 	b.c.reapExit = Exit{Pid: Pid, Status: status}
-	b.c.arg = formatExit(b.c.reapExit)
 	return b
 }
 

@@ -29,8 +29,14 @@ func signature(r *Result) string {
 // minimize returns the smallest failing variant of res's scenario it finds
 // by greedy edits, each kept only if the variant fails with the same
 // signature on minimizeConfirm runs in a row.
+//
+// It runs with detail on, so the result it returns carries the full
+// evidence; a scenario found without it is run again with it.
 func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result {
 	sig := signature(res)
+	detailed := *cfg
+	detailed.detail = true
+	cfg = &detailed
 	budget := minimizeBudget
 	for progress := true; progress && budget > 0; {
 		progress = false
@@ -55,8 +61,19 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 			}
 		}
 	}
+	if res.Timeline == nil || !hasDetail(res) {
+		for range minimizeConfirm {
+			if r := runScenario(cfg, bubble, newTask, res.Scenario); signature(r) == sig {
+				return r
+			}
+		}
+	}
 	return res
 }
+
+// hasDetail reports whether res came from a run with detail on: such a run
+// records which goroutine each call ran on.
+func hasDetail(res *Result) bool { return res.detailed }
 
 // edits returns simpler variants of sc, the biggest cuts first.
 func edits(sc scenarios.Scenario) []scenarios.Scenario {

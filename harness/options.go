@@ -23,6 +23,11 @@ type config struct {
 	killESRCH     bool          // Kill after the exit must fail with ESRCH
 	repro         string        // command prefix that reruns this check
 	logf          func(format string, args ...any)
+	// detail records what a report needs beyond the verdict (the goroutine
+	// of each call, every timeline): set for single runs and for failing
+	// scenarios, off while exploring, where it would cost a third of the
+	// time.
+	detail bool
 }
 
 func defaults() *config {

@@ -34,6 +34,34 @@ type Event struct {
 	What string
 }
 
+// event is a timeline entry as recorded: calls are formatted only when a
+// timeline is wanted.
+type event struct {
+	at   time.Duration
+	who  string
+	what string      // for a note
+	call *callRecord // for a call's start (begins) or end
+	ends bool
+}
+
+func (e event) format() Event {
+	if e.call == nil {
+		return Event{At: e.at, Who: e.who, What: e.what}
+	}
+	c := e.call
+	if e.ends {
+		return Event{At: e.at, Who: e.who, What: fmt.Sprintf("%s#%d → %s", c.op, c.seq, c.result())}
+	}
+	what := fmt.Sprintf("%s#%d(ctx=%s)", c.op, c.seq, c.ctx)
+	switch c.op {
+	case scenarios.Reap:
+		what = fmt.Sprintf("Reap#%d(%s)", c.seq, formatExit(c.reapExit))
+	case scenarios.Kill:
+		what = fmt.Sprintf("Kill#%d(ctx=%s, signal %d)", c.seq, c.ctx, int(c.signal))
+	}
+	return Event{At: e.at, Who: e.who, What: what + " begins"}
+}
+
 // Result is what one scenario did to a task.
 type Result struct {
 	Scenario   scenarios.Scenario
@@ -46,6 +74,8 @@ type Result struct {
 	// Abandoned, if not empty, says what the harness could not stop:
 	// goroutines left blocked or running when it gave up on the scenario.
 	Abandoned string
+
+	detailed bool // recorded with detail on
 }
 
 // Failed reports whether the scenario broke the contract.
@@ -93,7 +123,7 @@ type run struct {
 	last     time.Duration         // guarded by mu; latest virtual time seen
 	calls    []*callRecord         // guarded by mu; in start order
 	byGoid   map[int64]*callRecord // guarded by mu
-	events   []Event               // guarded by mu
+	events   []event               // guarded by mu
 	inflight int                   // guarded by mu; calls started, not ended
 	actors   int                   // guarded by mu; actors not finished
 	reaped   bool                  // guarded by mu; a Reap has returned
@@ -110,7 +140,9 @@ type run struct {
 // from bubble, and returns what happened. It never blocks longer than the
 // scenario's real-time limit (ScenarioTimeout).
 func Run(bubble Bubble, newTask NewTask, sc scenarios.Scenario, opts ...Option) *Result {
-	return runScenario(newConfig(opts), bubble, newTask, sc)
+	cfg := newConfig(opts)
+	cfg.detail = true
+	return runScenario(cfg, bubble, newTask, sc)
 }
 
 func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
@@ -132,17 +164,17 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		normal = true
 	}()
 
-	res := &Result{Scenario: sc}
-	select {
-	case p := <-done: // the common case: no watchdog work at all
-		r.ended(res, p)
-	default:
-		r.watch(res, done)
-	}
+	res := &Result{Scenario: sc, detailed: cfg.detail}
+	r.watch(res, done)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	res.Timeline = append([]Event(nil), r.events...)
-	sort.SliceStable(res.Timeline, func(i, j int) bool { return res.Timeline[i].At < res.Timeline[j].At })
+	if cfg.detail || res.Failed() {
+		res.Timeline = make([]Event, len(r.events))
+		for i, e := range r.events {
+			res.Timeline[i] = e.format()
+		}
+		sort.SliceStable(res.Timeline, func(i, j int) bool { return res.Timeline[i].At < res.Timeline[j].At })
+	}
 	if r.points != nil {
 		res.Points = r.points.Names()
 	}
@@ -156,7 +188,10 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 // time can never advance again. It gives up at the real-time limit.
 func (r *run) watch(res *Result, done <-chan any) {
 	start := time.Now()
-	poll := 500 * time.Microsecond
+	// A scenario normally ends in well under a millisecond: the first look
+	// at the goroutines (a full dump, the costly part) waits longer than
+	// that, and a stall must look the same twice.
+	poll := 2 * time.Millisecond
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	var lastSig string
@@ -167,7 +202,7 @@ func (r *run) watch(res *Result, done <-chan any) {
 			return
 		case <-timer.C:
 		}
-		gs := r.bubbleGoroutines(dumpAll())
+		gs := r.bubbleGoroutines(r.locate(dumpAll()))
 		if sig, stalled := stallSignature(gs); stalled && sig == lastSig {
 			r.abandon(res, gs, false)
 			return
@@ -205,6 +240,29 @@ func stallSignature(gs []*goroutine) (string, bool) {
 	return b.String(), nonDurable
 }
 
+// locate finds this scenario's bubble in dump, if it is not known yet, and
+// returns dump. Call it on the goroutine that called runScenario: the
+// goroutine it started to run the bubble, waiting in synctest.Run, is
+// labelled with the bubble's id.
+func (r *run) locate(dump []byte) []byte {
+	if r.bubble.Load() != 0 {
+		return dump
+	}
+	self, _ := currentGoroutine()
+	for _, g := range parseDump(dump) {
+		if g.state != "synctest.Run" || g.creator != self || g.bubble == 0 {
+			continue
+		}
+		for _, f := range g.frames {
+			if strings.HasPrefix(f.fn, "github.com/reaptest/reaptest/harness.runScenario") {
+				r.bubble.Store(g.bubble)
+				return dump
+			}
+		}
+	}
+	return dump
+}
+
 // bubbleGoroutines returns the goroutines of this scenario's bubble in
 // dump, leaving out the goroutine that waits outside for the bubble to end.
 func (r *run) bubbleGoroutines(dump []byte) []*goroutine {
@@ -228,7 +286,7 @@ func (r *run) ended(res *Result, p any) {
 	var leaked []*goroutine
 	if p != nil {
 		if err, ok := p.(error); ok && strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
-			leaked = r.bubbleGoroutines(dumpAll())
+			leaked = r.bubbleGoroutines(r.locate(dumpAll()))
 		} else {
 			r.mu.Lock()
 			r.extra = append(r.extra, &Violation{Class: ClassPanic, Clause: ClauseNoPanic, Call: "the scenario",
@@ -265,8 +323,8 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 			Want:     "a scenario that ends (virtual time makes a normal one take microseconds): a busy loop?",
 			Evidence: ev.String()})
 	} else if !ended && !idle {
-		r.events = append(r.events, Event{At: r.last, Who: "harness",
-			What: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
+		r.events = append(r.events, event{at: r.last, who: "harness",
+			what: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
 	}
 	r.mu.Unlock()
 	res.Abandoned = fmt.Sprintf("%d goroutines of the bubble left blocked or running in this process", len(gs))
@@ -361,7 +419,7 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	}
 	for _, g := range r.dump {
 		if c := r.byGoid[g.id]; c != nil && !c.returned {
-			r.events = append(r.events, Event{At: now, Who: c.who, What: fmt.Sprintf("%s#%d STUCK: %s", c.op, c.seq, g.blockedAt())})
+			r.events = append(r.events, event{at: now, who: c.who, what: fmt.Sprintf("%s#%d STUCK: %s", c.op, c.seq, g.blockedAt())})
 		}
 	}
 	if len(leaked) > 0 && !hasClass(vs, ClassHang) {
@@ -388,7 +446,7 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 // point; it goes to the lane of the call the goroutine runs.
 func (r *run) note(who, what string) {
 	var id int64
-	if who == "" {
+	if who == "" && r.cfg.detail {
 		id, _ = currentGoroutine()
 	}
 	r.mu.Lock()
@@ -399,7 +457,7 @@ func (r *run) note(who, what string) {
 			who = c.who
 		}
 	}
-	r.events = append(r.events, Event{At: r.nowLocked(), Who: who, What: what})
+	r.events = append(r.events, event{at: r.nowLocked(), who: who, what: what})
 }
 
 // nowLocked returns the virtual time; call with r.mu held, in the bubble.
@@ -439,8 +497,6 @@ func (r *run) waitFor(cond func() bool, d time.Duration) {
 // main is the body of the bubble: it plays the world, the clients and the
 // teardown, then records what is left.
 func (r *run) main() {
-	_, bubble := currentGoroutine()
-	r.bubble.Store(bubble)
 	r.mu.Lock()
 	r.t0 = time.Now()
 	r.changed = make(chan struct{}, 1)
@@ -496,6 +552,8 @@ func (r *run) main() {
 	r.judgedAt = r.nowLocked()
 	r.judged = true
 	if r.inflight > 0 {
+		_, bubble := currentGoroutine()
+		r.bubble.Store(bubble)
 		r.dump = r.bubbleGoroutines(dumpAll())
 	}
 }
@@ -543,7 +601,6 @@ func (r *run) monitor(task Task, proc *faults.Process) {
 
 func (r *run) reap(rec *callRecord, task Task, e Exit) {
 	rec.reapExit = e
-	rec.arg = formatExit(e)
 	r.invoke(rec, func() (Exit, error) { task.Reap(e); return Exit{}, nil })
 }
 
@@ -571,7 +628,7 @@ func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
 				r.note(name, "kill skipped: the task does not implement Killer")
 				break
 			}
-			rec.arg = fmt.Sprintf("signal %d", int(c.Signal))
+			rec.signal = c.Signal
 			r.invoke(rec, func() (Exit, error) { return Exit{}, killer.Kill(ctx, c.Signal) })
 		default:
 			r.note(name, fmt.Sprintf("%s skipped: clients do not make this call", c.Op))
@@ -607,7 +664,10 @@ func (r *run) context(rec *callRecord) (context.Context, context.CancelFunc) {
 // invoke makes one call, recording its start, its end or panic, and the
 // goroutine it runs on.
 func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
-	id, _ := currentGoroutine()
+	var id int64
+	if r.cfg.detail {
+		id, _ = currentGoroutine()
+	}
 	r.mu.Lock()
 	rec.goid = id
 	rec.start = r.nowLocked()
@@ -616,16 +676,12 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	if d := rec.ctx.Done(); d != faults.Never {
 		rec.ctxDone = rec.start + d
 	}
-	r.byGoid[id] = rec
+	if id != 0 {
+		r.byGoid[id] = rec
+	}
 	r.calls = append(r.calls, rec)
 	r.inflight++
-	what := fmt.Sprintf("%s#%d(ctx=%s)", rec.op, rec.seq, rec.ctx)
-	if rec.op == scenarios.Reap {
-		what = fmt.Sprintf("Reap#%d(%s)", rec.seq, rec.arg)
-	} else if rec.op == scenarios.Kill {
-		what = fmt.Sprintf("Kill#%d(ctx=%s, %s)", rec.seq, rec.ctx, rec.arg)
-	}
-	r.events = append(r.events, Event{At: rec.start, Who: rec.who, What: what + " begins"})
+	r.events = append(r.events, event{at: rec.start, who: rec.who, call: rec})
 	r.mu.Unlock()
 
 	var exit Exit
@@ -652,7 +708,7 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 			}
 		}
 		r.inflight--
-		r.events = append(r.events, Event{At: rec.end, Who: rec.who, What: fmt.Sprintf("%s#%d → %s", rec.op, rec.seq, rec.result())})
+		r.events = append(r.events, event{at: rec.end, who: rec.who, call: rec, ends: true})
 		r.mu.Unlock()
 		r.signal()
 	}()

@@ -62,7 +62,20 @@ type Scenario struct {
 }
 
 // ActorName returns the name of actor i on the timeline.
-func ActorName(i int) string { return fmt.Sprintf("client%d", i+1) }
+func ActorName(i int) string {
+	if i >= 0 && i < len(actorNames) {
+		return actorNames[i]
+	}
+	return fmt.Sprintf("client%d", i+1)
+}
+
+var actorNames = func() []string {
+	names := make([]string, 16)
+	for i := range names {
+		names[i] = fmt.Sprintf("client%d", i+1)
+	}
+	return names
+}()
 
 // String returns the scenario in scenario notation, one fact a line.
 func (s Scenario) String() string {

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"flag"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -49,30 +48,11 @@ func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) 
 	})
 }
 
-// withT runs f with a *testing.T, which synctest.Test needs and a Ginkgo
-// spec does not have: it runs f as a test of its own through
-// testing.RunTests, inside the running test binary.
+// withT runs f with a *testing.T inside a Ginkgo spec, failing the spec
+// if that cannot be done.
 func withT(f func(t *testing.T)) {
 	GinkgoHelper()
-	skip := ""
-	if fl := flag.Lookup("test.skip"); fl != nil {
-		skip = fl.Value.String()
-	}
-	var once sync.Once
-	ran := false
-	match := func(pat, _ string) (bool, error) {
-		// Match whatever -test.run says; never match -test.skip.
-		return skip == "" || !strings.Contains(skip, pat), nil
-	}
-	ok := testing.RunTests(match, []testing.InternalTest{{
-		Name: "reaptest",
-		F: func(t *testing.T) {
-			once.Do(func() { // -test.count runs F again; once is enough
-				ran = true
-				f(t)
-			})
-		},
-	}})
+	ran, ok := runAsTest(f)
 	if !ran {
 		Fail("reaptest: could not start a test to run the scenario bubble in (a -test.skip pattern that matches \"reaptest\"?)")
 	}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"testing/synctest"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -26,14 +25,6 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	base := []harness.Option{harness.Reproduce(reproCommand(t.Name(), "")), harness.Logf(t.Logf)}
 	return harness.Check(t.Name(), Bubble(t), newTask, append(base, opts...)...)
-}
-
-// Bubble returns a harness.Bubble that runs each scenario under
-// synctest.Test with t.
-func Bubble(t *testing.T) harness.Bubble {
-	return func(f func()) {
-		synctest.Test(t, func(*testing.T) { f() })
-	}
 }
 
 // reproCommand returns a go test command line, run from the module root,

@@ -1,0 +1,53 @@
+package suites
+
+import (
+	"flag"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+
+	"github.com/reaptest/reaptest/harness"
+)
+
+// Bubble returns a harness.Bubble that runs each scenario under
+// synctest.Test with t.
+func Bubble(t *testing.T) harness.Bubble {
+	return func(f func()) {
+		synctest.Test(t, func(*testing.T) { f() })
+	}
+}
+
+// WithBubble calls f with a harness.Bubble where no *testing.T is at hand
+// (a Ginkgo spec, a benchmark): synctest.Test needs one, so f runs as a
+// test of its own through testing.RunTests, inside the running test binary.
+// It reports whether that test ran and passed. Call it only from a test
+// binary.
+func WithBubble(f func(harness.Bubble)) bool {
+	ran, ok := runAsTest(func(t *testing.T) { f(Bubble(t)) })
+	return ran && ok
+}
+
+// runAsTest runs f as a test named "reaptest" through testing.RunTests. It
+// matches whatever -test.run says and never -test.skip, and runs f once
+// even under -test.count.
+func runAsTest(f func(t *testing.T)) (ran, ok bool) {
+	skip := ""
+	if fl := flag.Lookup("test.skip"); fl != nil {
+		skip = fl.Value.String()
+	}
+	var once sync.Once
+	match := func(pat, _ string) (bool, error) {
+		return skip == "" || !strings.Contains(skip, pat), nil
+	}
+	ok = testing.RunTests(match, []testing.InternalTest{{
+		Name: "reaptest",
+		F: func(t *testing.T) {
+			once.Do(func() {
+				ran = true
+				f(t)
+			})
+		},
+	}})
+	return ran, ok
+}
