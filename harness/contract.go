@@ -230,11 +230,15 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			ctxEnd(ClauseDeleteBounded)
 			if deletedBefore {
 				tighten(c.start+g, ClauseDeleteBounded,
-					func() string { return fmt.Sprintf("it repeats %s, which succeeded at %s", deleted.name(), at(deleted.end)) })
+					func() string {
+						return fmt.Sprintf("it repeats %s, which succeeded at %s", deleted.name(), at(deleted.end))
+					})
 			}
 			if firstReap != nil {
 				tighten(max(firstReap.end, c.start)+g, ClauseDeleteBounded,
-					func() string { return fmt.Sprintf("the exit was reaped by %s at %s", firstReap.name(), at(firstReap.end)) })
+					func() string {
+						return fmt.Sprintf("the exit was reaped by %s at %s", firstReap.name(), at(firstReap.end))
+					})
 			}
 			if cfg.deleteNoWait && firstReapStart > c.startSeq {
 				tighten(c.start+g, ClauseDeleteBounded, func() string { return "a Delete before the exit must fail at once (DeleteBeforeExitFails)" })
@@ -243,14 +247,18 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			ctxEnd(ClauseKillBounded)
 			if reapedBefore {
 				tighten(c.start+g, ClauseKillBounded,
-					func() string { return fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", firstReap.name(), at(firstReap.end)) })
+					func() string {
+						return fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", firstReap.name(), at(firstReap.end))
+					})
 			}
 			if deletedBefore {
 				tighten(c.start+g, ClauseAfterDelete,
 					func() string { return fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)) })
 			}
 		case scenarios.Reap:
-			tighten(c.start+g, ClauseReapPrompt, func() string { return fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start)) })
+			tighten(c.start+g, ClauseReapPrompt, func() string {
+				return fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start))
+			})
 		}
 		if bound != never {
 			if !c.returned && now < bound {

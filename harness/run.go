@@ -286,7 +286,13 @@ func (r *run) ended(res *Result, p any) {
 	var leaked []*goroutine
 	if p != nil {
 		if err, ok := p.(error); ok && strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
-			leaked = r.bubbleGoroutines(r.locate(dumpAll()))
+			// Without detail the bubble's id is not known: the verdict
+			// stands, and the detailed rerun of a failing scenario finds
+			// the goroutines.
+			leaked = r.bubbleGoroutines(dumpAllIf(r.bubble.Load() != 0))
+			if len(leaked) == 0 {
+				leaked = []*goroutine{{state: "unknown (run with detail for stacks)"}}
+			}
 		} else {
 			r.mu.Lock()
 			r.extra = append(r.extra, &Violation{Class: ClassPanic, Clause: ClauseNoPanic, Call: "the scenario",
@@ -497,6 +503,10 @@ func (r *run) waitFor(cond func() bool, d time.Duration) {
 // main is the body of the bubble: it plays the world, the clients and the
 // teardown, then records what is left.
 func (r *run) main() {
+	if r.cfg.detail {
+		_, bubble := currentGoroutine()
+		r.bubble.Store(bubble)
+	}
 	r.mu.Lock()
 	r.t0 = time.Now()
 	r.changed = make(chan struct{}, 1)
@@ -551,9 +561,7 @@ func (r *run) main() {
 	defer r.mu.Unlock()
 	r.judgedAt = r.nowLocked()
 	r.judged = true
-	if r.inflight > 0 {
-		_, bubble := currentGoroutine()
-		r.bubble.Store(bubble)
+	if r.inflight > 0 && r.cfg.detail {
 		r.dump = r.bubbleGoroutines(dumpAll())
 	}
 }

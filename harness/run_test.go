@@ -237,3 +237,15 @@ func TestCheckReferenceLeavesNothingBehind(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before)
 }
+
+// A leak found while exploring (where the harness records no detail) is
+// reported with the leaked goroutine's stack, from the detailed rerun.
+func TestCheckReportsLeakWithEvidence(t *testing.T) {
+	f := harness.Check(t.Name(), bubble(t), catalog.NewLeakyWaiter, harness.Checks(100))
+	if f == nil || !errors.Is(f, harness.ErrLeak) {
+		t.Fatalf("Check = %v, want a leak", f)
+	}
+	if p := f.Primary(); !strings.Contains(p.Evidence, "leakyWaiter") || p.Call != "client1 Wait#1" {
+		t.Errorf("the leak is not attributed to the Wait with the helper's stack:\n%s", f.Error())
+	}
+}
