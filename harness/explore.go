@@ -59,6 +59,9 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	for i, n := range scenarios.Named() {
 		res := runScenario(cfg, bubble, newTask, n.Scenario)
 		if res.Failed() {
+			if cfg.onFound != nil {
+				cfg.onFound(i + 1)
+			}
 			return &Failure{Result: minimize(cfg, bubble, newTask, res), Name: n.Name, Command: cfg.repro, Explored: i + 1}
 		}
 		shape.Kill = shape.Kill || res.Killer
@@ -100,6 +103,9 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 			if target == "" {
 				target = sig
 				foundAt = explored
+				if cfg.onFound != nil {
+					cfg.onFound(foundAt + len(scenarios.Named()))
+				}
 			}
 			if sig != target {
 				return // shrinking must not slip to another bug

@@ -23,6 +23,7 @@ type config struct {
 	killESRCH     bool          // Kill after the exit must fail with ESRCH
 	repro         string        // command prefix that reruns this check
 	logf          func(format string, args ...any)
+	onFound       func(explored int)
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the
@@ -88,6 +89,11 @@ func KillAfterExitFails() Option { return optionFunc(func(c *config) { c.killESR
 // "go test ./pkg -run '^TestTask$'"; reports append the seed to it. The
 // suites package sets it.
 func Reproduce(cmd string) Option { return optionFunc(func(c *config) { c.repro = cmd }) }
+
+// OnFound sets a function Check calls when it first sees a failure, before
+// it shrinks it, with the number of scenarios run so far (named ones
+// included). Benchmarks use it to time detection apart from shrinking.
+func OnFound(f func(explored int)) Option { return optionFunc(func(c *config) { c.onFound = f }) }
 
 // Logf sets where progress notes go (default: nowhere).
 func Logf(f func(format string, args ...any)) Option {
