@@ -2,6 +2,7 @@ package faults
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -111,7 +112,15 @@ func (c Ctx) String() string {
 	return "background"
 }
 
-// String returns the plan in scenario notation, one fact a line.
+// String returns the plan in scenario notation, one fact a line:
+//
+//	process exit=<dur>|never status=<n> sigterm=ignore [sigkill=exit:<dur>] | sigterm=exit:<dur>
+//	monitor lost | monitor reap after=<dur> status=real|<n> (one line a delivery)
+//	point <name> hit=<n>|* yield=<n> (one line a fault)
+//
+// sigkill=exit:<dur> is printed only when SIGTERM is ignored and SIGKILL's
+// exit delay is not 0. Point names that are not simple tokens are quoted
+// (see [PointName]). scenarios.Parse reads this notation back.
 func (p Plan) String() string {
 	var b strings.Builder
 	if p.Exit.After == Never {
@@ -120,7 +129,11 @@ func (p Plan) String() string {
 		fmt.Fprintf(&b, "process exit=%s status=%d", FormatDuration(p.Exit.After), p.Exit.Status)
 	}
 	if p.Signal.IgnoreTerm {
+		// SIGKILL is still heeded, after ExitAfter: say so unless it is 0.
 		b.WriteString(" sigterm=ignore")
+		if p.Signal.ExitAfter != 0 {
+			fmt.Fprintf(&b, " sigkill=exit:%s", FormatDuration(p.Signal.ExitAfter))
+		}
 	} else {
 		fmt.Fprintf(&b, " sigterm=exit:%s", FormatDuration(p.Signal.ExitAfter))
 	}
@@ -140,12 +153,37 @@ func (p Plan) String() string {
 		if f.Hit > 0 {
 			hit = fmt.Sprint(f.Hit)
 		}
-		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", f.Name, hit, f.Yields)
+		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", PointName(f.Name), hit, f.Yields)
 	}
 	return b.String()
 }
 
-// FormatDuration prints d compactly: 0, 500µs, 5ms, 1.5s, 1m0s.
+// PointName returns a fault point's name as scenario notation prints it:
+// as is when it is a simple token, one or more of A-Z a-z 0-9 _ : . / -,
+// and quoted with strconv.Quote otherwise ("reap close", "").
+func PointName(name string) string {
+	if name == "" {
+		return strconv.Quote(name)
+	}
+	for i := 0; i < len(name); i++ {
+		if !isNameByte(name[i]) {
+			return strconv.Quote(name)
+		}
+	}
+	return name
+}
+
+func isNameByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("_:./-", c) >= 0
+}
+
+// FormatDuration prints d compactly: 0, 500µs, 5ms, 1.5s, 1m0s. The result
+// is time.ParseDuration syntax (which also reads "0"), so scenario
+// notation can be parsed back.
 func FormatDuration(d time.Duration) string {
 	if d == 0 {
 		return "0"

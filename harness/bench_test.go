@@ -1,7 +1,9 @@
 package harness_test
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
@@ -16,7 +18,9 @@ import (
 func BenchmarkCheckReference(b *testing.B) {
 	const checks = 100
 	b.ReportAllocs()
+	var before, after runtime.MemStats
 	ok := suites.WithBubble(func(bubble harness.Bubble) {
+		runtime.ReadMemStats(&before)
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks)); f != nil {
@@ -24,6 +28,7 @@ func BenchmarkCheckReference(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		runtime.ReadMemStats(&after)
 	})
 	if !ok {
 		b.Fatal("the bubble's test failed")
@@ -31,6 +36,8 @@ func BenchmarkCheckReference(b *testing.B) {
 	n := float64(b.N * (checks + len(scenarios.Named())))
 	b.ReportMetric(n/b.Elapsed().Seconds(), "scenarios/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/scenario")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/scenario")
 }
 
 // BenchmarkRunReference measures one scenario run with full detail (the
@@ -54,4 +61,55 @@ func BenchmarkRunReference(b *testing.B) {
 	if !ok {
 		b.Fatal("the bubble's test failed")
 	}
+}
+
+// BenchmarkDetectDeadlock measures the real time it takes to report a
+// mutex deadlock: lock-while-waiting on the named scenario lost-exit, where
+// the teardown's Reap blocks on the sync.Mutex a Delete holds while it
+// waits for the exit. synctest's clock cannot see it (a sync.Mutex is not a
+// durable block); the watchdog reads goroutine dumps until the bubble looks
+// the same twice. Each run abandons the frozen bubble's goroutines: run it a
+// fixed, small number of times (make bench: -benchtime=20x).
+func BenchmarkDetectDeadlock(b *testing.B) {
+	benchDetectOne(b, "lock-while-waiting", "lost-exit", harness.ClassHang)
+}
+
+// BenchmarkDetectVirtualHang measures the real time it takes to report a
+// hang on virtual time: no-context-wait on lost-exit, where Wait ignores
+// its 10ms deadline and returns only when the teardown delivers the exit,
+// a virtual minute later.
+func BenchmarkDetectVirtualHang(b *testing.B) {
+	benchDetectOne(b, "no-context-wait", "lost-exit", harness.ClassHang)
+}
+
+// benchDetectOne runs the named scenario against the catalog entry impl
+// b.N times, each in a fresh bubble and with full detail (as a reproducer
+// does), requires a failure of class want every time, and reports the
+// real time per detection.
+func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
+	e, ok := catalog.Lookup(impl)
+	if !ok {
+		b.Fatalf("no catalog entry %q", impl)
+	}
+	n, ok := scenarios.Lookup(scenario)
+	if !ok {
+		b.Fatalf("no named scenario %q", scenario)
+	}
+	var total time.Duration
+	ok = suites.WithBubble(func(bubble harness.Bubble) {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			res := harness.Run(bubble, e.New, n.Scenario)
+			total += time.Since(start)
+			if p := res.Primary(); p == nil || p.Class != want {
+				b.Fatalf("%s on %s: got %v, want a %s\n%s", impl, scenario, p, want, res.Report(""))
+			}
+		}
+		b.StopTimer()
+	})
+	if !ok {
+		b.Fatal("the bubble's test failed")
+	}
+	b.ReportMetric(float64(total)/float64(b.N)/float64(time.Millisecond), "ms/detect")
 }

@@ -114,6 +114,16 @@ type callRecord struct {
 
 func (c *callRecord) name() string { return fmt.Sprintf("%s %s#%d", c.who, c.op, c.seq) }
 
+// lane is the timeline column of the call: a client's calls are made in
+// turn and share one; the monitor's and teardown's may overlap and get one
+// each.
+func (c *callRecord) lane() string {
+	if strings.HasPrefix(c.who, "client") {
+		return c.who
+	}
+	return c.name()
+}
+
 func (c *callRecord) ok() bool { return c.returned && !c.panicked && !c.goexit && c.err == nil }
 
 func at(d time.Duration) string {
@@ -348,7 +358,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			stuck = append(stuck, c.name())
 		}
 	}
-	if len(stuck) > 0 && !hasClass(vs, ClassHang) {
+	if len(stuck) > 0 {
 		vs = append(vs, &Violation{Class: ClassHang, Clause: ClauseDeadlock, Call: strings.Join(stuck, ", "),
 			Got: fmt.Sprintf("still blocked at %s", at(now)), Want: "every call returns once the task is torn down"})
 	}

@@ -440,13 +440,14 @@ func TestEvaluate(t *testing.T) {
 			want: []ctWant{{ClassHang, ClauseDeadlock, "client1 Wait#1, client2 Delete#1"}},
 		},
 		{
-			// An unbounded stuck call next to another hang is explained by it: no deadlock.
+			// An unbounded stuck call next to another hang is still listed,
+			// as blocked with no way forward, so its stack is shown too.
 			name: "stuck with no bound beside a stuck reap",
 			calls: []*callRecord{
 				ctCall("client1", 1, scenarios.Wait).began(0, 1).rec(),
 				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 2).rec(),
 			},
-			want: []ctWant{{ClassHang, ClauseReapPrompt, "monitor Reap#1"}},
+			want: []ctWant{{ClassHang, ClauseReapPrompt, "monitor Reap#1"}, {ClassHang, ClauseDeadlock, "client1 Wait#1"}},
 		},
 	}
 	for _, tt := range tests {

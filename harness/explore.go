@@ -19,8 +19,13 @@ import (
 // and how to reproduce it.
 type Failure struct {
 	*Result
-	// Name is the named scenario that failed, or "" for an explored one.
+	// Name says which fixed scenario failed ("named scenario lost-exit",
+	// "corpus file ..."), or is "" for an explored one.
 	Name string
+	// File is where the scenario was saved in the corpus, if it was.
+	File string
+	// SaveErr says why the scenario could not be saved, if it could not.
+	SaveErr error
 	// Seed is rapid's seed for an explored failure.
 	Seed uint64
 	// Command reproduces the failure.
@@ -45,35 +50,85 @@ func (f *Failure) Unwrap() []error {
 	return errs
 }
 
-// Check runs the named scenarios, then explores generated ones with rapid,
-// against tasks from newTask, each in a fresh bubble from bubble. It returns
-// the first failure, minimized, or nil. name identifies the check for
-// rapid (its fail files and messages).
+// Check runs the scenarios of the corpus (Corpus) and the named ones, then
+// explores generated ones with rapid, against tasks from newTask, each in a
+// fresh bubble from bubble. It returns the first failure, minimized and
+// saved to the corpus, or nil. name identifies the check for rapid (its
+// fail files and messages).
 func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure {
 	cfg := newConfig(opts)
-	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls}
-
-	// The named scenarios come first: they are cheap, readable, and teach
-	// the harness the implementation's fault points and whether it kills.
-	points := map[string]bool{}
-	for i, n := range scenarios.Named() {
-		res := runScenario(cfg, bubble, newTask, n.Scenario)
-		if res.Failed() {
-			if cfg.onFound != nil {
-				cfg.onFound(i + 1)
-			}
-			return &Failure{Result: minimize(cfg, bubble, newTask, res), Name: n.Name, Command: cfg.repro, Explored: i + 1}
-		}
-		shape.Kill = shape.Kill || res.Killer
-		for _, p := range res.Points {
-			points[p] = true
+	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	if f := p.corpus(); f != nil {
+		return f
+	}
+	for _, n := range scenarios.Named() {
+		if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
+			return f
 		}
 	}
-	for p := range points {
-		shape.Points = append(shape.Points, p)
-	}
-	sort.Strings(shape.Points)
+	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer, Points: p.pointNames()}
+	return explore(name, p, scenarios.Gen(shape))
+}
 
+// ExploreAround runs base as written, then variations of it
+// (scenarios.Around: the same calls, with delays, contexts' durations, the
+// exit's timing and fault points varied) until one fails, and returns that
+// failure minimized and saved to the corpus, or nil. It is for a scenario
+// written from a bug report, or taken from a goroutine dump
+// (ScenarioFromDump), that does not fail as written.
+func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.Scenario, opts ...Option) *Failure {
+	cfg := newConfig(opts)
+	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	if f := p.run(base, "the scenario as written"); f != nil {
+		return f
+	}
+	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames()}))
+}
+
+// prelude runs the fixed scenarios before exploration, and learns from
+// them the implementation's fault points and whether it kills.
+type prelude struct {
+	cfg     *config
+	bubble  Bubble
+	newTask NewTask
+	ran     int
+	killer  bool
+	points  map[string]bool
+}
+
+// run runs one fixed scenario; what names it in a report.
+func (p *prelude) run(sc scenarios.Scenario, what string) *Failure {
+	res := runScenario(p.cfg, p.bubble, p.newTask, sc)
+	p.ran++
+	if res.Failed() {
+		if p.cfg.onFound != nil {
+			p.cfg.onFound(p.ran)
+		}
+		return p.cfg.failure(minimize(p.cfg, p.bubble, p.newTask, res), what, p.ran)
+	}
+	p.killer = p.killer || res.Killer
+	if p.points == nil {
+		p.points = map[string]bool{}
+	}
+	for _, name := range res.Points {
+		p.points[name] = true
+	}
+	return nil
+}
+
+func (p *prelude) pointNames() []string {
+	var names []string
+	for n := range p.points {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// explore runs rapid over gen after the prelude, in rounds, and returns
+// the first failure.
+func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) *Failure {
+	cfg := p.cfg
 	rounds := 1
 	if !flagSet("rapid.checks") && !flagSet("rapid.seed") && !flagSet("rapid.failfile") {
 		per := 100
@@ -84,53 +139,51 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 		}
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
-
-	gen := scenarios.Gen(shape)
-	explored := 0
+	explored := p.ran
 	for range rounds {
 		var target string // the class and clause being shrunk
 		var last *Result
 		foundAt := 0
 		prop := func(t *rapid.T) {
 			sc := gen.Draw(t, "scenario")
-			res := runScenario(cfg, bubble, newTask, sc)
+			res := runScenario(cfg, p.bubble, p.newTask, sc)
 			explored++
 			if !res.Failed() {
 				return
 			}
-			p := res.Primary()
 			sig := signature(res)
 			if target == "" {
 				target = sig
 				foundAt = explored
 				if cfg.onFound != nil {
-					cfg.onFound(foundAt + len(scenarios.Named()))
+					cfg.onFound(foundAt)
 				}
 			}
 			if sig != target {
 				return // shrinking must not slip to another bug
 			}
 			last = res
-			t.Fatalf("%s", p.Error())
+			t.Fatalf("%s", res.Primary().Error())
 		}
 		tb := &recorder{name: name, logf: cfg.logf}
 		rapid.Check(tb, prop)
 		if tb.failed && last != nil {
-			f := &Failure{Result: minimize(cfg, bubble, newTask, last), Explored: foundAt + len(scenarios.Named()), Command: cfg.repro}
+			f := cfg.failure(minimize(cfg, p.bubble, p.newTask, last), "", foundAt)
 			var failfile string
 			f.Seed, failfile, f.Flaky = tb.seed()
-			switch {
-			case cfg.repro == "":
-			case failfile != "":
-				f.Command = fmt.Sprintf("%s -rapid.failfile=%q", cfg.repro, failfile)
-			case f.Seed != 0:
-				f.Command = fmt.Sprintf("%s -rapid.seed=%d", cfg.repro, f.Seed)
+			if f.File == "" && cfg.repro != "" {
+				switch {
+				case failfile != "":
+					f.Command = fmt.Sprintf("%s -rapid.failfile=%q", cfg.repro, failfile)
+				case f.Seed != 0:
+					f.Command = fmt.Sprintf("%s -rapid.seed=%d", cfg.repro, f.Seed)
+				}
 			}
 			return f
 		}
 	}
 	if cfg.logf != nil {
-		cfg.logf("reaptest: %d scenarios passed", explored+len(scenarios.Named()))
+		cfg.logf("reaptest: %d scenarios passed", explored)
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ type config struct {
 	repro         string        // command prefix that reruns this check
 	logf          func(format string, args ...any)
 	onFound       func(explored int)
+	corpus        string // directory of saved scenarios, "" for none
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/reaptest/reaptest/faults"
@@ -43,7 +44,7 @@ func (r *Result) Report(repro string) string {
 		fmt.Fprintf(&b, "  %s\n", line)
 	}
 
-	b.WriteString("\ntimeline (virtual time):\n")
+	b.WriteString("\ntimeline (virtual time; ┬ a call begins, │ in flight, ┴ returns, ✗ stuck):\n")
 	b.WriteString(formatTimeline(r.Timeline))
 
 	b.WriteString("\nevidence:\n")
@@ -64,15 +65,92 @@ func (r *Result) Report(repro string) string {
 	return b.String()
 }
 
-// formatTimeline prints events one a line: time, lane, what happened.
+// formatTimeline prints events one a line, under a grid with a column a
+// lane: ┬ where a call begins, │ while it is in flight, ┴ where it returns,
+// ✗ where it is stuck, • where something happens in a lane between calls.
+// Overlapping calls show as overlapping bars.
 func formatTimeline(events []Event) string {
+	var lanes []string
+	index := map[string]int{}
+	for _, e := range events {
+		if e.Lane != "" && !contains(index, e.Lane) {
+			index[e.Lane] = len(lanes)
+			lanes = append(lanes, e.Lane)
+		}
+	}
+	sort.SliceStable(lanes, func(i, j int) bool { return laneOrder(lanes[i]) < laneOrder(lanes[j]) })
+	for i, l := range lanes {
+		index[l] = i
+	}
 	width := 8
 	for _, e := range events {
 		width = max(width, len(e.Who))
 	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "  %-9s ", "")
+	for _, l := range lanes {
+		fmt.Fprintf(&b, "%-3s", laneLabel(l))
+	}
+	b.WriteString("\n")
+	inFlight := make([]bool, len(lanes))
 	for _, e := range events {
-		fmt.Fprintf(&b, "  %-9s %-*s  %s\n", "+"+faults.FormatDuration(e.At), width, e.Who, e.What)
+		cells := make([]string, len(lanes))
+		for i := range lanes {
+			cells[i] = "·"
+			if inFlight[i] {
+				cells[i] = "│"
+			}
+		}
+		if i, ok := index[e.Lane]; ok {
+			switch e.Mark {
+			case MarkBegins:
+				cells[i], inFlight[i] = "┬", true
+			case MarkReturns:
+				cells[i], inFlight[i] = "┴", false
+			case MarkStuck:
+				cells[i], inFlight[i] = "✗", false
+			}
+		} else if i, ok := index[e.Who]; ok && e.Mark == MarkNote {
+			cells[i] = "•"
+		}
+		fmt.Fprintf(&b, "  %-9s ", "+"+faults.FormatDuration(e.At))
+		for _, c := range cells {
+			b.WriteString(c + "  ")
+		}
+		fmt.Fprintf(&b, " %-*s  %s\n", width, e.Who, e.What)
+	}
+	if len(lanes) > 0 {
+		b.WriteString("  lanes:")
+		for _, l := range lanes {
+			fmt.Fprintf(&b, " %s=%s", laneLabel(l), l)
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+func contains(m map[string]int, k string) bool { _, ok := m[k]; return ok }
+
+// laneOrder puts clients first, then the monitor, then teardown.
+func laneOrder(l string) int {
+	switch {
+	case strings.HasPrefix(l, "client"):
+		return 0
+	case strings.HasPrefix(l, "monitor"):
+		return 1
+	}
+	return 2
+}
+
+// laneLabel is a lane's short column header: c1, m1, tR, tD.
+func laneLabel(l string) string {
+	switch {
+	case strings.HasPrefix(l, "client"):
+		return "c" + strings.TrimPrefix(l, "client")
+	case strings.HasPrefix(l, "monitor Reap#"):
+		return "m" + strings.TrimPrefix(l, "monitor Reap#")
+	case strings.HasPrefix(l, "teardown "):
+		return "t" + l[len("teardown "):len("teardown ")+1]
+	}
+	return l[:min(2, len(l))]
 }

@@ -30,36 +30,59 @@ const Pid = 4242
 // Event is one line of a scenario's timeline.
 type Event struct {
 	At   time.Duration // virtual time from the scenario's start
-	Who  string        // lane: client1, monitor, process, teardown, harness
+	Who  string        // who acted: client1, monitor, process, teardown, harness
 	What string
+	// Call names the call a MarkBegins, MarkReturns or MarkStuck event is
+	// about, e.g. "client1 Wait#1"; Lane is the timeline column it runs in
+	// (a client's calls share one; each monitor delivery has its own).
+	Call, Lane string
+	Mark       Mark
 }
+
+// Mark says what an Event is.
+type Mark uint8
+
+// The kinds of timeline event.
+const (
+	MarkNote    Mark = iota // something happened: a fault fired, the process exited
+	MarkBegins              // a call began
+	MarkReturns             // a call returned (or panicked)
+	MarkStuck               // a call was still blocked when the scenario was judged
+)
 
 // event is a timeline entry as recorded: calls are formatted only when a
 // timeline is wanted.
 type event struct {
-	at   time.Duration
-	who  string
-	what string      // for a note
-	call *callRecord // for a call's start (begins) or end
-	ends bool
+	at    time.Duration
+	who   string
+	what  string      // for a note
+	call  *callRecord // for a call's start, end, or stuck state
+	ends  bool
+	stuck bool
 }
 
 func (e event) format() Event {
 	if e.call == nil {
-		return Event{At: e.at, Who: e.who, What: e.what}
+		return Event{At: e.at, Who: e.who, What: e.what, Mark: MarkNote}
 	}
 	c := e.call
-	if e.ends {
-		return Event{At: e.at, Who: e.who, What: fmt.Sprintf("%s#%d → %s", c.op, c.seq, c.result())}
+	ev := Event{At: e.at, Who: e.who, Call: c.name(), Lane: c.lane()}
+	switch {
+	case e.stuck:
+		ev.Mark, ev.What = MarkStuck, fmt.Sprintf("%s#%d STUCK: %s", c.op, c.seq, e.what)
+	case e.ends:
+		ev.Mark, ev.What = MarkReturns, fmt.Sprintf("%s#%d → %s", c.op, c.seq, c.result())
+	default:
+		ev.Mark = MarkBegins
+		ev.What = fmt.Sprintf("%s#%d(ctx=%s) begins", c.op, c.seq, c.ctx)
+		switch c.op {
+		case scenarios.Reap:
+			ev.What = fmt.Sprintf("Reap#%d(%s) begins", c.seq, formatExit(c.reapExit))
+		case scenarios.Kill:
+			ev.What = fmt.Sprintf("Kill#%d(ctx=%s, signal %d) begins", c.seq, c.ctx, int(c.signal))
+		}
 	}
-	what := fmt.Sprintf("%s#%d(ctx=%s)", c.op, c.seq, c.ctx)
-	switch c.op {
-	case scenarios.Reap:
-		what = fmt.Sprintf("Reap#%d(%s)", c.seq, formatExit(c.reapExit))
-	case scenarios.Kill:
-		what = fmt.Sprintf("Kill#%d(ctx=%s, signal %d)", c.seq, c.ctx, int(c.signal))
-	}
-	return Event{At: e.at, Who: e.who, What: what + " begins"}
+	return ev
 }
 
 // Result is what one scenario did to a task.
@@ -74,6 +97,10 @@ type Result struct {
 	// Abandoned, if not empty, says what the harness could not stop:
 	// goroutines left blocked or running when it gave up on the scenario.
 	Abandoned string
+	// Dump is the goroutine dump of the scenario's bubble when it ended
+	// with calls stuck or goroutines left, in the runtime's format (input
+	// for ScenarioFromDump).
+	Dump []byte
 
 	detailed bool // recorded with detail on
 }
@@ -405,6 +432,14 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	// What the harness found itself (a busy loop, a bubble that ended
 	// badly) leads: it explains the stuck calls evaluate finds.
 	vs := append(append([]*Violation(nil), r.extra...), evaluate(r.cfg, r.calls, Pid, now)...)
+	dumped := map[int64]bool{}
+	for _, g := range append(append([]*goroutine(nil), r.dump...), leaked...) {
+		if g.raw != "" && !dumped[g.id] {
+			dumped[g.id] = true
+			res.Dump = append(res.Dump, g.raw...)
+			res.Dump = append(res.Dump, '\n')
+		}
+	}
 	// Evidence for stuck calls: their goroutines and the ones they started.
 	for _, v := range vs {
 		if v.Class != ClassHang || v.Evidence != "" {
@@ -425,7 +460,7 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	}
 	for _, g := range r.dump {
 		if c := r.byGoid[g.id]; c != nil && !c.returned {
-			r.events = append(r.events, event{at: now, who: c.who, what: fmt.Sprintf("%s#%d STUCK: %s", c.op, c.seq, g.blockedAt())})
+			r.events = append(r.events, event{at: now, who: c.who, call: c, stuck: true, what: g.blockedAt()})
 		}
 	}
 	if len(leaked) > 0 && !hasClass(vs, ClassHang) {

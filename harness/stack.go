@@ -19,6 +19,7 @@ type goroutine struct {
 	creator int64  // id of the goroutine that started it, 0 if unknown
 	spawner string // function that started it ("created by ...")
 	frames  []frame
+	raw     string // the goroutine's block of the dump, as printed
 }
 
 // frame is one function on a goroutine's stack.
@@ -66,10 +67,18 @@ func parseDump(dump []byte) []*goroutine {
 	var gs []*goroutine
 	var g *goroutine
 	lines := strings.Split(string(bytes.ReplaceAll(dump, []byte("\r\n"), []byte("\n"))), "\n")
+	start := 0 // first line of g's block
+	closeBlock := func(end int) {
+		if g != nil {
+			g.raw = strings.Join(lines[start:end], "\n") + "\n"
+		}
+	}
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, ":") {
+			closeBlock(i)
 			g = parseHeader(line)
+			start = i
 			if g != nil {
 				gs = append(gs, g)
 			}
@@ -77,6 +86,7 @@ func parseDump(dump []byte) []*goroutine {
 		}
 		if g == nil || line == "" || strings.HasPrefix(line, "\t") {
 			if line == "" {
+				closeBlock(i)
 				g = nil
 			}
 			continue
@@ -111,6 +121,7 @@ func parseDump(dump []byte) []*goroutine {
 		}
 		g.frames = append(g.frames, f)
 	}
+	closeBlock(len(lines))
 	return gs
 }
 

@@ -77,7 +77,9 @@ var actorNames = func() []string {
 	return names
 }()
 
-// String returns the scenario in scenario notation, one fact a line.
+// String returns the scenario in scenario notation, one fact a line: the
+// plan's lines (see faults.Plan.String), then a "clientN:" line per actor
+// with its calls separated by "; ". [Parse] reads it back.
 func (s Scenario) String() string {
 	var b strings.Builder
 	b.WriteString(s.Plan.String())

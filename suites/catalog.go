@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"testing"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
 	. "github.com/onsi/gomega"    //nolint:revive
@@ -31,11 +30,7 @@ func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 			}
 			It(title, func() {
 				focus := CurrentSpecReport().FullText()
-				var f *harness.Failure
-				withT(func(t *testing.T) {
-					base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, ""))}
-					f = harness.Check(specName(focus), Bubble(t), e.New, append(base, opts...)...)
-				})
+				f := specCheck(focus, e.Name, e.New, opts)
 				v := verdict(e, f)
 				mu.Lock()
 				verdicts[e.Name] = v
@@ -83,7 +78,7 @@ func verdict(e catalog.Entry, f *harness.Failure) string {
 	if string(p.Class) != e.Want {
 		ok = "WRONG"
 	}
-	where := "a named scenario (" + f.Name + ")"
+	where := f.Name
 	if f.Name == "" {
 		where = fmt.Sprintf("scenario %d", f.Explored)
 	}

@@ -71,7 +71,7 @@ func TestExternalModule(t *testing.T) {
 
 	run(true, "-run", "^TestGood$", ".")
 	out := run(false, "-run", "^TestBuggy$", ".")
-	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "reproduce:", "go test . -run '^TestBuggy$'"} {
+	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "reproduce:", "-run '^TestBuggy$'", "REAPTEST_REPLAY=testdata/reaptest/TestBuggy/"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("TestBuggy output lacks %q:\n%s", want, out)
 		}

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -37,11 +38,44 @@ func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) 
 		It("survives explored scenarios under faults", func() {
 			GinkgoHelper()
 			focus := CurrentSpecReport().FullText()
+			f := specCheck(focus, specName(focus), newTask, opts)
+			Expect(f).To(BeNil(), func() string { return f.Error() })
+		})
+	})
+}
+
+// specCheck runs the check of the spec focus — or, with REAPTEST_REPLAY
+// set, the replay of that file — keeping counterexamples in the corpus
+// testdata/reaptest/<corpus>.
+func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Option) *harness.Failure {
+	GinkgoHelper()
+	var f *harness.Failure
+	withT(func(t *testing.T) {
+		if path := os.Getenv(EnvReplay); path != "" {
+			f = replay(t, Bubble(t), newTask, path, ginkgoRepro(focus, ""), opts)
+			return
+		}
+		base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Corpus(corpusDir(corpus))}
+		f = harness.Check(specName(focus), Bubble(t), newTask, append(base, opts...)...)
+	})
+	return f
+}
+
+// DescribeAround registers a spec in the caller's Ginkgo suite that
+// explores around the scenario in the file at path (see
+// harness.ExploreAround) and fails with the first failure found. Its label
+// is "reaptest".
+func DescribeAround(text string, newTask harness.NewTask, path string, opts ...harness.Option) bool {
+	return Describe(text, Label("reaptest"), func() {
+		It("survives the scenario in "+path+" and the ones around it", func() {
+			GinkgoHelper()
+			sc, err := scenarios.ParseFile(path)
+			Expect(err).NotTo(HaveOccurred())
+			focus := CurrentSpecReport().FullText()
 			var f *harness.Failure
 			withT(func(t *testing.T) {
-				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Logf(GinkgoLogr.Info)}
-				base = base[:1]
-				f = harness.Check(specName(focus), Bubble(t), newTask, append(base, opts...)...)
+				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Corpus(corpusDir(specName(focus)))}
+				f = harness.ExploreAround(specName(focus), Bubble(t), newTask, sc, append(base, opts...)...)
 			})
 			Expect(f).To(BeNil(), func() string { return f.Error() })
 		})
@@ -69,11 +103,11 @@ var (
 // ginkgoRepro returns the command that reruns one spec.
 func ginkgoRepro(focus, extra string) string {
 	testNameOnce.Do(func() { testName = findRunSpecsCaller() })
-	cmd := fmt.Sprintf("go test %s", packageDir())
+	cmd := fmt.Sprintf("go test %s -count=1", packageDir())
 	if testName != "" {
 		cmd += fmt.Sprintf(" -run '^%s$'", testName)
 	}
-	cmd += fmt.Sprintf(" -ginkgo.focus '^%s$'", regexp.QuoteMeta(focus))
+	cmd += fmt.Sprintf(" -ginkgo.focus '%s$'", regexp.QuoteMeta(focus))
 	return cmd + extra
 }
 
