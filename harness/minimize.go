@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"runtime"
 	"slices"
 
 	"github.com/reaptest/reaptest/faults"
@@ -12,8 +13,13 @@ import (
 // fault that never fired). minimize then edits the scenario itself.
 
 const (
-	minimizeConfirm = 3   // runs a smaller scenario must fail, every one, to replace the current
-	minimizeBudget  = 400 // scenario runs minimize may spend
+	// minimizeConfirm is how many runs a smaller scenario must fail, every
+	// one, to replace the current: a variant that fails only most of the
+	// time (a race the scheduler decides) would make a reproducer that
+	// does not reproduce. A rejected variant usually passes at its first
+	// run, so the cost is in the accepted ones.
+	minimizeConfirm = 20
+	minimizeBudget  = 2000 // scenario runs minimize may spend
 )
 
 // signature identifies a failure for shrinking: its leading class and
@@ -36,8 +42,28 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	sig := signature(res)
 	detailed := *cfg
 	detailed.detail = true
-	cfg = &detailed
+	quick := *cfg
+	quick.detail = false
+	cfg = &quick
 	budget := minimizeBudget
+	// A failure that also happens on one processor is minimized and
+	// replayed there, where the scheduler switches goroutines only where
+	// they block or yield: its reproducer then replays exactly.
+	if res.Scenario.Procs == 0 && runtime.GOMAXPROCS(0) > 1 {
+		serial := clone(res.Scenario)
+		serial.Procs = 1
+		var last *Result
+		for range minimizeConfirm {
+			budget--
+			if last = runScenario(cfg, bubble, newTask, serial); signature(last) != sig {
+				last = nil
+				break
+			}
+		}
+		if last != nil {
+			res = last
+		}
+	}
 	for progress := true; progress && budget > 0; {
 		progress = false
 		for _, cand := range edits(res.Scenario) {
@@ -61,9 +87,9 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 			}
 		}
 	}
-	if res.Timeline == nil || !hasDetail(res) {
+	if !hasDetail(res) {
 		for range minimizeConfirm {
-			if r := runScenario(cfg, bubble, newTask, res.Scenario); signature(r) == sig {
+			if r := runScenario(&detailed, bubble, newTask, res.Scenario); signature(r) == sig {
 				return r
 			}
 		}
@@ -116,11 +142,8 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 			edit(func(c *scenarios.Scenario) { c.Deliveries[i].After = 0 })
 		}
 	}
-	for i, p := range sc.Points {
-		if p.Yields > 1 {
-			edit(func(c *scenarios.Scenario) { c.Points[i].Yields = 1 })
-		}
-	}
+	// Yields are not simplified: more of them keep a race window open
+	// more reliably, which is what a reproducer needs.
 	if sc.Signal.IgnoreTerm {
 		edit(func(c *scenarios.Scenario) { c.Signal.IgnoreTerm = false })
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -173,6 +174,11 @@ func Run(bubble Bubble, newTask NewTask, sc scenarios.Scenario, opts ...Option) 
 }
 
 func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
+	if sc.Procs > 0 {
+		if prev := runtime.GOMAXPROCS(sc.Procs); prev != sc.Procs {
+			defer runtime.GOMAXPROCS(prev)
+		}
+	}
 	r := &run{cfg: cfg, sc: sc, newTask: newTask, byGoid: make(map[int64]*callRecord)}
 	done := make(chan any, 1)
 	go func() {

@@ -15,7 +15,7 @@ import (
 // until the interleaving that fails turns up.
 func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 	return rapid.Custom(func(t *rapid.T) Scenario {
-		sc := Scenario{Plan: base.Plan}
+		sc := Scenario{Plan: base.Plan, Procs: base.Procs}
 		sc.Exit.After = rapid.SampledFrom(exitAfters).Draw(t, "exit.after")
 		sc.Signal.IgnoreTerm = rapid.Bool().Draw(t, "signal.ignore")
 		sc.Signal.ExitAfter = rapid.SampledFrom(signalAfters).Draw(t, "signal.after")
@@ -43,7 +43,9 @@ func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 				})
 			}
 		}
-		sc.Actors = make([]Actor, len(base.Actors))
+		if len(base.Actors) > 0 {
+			sc.Actors = make([]Actor, len(base.Actors))
+		}
 		for i, a := range base.Actors {
 			calls := make([]Call, len(a.Calls))
 			for j, c := range a.Calls {

@@ -66,8 +66,8 @@ type parser struct {
 
 	// The lines of the process line, monitor lost and the first monitor
 	// reap, 0 until seen; the line of each client.
-	processLine, lostLine, reapLine int
-	clientLines                     []int
+	processLine, lostLine, reapLine, scheduleLine int
+	clientLines                                   []int
 }
 
 // token is a word of a line: text and the column of its first byte.
@@ -137,10 +137,32 @@ func (p *parser) parseLine(line string) error {
 		return p.parseMonitor(head, toks[1:])
 	case head.text == "point":
 		return p.parsePoint(head, toks[1:])
+	case head.text == "schedule":
+		return p.parseSchedule(head, toks[1:])
 	case strings.HasPrefix(head.text, "client"):
 		return p.parseClient(toks)
 	}
-	return p.errorf(head.col, "unknown line %q: want process, monitor, point or clientN:", head.text)
+	return p.errorf(head.col, "unknown line %q: want schedule, process, monitor, point or clientN:", head.text)
+}
+
+// parseSchedule parses "schedule procs=<n>".
+func (p *parser) parseSchedule(head token, toks []token) error {
+	if p.scheduleLine != 0 {
+		return p.errorf(head.col, "second schedule line: the first is on line %d", p.scheduleLine)
+	}
+	p.scheduleLine = p.line
+	kv, err := p.keyValues("schedule", toks, "procs")
+	if err != nil {
+		return err
+	}
+	if t, ok := kv["procs"]; ok {
+		n, err := strconv.Atoi(t.text)
+		if err != nil || n < 1 {
+			return p.errorf(t.col, "bad procs %q: want a number of processors >= 1", t.text)
+		}
+		p.sc.Procs = n
+	}
+	return nil
 }
 
 // keyValues splits toks, each key=value, into a map from key to its token,

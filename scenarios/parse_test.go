@@ -168,7 +168,7 @@ func TestParseErrors(t *testing.T) {
 		name, text, want string
 	}{
 		{"unknown keyword", "process exit=1ms\nproces exit=1ms\n",
-			`scenario:2:1: unknown line "proces": want process, monitor, point or clientN:`},
+			`scenario:2:1: unknown line "proces": want schedule, process, monitor, point or clientN:`},
 		{"unknown client-like keyword", "clients: wait\n",
 			`scenario:1:1: unknown line "clients:": want process, monitor, point or client1: followed by its calls`},
 		{"bad duration", "client1: wait after=10\n",
@@ -368,4 +368,21 @@ client2: delete
 	// monitor lost
 	// client1: wait ctx=timeout:10s; delete ctx=background
 	// client2: delete ctx=background
+}
+
+// A schedule line round-trips, comes first when printed, and is checked.
+func TestParseSchedule(t *testing.T) {
+	text := "schedule procs=1\nprocess exit=1ms status=0 sigterm=exit:0\nmonitor reap after=0 status=real\n"
+	sc, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Procs != 1 || sc.String() != text {
+		t.Fatalf("Parse(%q) = procs %d, prints %q", text, sc.Procs, sc.String())
+	}
+	for _, bad := range []string{"schedule procs=0\n", "schedule procs=x\n", "schedule procs=1\nschedule procs=2\n"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) gave no error", bad)
+		}
+	}
 }

@@ -59,6 +59,11 @@ type Actor struct {
 type Scenario struct {
 	faults.Plan
 	Actors []Actor
+	// Procs, if not 0, is the GOMAXPROCS the scenario runs under. The
+	// harness sets 1 on a counterexample that fails on one processor too:
+	// there the Go scheduler interleaves goroutines only where they block
+	// or yield, so the failure replays exactly.
+	Procs int
 }
 
 // ActorName returns the name of actor i on the timeline.
@@ -82,6 +87,9 @@ var actorNames = func() []string {
 // with its calls separated by "; ". [Parse] reads it back.
 func (s Scenario) String() string {
 	var b strings.Builder
+	if s.Procs > 0 {
+		fmt.Fprintf(&b, "schedule procs=%d\n", s.Procs)
+	}
 	b.WriteString(s.Plan.String())
 	for i, a := range s.Actors {
 		fmt.Fprintf(&b, "%s:", ActorName(i))

@@ -1,0 +1,493 @@
+// Command benchmd turns the output of reaptest's benchmarks (go test
+// -bench, as `make bench` runs them) into BENCHMARKS.md: the machine, the
+// commands, the time-to-detect table (reaptest beside the baseline stress
+// loop), the throughput and memory figures, and a verdict per target.
+//
+//	go run ./suites/internal/benchmd -in bench.out -out BENCHMARKS.md \
+//		-cmd 'go test ...' -cmd 'go test ...' -elapsed 300
+//
+// It reads standard input when -in is not given. Nothing in the file it
+// writes is typed by hand: rerun `make bench` to regenerate it.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Targets, from the issue that asked for these benchmarks.
+const (
+	targetThroughput = 20000.0 // reference scenarios/s, every detector on
+	targetDetectP50  = 10.0    // ms, median time to the first failure
+	targetDetectP90  = 100.0   // ms, 90th percentile
+	targetReport     = 1000.0  // ms, time to the minimized report (p90)
+	targetRatio      = 100.0   // baseline median / reaptest median
+)
+
+// bench is one benchmark result line.
+type bench struct {
+	name    string // without the -GOMAXPROCS suffix
+	n       int64
+	metrics map[string]float64
+	order   []string // units in the order printed
+}
+
+func (b *bench) get(unit string) (float64, bool) {
+	v, ok := b.metrics[unit]
+	return v, ok
+}
+
+type results struct {
+	benches []*bench
+	byName  map[string]*bench
+	cpu     string // the "cpu:" line of go test
+	goos    string
+	goarch  string
+	raw     []string
+	failed  []string // FAIL / panic lines
+}
+
+var procsSuffix = regexp.MustCompile(`-\d+$`)
+
+func parse(r io.Reader) (*results, error) {
+	res := &results{byName: map[string]*bench{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "cpu: "):
+			res.cpu = strings.TrimPrefix(line, "cpu: ")
+			res.raw = append(res.raw, line)
+			continue
+		case strings.HasPrefix(line, "goos: "):
+			res.goos = strings.TrimPrefix(line, "goos: ")
+			res.raw = append(res.raw, line)
+			continue
+		case strings.HasPrefix(line, "goarch: "):
+			res.goarch = strings.TrimPrefix(line, "goarch: ")
+			res.raw = append(res.raw, line)
+			continue
+		case strings.HasPrefix(line, "pkg: "), strings.HasPrefix(line, "ok "), line == "PASS":
+			res.raw = append(res.raw, line)
+			continue
+		case strings.HasPrefix(line, "FAIL"), strings.HasPrefix(line, "--- FAIL"), strings.HasPrefix(line, "panic:"):
+			res.failed = append(res.failed, line)
+			res.raw = append(res.raw, line)
+			continue
+		}
+		if !strings.HasPrefix(line, "Benchmark") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || len(f)%2 != 0 {
+			continue // a name printed alone (-v), or not a result line
+		}
+		n, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		b := &bench{name: procsSuffix.ReplaceAllString(f[0], ""), n: n, metrics: map[string]float64{}}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%q: %v", line, err)
+			}
+			b.metrics[f[i+1]] = v
+			b.order = append(b.order, f[i+1])
+		}
+		res.benches = append(res.benches, b)
+		res.byName[b.name] = b
+		res.raw = append(res.raw, line)
+	}
+	return res, sc.Err()
+}
+
+// cpuModel returns the first model name in /proc/cpuinfo, or "".
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// dur formats milliseconds.
+func dur(ms float64) string {
+	switch {
+	case ms < 0:
+		return "—"
+	case ms >= 1000:
+		return fmt.Sprintf("%.3g s", ms/1000)
+	case ms >= 1:
+		return fmt.Sprintf("%.3g ms", ms)
+	default:
+		return fmt.Sprintf("%.2g ms", ms)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.3g", v)
+	}
+}
+
+// thousands formats v rounded, with thin separators.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(math.Round(v)), 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func times(x float64) string {
+	switch {
+	case x >= 100:
+		return fmt.Sprintf("%.0f×", x)
+	case x >= 10:
+		return fmt.Sprintf("%.1f×", x)
+	default:
+		return fmt.Sprintf("%.2f×", x)
+	}
+}
+
+// impl is one buggy implementation's time-to-detect figures.
+type impl struct {
+	name                 string
+	rt, base             *bench
+	rtP50, rtP90         float64 // ms, -1: not found
+	rtRepP50, rtRepP90   float64
+	rtScP50, rtScP90     float64
+	baseP50, baseP90     float64
+	baseScP50, baseP90Sc float64
+	rtFound, baseFound   float64
+	rtSeeds, baseSeeds   float64
+	budget               float64 // s
+}
+
+func metric(b *bench, unit string) float64 {
+	if b == nil {
+		return -1
+	}
+	if v, ok := b.get(unit); ok {
+		return v
+	}
+	return -1
+}
+
+func impls(res *results) []*impl {
+	var names []string
+	seen := map[string]bool{}
+	for _, b := range res.benches {
+		for _, side := range []string{"BenchmarkDetect/reaptest/", "BenchmarkDetect/baseline/"} {
+			if n, ok := strings.CutPrefix(b.name, side); ok && !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	var out []*impl
+	for _, n := range names {
+		rt := res.byName["BenchmarkDetect/reaptest/"+n]
+		base := res.byName["BenchmarkDetect/baseline/"+n]
+		out = append(out, &impl{
+			name: n, rt: rt, base: base,
+			rtP50: metric(rt, "ms-detect-p50"), rtP90: metric(rt, "ms-detect-p90"),
+			rtRepP50: metric(rt, "ms-report-p50"), rtRepP90: metric(rt, "ms-report-p90"),
+			rtScP50: metric(rt, "scenarios-detect-p50"), rtScP90: metric(rt, "scenarios-detect-p90"),
+			baseP50: metric(base, "ms-detect-p50"), baseP90: metric(base, "ms-detect-p90"),
+			baseScP50: metric(base, "scenarios-detect-p50"), baseP90Sc: metric(base, "scenarios-detect-p90"),
+			rtFound: metric(rt, "seeds-found"), baseFound: metric(base, "seeds-found"),
+			rtSeeds: metric(rt, "seeds"), baseSeeds: metric(base, "seeds"),
+			budget: metric(base, "s-budget"),
+		})
+	}
+	return out
+}
+
+// pair formats a median / p90 cell; a quantile that falls on a seed that
+// found nothing reads "> budget".
+func pair(p50, p90 float64, budgetS float64) string {
+	f := func(v float64) string {
+		if v < 0 {
+			if budgetS > 0 {
+				return "> " + dur(budgetS*1000)
+			}
+			return "not found"
+		}
+		return dur(v)
+	}
+	return f(p50) + " / " + f(p90)
+}
+
+func countPair(p50, p90 float64) string {
+	f := func(v float64) string {
+		if v < 0 {
+			return "—"
+		}
+		return num(v)
+	}
+	return f(p50) + " / " + f(p90)
+}
+
+// ratio is the baseline's median over reaptest's, and whether it is a
+// lower bound (the baseline's median is past its budget).
+func (m *impl) ratio() (float64, bool, bool) {
+	if m.rtP50 <= 0 || m.base == nil {
+		return 0, false, false
+	}
+	if m.baseP50 < 0 {
+		if m.baseFound <= 0 || m.budget <= 0 {
+			return 0, false, false
+		}
+		return m.budget * 1000 / m.rtP50, true, true
+	}
+	return m.baseP50 / m.rtP50, false, true
+}
+
+func main() {
+	in := flag.String("in", "", "go test -bench output to read (default: standard input)")
+	out := flag.String("out", "BENCHMARKS.md", "the file to write")
+	elapsed := flag.Float64("elapsed", 0, "seconds the whole run took (0: unknown)")
+	target := flag.String("target", "make bench", "the command that regenerates the file")
+	var cmds []string
+	flag.Func("cmd", "a command that produced the input (repeatable, in order)", func(s string) error {
+		cmds = append(cmds, s)
+		return nil
+	})
+	flag.Parse()
+
+	var r io.Reader = os.Stdin
+	if *in != "" {
+		f, err := os.Open(*in)
+		if err != nil {
+			fatal(err)
+		}
+		defer f.Close()
+		r = f
+	}
+	res, err := parse(r)
+	if err != nil {
+		fatal(err)
+	}
+	if len(res.benches) == 0 {
+		fatal(fmt.Errorf("no benchmark results in the input"))
+	}
+	var b strings.Builder
+	write(&b, res, cmds, *target, *elapsed)
+	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
+		fatal(err)
+	}
+	if len(res.failed) > 0 {
+		fmt.Fprintf(os.Stderr, "benchmd: wrote %s, but the input has failures:\n  %s\n", *out, strings.Join(res.failed, "\n  "))
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "benchmd: wrote %s (%d results)\n", *out, len(res.benches))
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchmd:", err)
+	os.Exit(1)
+}
+
+func write(w *strings.Builder, res *results, cmds []string, target string, elapsed float64) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Generated by `%s` (suites/internal/benchmd from the output of the commands below); do not edit by hand.\n\n", target)
+
+	p("## Machine\n\n")
+	model := cpuModel()
+	if model == "" {
+		model = res.cpu
+	}
+	p("- CPU: %s, %d logical cores (runtime.NumCPU)\n", model, runtime.NumCPU())
+	p("- Go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	p("- Generated: %s\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	if elapsed > 0 {
+		p("- `%s` took %s\n", target, (time.Duration(elapsed * float64(time.Second))).Round(time.Second))
+	}
+	p("\n## Command\n\n```sh\n%s\n```\n\nwhich runs:\n\n```sh\n%s\n```\n\n", target, strings.Join(cmds, "\n"))
+
+	ims := impls(res)
+	seeds, budget := 0.0, 0.0
+	for _, m := range ims {
+		seeds = math.Max(seeds, math.Max(m.rtSeeds, m.baseSeeds))
+		budget = math.Max(budget, m.budget)
+	}
+	iterBudget := 0.0
+	for _, m := range ims {
+		iterBudget = math.Max(iterBudget, metric(m.base, "iterations-budget"))
+	}
+
+	p("## Time to detect\n\n")
+	p("Wall time from the start until the first failure is seen, median / 90th percentile over %.0f seeds per implementation and side ", seeds)
+	p("(nearest rank; a seed that found nothing counts as slower than any that did). ")
+	p("*reaptest*: one `harness.Check` per seed (rapid draws a fresh seed each time; the first failure is timed by `harness.OnFound`, the report when Check returns, minimized). ")
+	p("*baseline*: the stress loop a team writes without a harness (suites/baseline_test.go: random concurrent Reap/Wait/Delete/Kill with real sleeps and deadlines, recover() around each call, a real-time bound per call, goleak.Find after each iteration), ")
+	p("run until its first failure or its budget of %s or %.0f iterations per seed; it does not minimize, so its report is its first failure. ", dur(budget*1000), iterBudget)
+	p("Ratio: baseline median / reaptest median.\n\n")
+	p("| implementation | reaptest median / p90 | baseline median / p90 | ratio | reaptest scenarios median / p90 | baseline iterations median / p90 | reaptest minimized report median / p90 | seeds found reaptest / baseline |\n")
+	p("|---|---|---|---|---|---|---|---|\n")
+	for _, m := range ims {
+		rs := "—"
+		if x, lower, ok := m.ratio(); ok {
+			rs = times(x)
+			if lower {
+				rs = "> " + rs
+			}
+		} else if m.base != nil && m.baseFound == 0 {
+			rs = "baseline never found it"
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %.0f/%.0f / %.0f/%.0f |\n", m.name,
+			pair(m.rtP50, m.rtP90, 0), pair(m.baseP50, m.baseP90, m.budget), rs,
+			countPair(m.rtScP50, m.rtScP90), countPair(m.baseScP50, m.baseP90Sc),
+			pair(m.rtRepP50, m.rtRepP90, 0),
+			m.rtFound, m.rtSeeds, m.baseFound, m.baseSeeds)
+	}
+	p("\n")
+
+	p("## Throughput and memory\n\n")
+	p("| benchmark | figure |\n|---|---|\n")
+	if b := res.byName["BenchmarkCheckReference"]; b != nil {
+		sps, _ := b.get("scenarios/s")
+		p("| reaptest on the reference, every detector on (`BenchmarkCheckReference`: Check of 100 explored + the named scenarios) | **%s scenarios/s** (%s ns/scenario) |\n", thousands(sps), thousands(metric(b, "ns/scenario")))
+		p("| memory per scenario (same) | %s B, %s allocs |\n", thousands(metric(b, "B/scenario")), thousands(metric(b, "allocs/scenario")))
+		p("| memory per Check (same) | %s B, %s allocs |\n", thousands(metric(b, "B/op")), thousands(metric(b, "allocs/op")))
+	}
+	if b := res.byName["BenchmarkRunReference"]; b != nil {
+		p("| one scenario with full detail, as a reproducer runs it (`BenchmarkRunReference`) | %s µs, %s B, %s allocs |\n",
+			num(metric(b, "ns/op")/1000), thousands(metric(b, "B/op")), thousands(metric(b, "allocs/op")))
+	}
+	if b := res.byName["BenchmarkBaselineReference"]; b != nil {
+		p("| baseline stress loop on the reference (`BenchmarkBaselineReference`) | **%s iterations/s**, %s B and %s allocs per iteration |\n",
+			num(metric(b, "iterations/s")), thousands(metric(b, "B/iteration")), thousands(metric(b, "allocs/iteration")))
+		if c := res.byName["BenchmarkCheckReference"]; c != nil {
+			p("| scenarios per second, reaptest / baseline | %s |\n", times(metric(c, "scenarios/s")/metric(b, "iterations/s")))
+		}
+	}
+	if b := res.byName["BenchmarkDetectDeadlock"]; b != nil {
+		p("| real time to report a mutex deadlock (`BenchmarkDetectDeadlock`: lock-while-waiting on lost-exit, %d runs) | %s |\n", b.n, dur(metric(b, "ms/detect")))
+	}
+	if b := res.byName["BenchmarkDetectVirtualHang"]; b != nil {
+		p("| real time to report a hang on virtual time (`BenchmarkDetectVirtualHang`: no-context-wait on lost-exit, %d runs) | %s |\n", b.n, dur(metric(b, "ms/detect")))
+	}
+	p("\n")
+
+	p("## Targets\n\n")
+	if b := res.byName["BenchmarkCheckReference"]; b != nil {
+		sps, _ := b.get("scenarios/s")
+		if sps >= targetThroughput {
+			p("- reference ≥ %s scenarios/s with every detector on: **met** (%s scenarios/s)\n", thousands(targetThroughput), thousands(sps))
+		} else {
+			p("- reference ≥ %s scenarios/s with every detector on: **missed** by %s scenarios/s (%s scenarios/s, %.0f%% short; needs %s)\n",
+				thousands(targetThroughput), thousands(targetThroughput-sps), thousands(sps), 100*(1-sps/targetThroughput), times(targetThroughput/sps))
+		}
+	} else {
+		p("- reference throughput: not measured\n")
+	}
+	limit := func(what string, limit float64, get func(*impl) float64) {
+		var miss []string
+		worst, worstName := -1.0, ""
+		for _, m := range ims {
+			v := get(m)
+			if v < 0 {
+				miss = append(miss, fmt.Sprintf("%s: not found", m.name))
+				continue
+			}
+			if v > worst {
+				worst, worstName = v, m.name
+			}
+			if v >= limit {
+				miss = append(miss, fmt.Sprintf("%s: %s, missed by %s (%s the limit)", m.name, dur(v), dur(v-limit), times(v/limit)))
+			}
+		}
+		if len(miss) == 0 {
+			p("- every buggy implementation, %s < %s: **met** (worst: %s, %s)\n", what, dur(limit), worstName, dur(worst))
+			return
+		}
+		p("- every buggy implementation, %s < %s: **missed** for %d of %d:\n", what, dur(limit), len(miss), len(ims))
+		for _, s := range miss {
+			p("  - %s\n", s)
+		}
+	}
+	limit("median time to the first failure", targetDetectP50, func(m *impl) float64 { return m.rtP50 })
+	limit("90th percentile time to the first failure", targetDetectP90, func(m *impl) float64 { return m.rtP90 })
+	limit("time to the minimized report (90th percentile)", targetReport, func(m *impl) float64 { return m.rtRepP90 })
+
+	var miss, never, partly []string
+	found, lowest, lowestName := 0, math.Inf(1), ""
+	for _, m := range ims {
+		if m.base == nil {
+			continue
+		}
+		if m.baseFound == 0 {
+			never = append(never, m.name)
+			continue
+		}
+		if m.baseFound < m.baseSeeds {
+			partly = append(partly, fmt.Sprintf("%s (%.0f of %.0f seeds)", m.name, m.baseFound, m.baseSeeds))
+		}
+		found++
+		x, lower, ok := m.ratio()
+		if !ok {
+			miss = append(miss, fmt.Sprintf("%s: reaptest found nothing", m.name))
+			continue
+		}
+		if x < lowest {
+			lowest, lowestName = x, m.name
+		}
+		if x < targetRatio && !lower {
+			miss = append(miss, fmt.Sprintf("%s: %s, missed by %s (reaptest %s, baseline %s)", m.name, times(x), times(targetRatio/x), dur(m.rtP50), dur(m.baseP50)))
+		}
+	}
+	switch {
+	case found == 0:
+		p("- ≥ %s faster than the baseline on median time to detect: the baseline found none of the bugs\n", times(targetRatio))
+	case len(miss) == 0:
+		p("- ≥ %s faster than the baseline on median time to detect, for each of the %d bugs the baseline finds: **met** (lowest: %s, %s)\n", times(targetRatio), found, lowestName, times(lowest))
+	default:
+		p("- ≥ %s faster than the baseline on median time to detect, for each of the %d bugs the baseline finds: **missed** for %d:\n", times(targetRatio), found, len(miss))
+		for _, s := range miss {
+			p("  - %s\n", s)
+		}
+	}
+	sort.Strings(never)
+	if len(never) == 0 {
+		p("- bugs the baseline never finds within its budget: none\n")
+	} else {
+		p("- bugs the baseline never finds within its budget (%s or %.0f iterations per seed): %s\n", dur(budget*1000), iterBudget, strings.Join(never, ", "))
+	}
+	if len(partly) > 0 {
+		p("- bugs the baseline finds only within some seeds' budgets: %s\n", strings.Join(partly, ", "))
+	}
+	if len(res.failed) > 0 {
+		p("\n**The run had failures:**\n\n```\n%s\n```\n", strings.Join(res.failed, "\n"))
+	}
+
+	p("\n## Raw output\n\n```\n%s\n```\n", strings.Join(res.raw, "\n"))
+}
