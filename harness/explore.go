@@ -70,7 +70,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	return explore(name, p, scenarios.Gen(shape))
 }
 
-// ExploreAround runs base as written, then variations of it
+// ExploreAround replays the corpus, runs base as written, then variations of it
 // (scenarios.Around: the same calls, with delays, contexts' durations, the
 // exit's timing and fault points varied) until one fails, and returns that
 // failure minimized and saved to the corpus, or nil. It is for a scenario
@@ -79,6 +79,9 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.Scenario, opts ...Option) *Failure {
 	cfg := newConfig(opts)
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	if f := p.corpus(); f != nil {
+		return f
+	}
 	if f := p.run(base, "the scenario as written"); f != nil {
 		return f
 	}
@@ -217,8 +220,11 @@ var _ rapid.TB = (*recorder)(nil)
 func (r *recorder) Helper()      {}
 func (r *recorder) Name() string { return r.name }
 func (r *recorder) Logf(format string, args ...any) {
-	if r.logf != nil {
-		r.logf(format, args...)
+	msg := fmt.Sprintf(format, args...)
+	// rapid logs the failing case's draws and message; the harness's
+	// report says it better.
+	if r.logf != nil && !strings.HasPrefix(msg, "[rapid] draw") && strings.HasPrefix(msg, "[rapid]") {
+		r.logf("%s", msg)
 	}
 }
 func (r *recorder) Log(args ...any) { r.Logf("%s", fmt.Sprint(args...)) }

@@ -46,6 +46,13 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	quick.detail = false
 	cfg = &quick
 	budget := minimizeBudget
+	// A scenario the watchdog had to judge (a frozen or spinning bubble)
+	// costs milliseconds of real time a run, and its failure does not
+	// depend on luck: fewer confirmations do.
+	confirm := minimizeConfirm
+	if res.Abandoned != "" {
+		confirm = 3
+	}
 	// A failure that also happens on one processor is minimized and
 	// replayed there, where the scheduler switches goroutines only where
 	// they block or yield: its reproducer then replays exactly.
@@ -53,7 +60,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 		serial := clone(res.Scenario)
 		serial.Procs = 1
 		var last *Result
-		for range minimizeConfirm {
+		for range confirm {
 			budget--
 			if last = runScenario(cfg, bubble, newTask, serial); signature(last) != sig {
 				last = nil
@@ -72,7 +79,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 			}
 			var last *Result
 			ok := true
-			for range minimizeConfirm {
+			for range confirm {
 				budget--
 				r := runScenario(cfg, bubble, newTask, cand)
 				if signature(r) != sig {

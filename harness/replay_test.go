@@ -103,3 +103,28 @@ func TestCorpusSavesAndReplaysFirst(t *testing.T) {
 		t.Fatalf("the reference fails the saved scenario:\n%s", r.Error())
 	}
 }
+
+// A dump a hung process printed on SIGQUIT (a daemon with the
+// lock-while-waiting bug: ctr delete, the monitor's Reap and a ctr wait
+// stuck) gives those three calls, and exploring around them finds the
+// deadlock.
+func TestScenarioFromSIGQUITDump(t *testing.T) {
+	dump, err := os.ReadFile("../suites/testdata/walkthrough/daemon-sigquit.dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := harness.ScenarioFromDump(dump, "(*lockWhileWaiting)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, a := range sc.Actors {
+		ops = append(ops, a.Calls[0].Op.String())
+	}
+	if strings.Join(ops, ",") != "Delete,Wait" || len(sc.Deliveries) != 1 {
+		t.Fatalf("scenario = \n%s\nwant clients Delete and Wait, and one delivery", sc)
+	}
+	if f := harness.ExploreAround(t.Name(), bubble(t), catalog.NewLockWhileWaiting, sc, harness.Checks(200)); f == nil || !errors.Is(f, harness.ErrHang) {
+		t.Fatalf("ExploreAround = %v, want the deadlock", f)
+	}
+}

@@ -128,16 +128,16 @@ func TestRunReportsBusyLoop(t *testing.T) {
 	}
 }
 
-// outside is a channel from outside any bubble: a goroutine blocked on it
-// is not durably blocked.
-var outside = make(chan struct{})
-
 // strayHelper leaves a goroutine behind on a channel from outside the
-// bubble, so the bubble can never end by itself.
-type strayHelper struct{ *base }
+// bubble (a goroutine blocked on one is not durably blocked), so the
+// bubble can never end by itself.
+type strayHelper struct {
+	*base
+	outside chan struct{}
+}
 
 func (s strayHelper) Wait(ctx context.Context) (harness.Exit, error) {
-	go func() { <-outside }()
+	go func() { <-s.outside }()
 	return s.base.Wait(ctx)
 }
 
@@ -145,8 +145,9 @@ func (s strayHelper) Wait(ctx context.Context) (harness.Exit, error) {
 // the bubble from ending; the watchdog reports it as a leak of the call
 // that started it.
 func TestRunReportsNonDurableLeak(t *testing.T) {
+	outside := make(chan struct{}) // made here, outside any bubble
 	t.Cleanup(func() { close(outside) })
-	res := harness.Run(bubble(t), func(harness.Env) harness.Task { return strayHelper{newBase()} }, reapedThenDeleted)
+	res := harness.Run(bubble(t), func(harness.Env) harness.Task { return strayHelper{newBase(), outside} }, reapedThenDeleted)
 	p := res.Primary()
 	if p == nil || p.Class != harness.ClassLeak || p.Call != "client1 Wait#1" {
 		t.Fatalf("primary violation = %v, want a leak by client1 Wait#1\n%s", p, res.Report(""))

@@ -126,13 +126,17 @@ func parseDump(dump []byte) []*goroutine {
 }
 
 // parseHeader parses "goroutine 7 [chan receive (durable), 2 minutes,
-// synctest bubble 1]:".
+// synctest bubble 1]:" and, from crash dumps, "goroutine 7 gp=0xc000 m=nil
+// [chan receive]:".
 func parseHeader(line string) *goroutine {
 	rest := strings.TrimPrefix(line, "goroutine ")
 	idText, rest, ok := strings.Cut(rest, " [")
 	if !ok {
 		return nil
 	}
+	// A crash dump (SIGQUIT, GOTRACEBACK=crash) adds "gp=0x... m=nil"
+	// after the id.
+	idText, _, _ = strings.Cut(idText, " ")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil {
 		return nil

@@ -46,9 +46,18 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...); f != nil {
+	if f := exploreAround(t, newTask, sc, opts); f != nil {
 		t.Fatal("\n" + f.Error())
 	}
+}
+
+// exploreAround explores around sc under t, or replays REAPTEST_REPLAY.
+func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
+	t.Helper()
+	if path := os.Getenv(EnvReplay); path != "" {
+		return replay(t, Bubble(t), newTask, path, reproCommand(t.Name(), ""), opts)
+	}
+	return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...)
 }
 
 // ExploreDump reads the goroutine dump of a hung process at path, turns the
@@ -66,7 +75,7 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 		t.Fatalf("%s: %v", path, err)
 	}
 	t.Logf("starting scenario from %s:\n%s", path, sc)
-	if f := harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...); f != nil {
+	if f := exploreAround(t, newTask, sc, opts); f != nil {
 		t.Fatal("\n" + f.Error())
 	}
 }
