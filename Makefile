@@ -1,7 +1,7 @@
 # reaptest: see README.md.
 GO ?= go
 
-.PHONY: run test bench lint
+.PHONY: run test bench lint repro
 
 # The main job: the Ginkgo suites over the bundled catalog, a verdict per
 # implementation (a buggy one being caught is the green outcome) and the
@@ -13,8 +13,33 @@ run:
 test:
 	$(GO) test -race -count=1 ./...
 
+# The benchmarks behind BENCHMARKS.md, which is regenerated from their
+# output by suites/internal/benchmd: throughput and memory on the reference,
+# the real-time cost of a deadlock and of a virtual-time hang, and
+# time-to-detect per buggy implementation, reaptest beside the baseline
+# stress loop (suites/bench_test.go, suites/baseline_test.go). About four
+# minutes on 2 cores, most of it the baseline sleeping for real.
+BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckReference|RunReference)$$' -benchmem -benchtime=2s
+BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x
+BENCH_STRESS     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkBaselineReference$$' -benchmem -benchtime=100x
+BENCH_DETECT     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^reaptest$$' -benchtime=1x -timeout=30m -detect.seeds=20
+BENCH_BASELINE   = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^baseline$$' -benchtime=1x -timeout=30m -detect.seeds=20 -baseline.budget=10s -baseline.iterations=2000
+BENCH = BENCH_THROUGHPUT BENCH_COST BENCH_STRESS BENCH_DETECT BENCH_BASELINE
+
+bench: SHELL := /bin/bash
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@start=$$(date +%s); out=$$(mktemp); status=0; \
+	$(foreach v,$(BENCH),echo "+ $($(v))"; $($(v)) 2>&1 | tee -a "$$out"; [ $${PIPESTATUS[0]} -eq 0 ] || status=1;) \
+	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -elapsed $$(( $$(date +%s) - start )) \
+		$(foreach v,$(BENCH),-cmd "$($(v))") || status=1; \
+	rm -f "$$out"; exit $$status
+
+# Replay one scenario file against one catalog entry, e.g.
+#   make repro IMPL=check-then-act SCENARIO=testdata/reaptest/check-then-act/<file> REPEAT=100
+# SCENARIO is relative to suites/; REPEAT replays until it fails.
+repro:
+	@test -n "$(IMPL)" -a -n "$(SCENARIO)" || { echo "usage: make repro IMPL=<catalog entry> SCENARIO=<file under suites/> [REPEAT=n]"; exit 2; }
+	REAPTEST_REPLAY=$(SCENARIO) REAPTEST_REPEAT=$(or $(REPEAT),1) $(GO) test ./suites -count=1 -v -run '^TestSuites$$' -ginkgo.v -ginkgo.focus 'catalog $(IMPL) (is|passes)'
 
 lint:
 	$(GO) vet ./...
