@@ -113,3 +113,34 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 	}
 	b.ReportMetric(float64(total)/float64(b.N)/float64(time.Millisecond), "ms/detect")
 }
+
+// BenchmarkMemoryFlat runs 10,000 scenarios against the reference per op
+// and reports the live heap and goroutines after a GC at the end: run with
+// -benchtime=100x for a million scenarios. A flat heap means the harness
+// keeps nothing per scenario.
+func BenchmarkMemoryFlat(b *testing.B) {
+	heap := func() float64 {
+		runtime.GC()
+		var s [1]metrics.Sample
+		s[0].Name = "/memory/classes/heap/objects:bytes"
+		metrics.Read(s[:])
+		return float64(s[0].Value.Uint64()) / (1 << 20)
+	}
+	ok := suites.WithBubble(func(bubble harness.Bubble) {
+		before := heap()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(10000)); f != nil {
+				b.Fatal(f)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(before, "heap-MiB-before")
+		b.ReportMetric(heap(), "heap-MiB-after")
+		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines-after")
+		b.ReportMetric(float64(b.N*10000), "scenarios")
+	})
+	if !ok {
+		b.Fatal("the bubble's test failed")
+	}
+}

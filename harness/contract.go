@@ -48,6 +48,8 @@ const (
 	ClauseReapPrompt    = "reap-prompt"     // 9: Reap never blocks the monitor
 	ClauseDeadlock      = "deadlock"        // calls blocked with no way forward
 	ClauseRealTime      = "real-time-limit" // a scenario ran out of real time (busy loop)
+	ClauseLimits        = "limits"          // goroutines or heap past the limits (a bomb)
+	ClauseCrash         = "crash"           // the test process died: a panic on a task goroutine, a fatal error, os.Exit
 )
 
 // Violation is one way a scenario broke the contract: what happened, to

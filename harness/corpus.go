@@ -51,7 +51,7 @@ func (c *config) failure(res *Result, what string, explored int) *Failure {
 	if c.corpus == "" {
 		return f
 	}
-	path, err := saveScenario(c.corpus, res, c.repro)
+	path, err := SaveScenario(c.corpus, res, c.repro)
 	if err != nil {
 		f.SaveErr = err
 		return f
@@ -70,10 +70,11 @@ func ReplayCommand(cmd, path string) string {
 	return fmt.Sprintf("REAPTEST_REPLAY=%s %s", path, cmd)
 }
 
-// saveScenario writes res's scenario to dir under a name made of its class,
-// clause and a hash of its text, and returns the path. The same scenario
-// always gets the same file.
-func saveScenario(dir string, res *Result, repro string) (string, error) {
+// SaveScenario writes res's scenario to dir under a name made of its
+// class, clause and a hash of its text, after comment lines saying what
+// failed and (if repro is not empty) the command that replays it, and
+// returns the path. The same scenario always gets the same file.
+func SaveScenario(dir string, res *Result, repro string) (string, error) {
 	text := res.Scenario.String()
 	h := fnv.New32a()
 	h.Write([]byte(text))

@@ -36,10 +36,18 @@ type Failure struct {
 	// Flaky is set when rapid could not reproduce the failure while
 	// shrinking: the scenario shown failed once, but not every time.
 	Flaky bool
+	// Text, if set, is the report as another process (an isolated check's
+	// child) wrote it; Error returns it.
+	Text string
 }
 
 // Error returns the full report.
-func (f *Failure) Error() string { return f.Report(f.Command) }
+func (f *Failure) Error() string {
+	if f.Text != "" {
+		return f.Text
+	}
+	return f.Report(f.Command)
+}
 
 // Unwrap returns the violations, so that errors.Is(f, ErrHang) works.
 func (f *Failure) Unwrap() []error {

@@ -1,6 +1,10 @@
 package harness
 
-import "time"
+import (
+	"time"
+
+	"github.com/reaptest/reaptest/scenarios"
+)
 
 // Option tunes a check. Options are applied in order; later ones win.
 type Option interface{ apply(*config) }
@@ -25,6 +29,10 @@ type config struct {
 	logf          func(format string, args ...any)
 	onFound       func(explored int)
 	corpus        string // directory of saved scenarios, "" for none
+	progress      func(sc scenarios.Scenario)
+	isolate       int    // 0: the edge's default; 1 on; -1 off
+	maxGoroutines int    // more goroutines than this during a scenario is a failure
+	maxHeap       uint64 // more heap than this (bytes) during a scenario is a failure
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the
@@ -42,6 +50,8 @@ func defaults() *config {
 		teardownCtx:   10 * time.Second,
 		horizon:       time.Minute,
 		windDown:      time.Second,
+		maxGoroutines: 100000,
+		maxHeap:       4 << 30,
 	}
 }
 
@@ -99,4 +109,38 @@ func OnFound(f func(explored int)) Option { return optionFunc(func(c *config) { 
 // Logf sets where progress notes go (default: nowhere).
 func Logf(f func(format string, args ...any)) Option {
 	return optionFunc(func(c *config) { c.logf = f })
+}
+
+// Progress sets a function called with every scenario just before it runs.
+// A supervisor uses it to know which scenario was running when its child
+// process died.
+func Progress(f func(sc scenarios.Scenario)) Option {
+	return optionFunc(func(c *config) { c.progress = f })
+}
+
+// Isolate asks for (true) or declines (false) running the check in a child
+// process, so that a panic on a goroutine of the task, a fatal runtime
+// error or os.Exit is reported instead of killing the test binary. The
+// harness records the choice; the suites package carries it out.
+func Isolate(on bool) Option {
+	return optionFunc(func(c *config) {
+		c.isolate = -1
+		if on {
+			c.isolate = 1
+		}
+	})
+}
+
+// Isolation reports what opts say about isolation: whether they say
+// anything, and if so whether it is on.
+func Isolation(opts ...Option) (set, on bool) {
+	c := newConfig(opts)
+	return c.isolate != 0, c.isolate > 0
+}
+
+// Limits sets the most goroutines the process may hold and the most heap
+// (bytes) it may use while a scenario runs (defaults 100,000 and 4 GiB);
+// past either the scenario fails, as a goroutine or memory bomb.
+func Limits(goroutines int, heap uint64) Option {
+	return optionFunc(func(c *config) { c.maxGoroutines, c.maxHeap = goroutines, heap })
 }

@@ -22,6 +22,8 @@ var clauseText = map[string]string{
 	ClauseReapPrompt:    "clause 9: Reap returns promptly: the monitor is never blocked by the task",
 	ClauseDeadlock:      "calls blocked with no way forward",
 	ClauseRealTime:      "a scenario must end within its real-time limit",
+	ClauseLimits:        "a scenario must stay within the goroutine and memory limits",
+	ClauseCrash:         "clause 1: nothing the task does may take the process down",
 }
 
 // Report formats the result as a report: the class and clause, the
@@ -70,6 +72,9 @@ func (r *Result) Report(repro string) string {
 // ✗ where it is stuck, • where something happens in a lane between calls.
 // Overlapping calls show as overlapping bars.
 func formatTimeline(events []Event) string {
+	if len(events) == 0 {
+		return "  (none: the process died before it could tell)\n"
+	}
 	var lanes []string
 	index := map[string]int{}
 	for _, e := range events {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"sync"
@@ -118,9 +119,14 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
-// Primary returns the violation a report leads with: a panic, else a hang,
-// else a contract violation, else a leak.
+// Primary returns the violation a report leads with: a goroutine or memory
+// bomb, else a panic, else a hang, else a contract violation, else a leak.
 func (r *Result) Primary() *Violation {
+	for _, v := range r.Violations {
+		if v.Clause == ClauseLimits { // a bomb explains whatever else went wrong
+			return v
+		}
+	}
 	for _, class := range []Class{ClassPanic, ClassHang, ClassContract, ClassLeak} {
 		for _, v := range r.Violations {
 			if v.Class == class {
@@ -174,6 +180,9 @@ func Run(bubble Bubble, newTask NewTask, sc scenarios.Scenario, opts ...Option) 
 }
 
 func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
+	if cfg.progress != nil {
+		cfg.progress(sc)
+	}
 	if sc.Procs > 0 {
 		if prev := runtime.GOMAXPROCS(sc.Procs); prev != sc.Procs {
 			defer runtime.GOMAXPROCS(prev)
@@ -235,6 +244,13 @@ func (r *run) watch(res *Result, done <-chan any) {
 			return
 		case <-timer.C:
 		}
+		if v := r.overLimits(); v != nil {
+			r.mu.Lock()
+			r.extra = append(r.extra, v)
+			r.mu.Unlock()
+			r.abandon(res, nil, false)
+			return
+		}
 		gs := r.bubbleGoroutines(r.locate(dumpAll()))
 		if sig, stalled := stallSignature(gs); stalled && sig == lastSig {
 			r.abandon(res, gs, false)
@@ -251,6 +267,27 @@ func (r *run) watch(res *Result, done <-chan any) {
 		poll = min(2*poll, 20*time.Millisecond)
 		timer.Reset(poll)
 	}
+}
+
+// overLimits returns a violation if the process holds more goroutines or
+// heap than the limits allow: a bomb, stopped before it takes the test
+// binary down. The goroutines stay (nothing can stop them) but stop being
+// scheduled once blocked.
+func (r *run) overLimits() *Violation {
+	if n := runtime.NumGoroutine(); n > r.cfg.maxGoroutines {
+		return &Violation{Class: ClassLeak, Clause: ClauseLimits, Call: "the task",
+			Got:  fmt.Sprintf("%d goroutines in the process during the scenario", n),
+			Want: fmt.Sprintf("at most %d (Limits)", r.cfg.maxGoroutines)}
+	}
+	var sample [1]metrics.Sample
+	sample[0].Name = "/memory/classes/heap/objects:bytes"
+	metrics.Read(sample[:])
+	if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > r.cfg.maxHeap {
+		return &Violation{Class: ClassLeak, Clause: ClauseLimits, Call: "the task",
+			Got:  fmt.Sprintf("%d MiB of heap in use during the scenario", sample[0].Value.Uint64()>>20),
+			Want: fmt.Sprintf("at most %d MiB (Limits)", r.cfg.maxHeap>>20)}
+	}
+	return nil
 }
 
 // stallSignature reports whether gs (a bubble's goroutines) are all blocked

@@ -93,10 +93,20 @@ func defaults(t *testing.T) []harness.Option {
 // for, and returns its failure.
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
-	if path := os.Getenv(EnvReplay); path != "" {
-		return replay(t, Bubble(t), newTask, path, reproCommand(t.Name(), ""), opts)
+	repro := reproCommand(t.Name(), "")
+	if !inChild() && isolated(opts) {
+		return checkIsolated(t, repro, opts)
 	}
-	return harness.Check(t.Name(), Bubble(t), newTask, append(defaults(t), opts...)...)
+	var f *harness.Failure
+	if path := os.Getenv(EnvReplay); path != "" {
+		f = replay(t, Bubble(t), newTask, path, repro, append(childOptions(), opts...))
+	} else {
+		f = harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), childOptions()...), opts...)...)
+	}
+	if inChild() {
+		childDone(f)
+	}
+	return f
 }
 
 // replay replays the scenario file at path; repro is the command to rerun

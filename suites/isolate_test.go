@@ -1,0 +1,158 @@
+package suites
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/reaptest/reaptest/harness"
+)
+
+// Each test below checks an implementation written to take its process
+// down, with isolation on: the check runs in a child process, which dies;
+// the parent (this test) must get an ordinary report with the right
+// class, a minimized scenario and a reproducer, and go on. In the child the
+// same test function runs the check itself and its assertions are moot.
+
+// doomed is a correct task whose methods can be broken one at a time.
+type doomed struct {
+	mu     sync.Mutex
+	done   chan struct{}
+	exit   harness.Exit // guarded by mu
+	reaped bool         // guarded by mu
+	reap   func(t *doomed)
+	wait   func(t *doomed)
+	delete func(t *doomed)
+}
+
+func (d *doomed) Reap(e harness.Exit) {
+	if d.reap != nil {
+		d.reap(d)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.reaped {
+		d.reaped, d.exit = true, e
+		close(d.done)
+	}
+}
+
+func (d *doomed) Wait(ctx context.Context) (harness.Exit, error) {
+	if d.wait != nil {
+		d.wait(d)
+	}
+	select {
+	case <-d.done:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.exit, nil
+	case <-ctx.Done():
+		return harness.Exit{}, ctx.Err()
+	}
+}
+
+func (d *doomed) Delete(ctx context.Context) (harness.Exit, error) {
+	if d.delete != nil {
+		d.delete(d)
+	}
+	return d.Wait(ctx)
+}
+
+func newDoomed(set func(*doomed)) harness.NewTask {
+	return func(harness.Env) harness.Task {
+		d := &doomed{done: make(chan struct{})}
+		set(d)
+		return d
+	}
+}
+
+// checkCrash runs the isolated check and, in the parent, asserts the
+// report's class, clause and text.
+func checkCrash(t *testing.T, newTask harness.NewTask, class harness.Class, clause, text string, opts ...harness.Option) {
+	t.Helper()
+	t.Cleanup(func() { os.RemoveAll(corpusDir(t.Name())) })
+	f := checkT(t, newTask, append([]harness.Option{harness.Isolate(true), harness.Checks(100)}, opts...)...)
+	if inChild() {
+		return
+	}
+	if f == nil {
+		t.Fatal("the isolated check found nothing")
+	}
+	p := f.Primary()
+	if p.Class != class || p.Clause != clause || !strings.Contains(f.Error(), text) {
+		t.Fatalf("got %s [%s], want %s [%s] mentioning %q:\n%s", p.Class, p.Clause, class, clause, text, f.Error())
+	}
+	if !strings.Contains(f.Command, "go test") {
+		t.Errorf("no reproducer: %q", f.Command)
+	}
+	t.Logf("reported as:\n%s", f.Error())
+}
+
+// A panic on a goroutine the task started itself (a second Reap closing
+// the exit channel from a helper goroutine).
+func TestIsolationTaskGoroutinePanic(t *testing.T) {
+	checkCrash(t, newDoomed(func(d *doomed) {
+		d.reap = func(d *doomed) {
+			d.mu.Lock()
+			again := d.reaped
+			d.mu.Unlock()
+			if again {
+				go func() { close(d.done) }()
+			}
+		}
+	}), harness.ClassPanic, harness.ClauseCrash, "close of closed channel")
+}
+
+// A fatal runtime error no recover sees: concurrent map writes from two
+// goroutines of the task.
+func TestIsolationConcurrentMapWrites(t *testing.T) {
+	checkCrash(t, newDoomed(func(d *doomed) {
+		m := map[int]int{}
+		d.wait = func(*doomed) {
+			var wg sync.WaitGroup
+			for g := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range 1_000_000 {
+						m[i%64] = g //nolint:staticcheck // the race is the point
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	}), harness.ClassPanic, harness.ClauseCrash, "concurrent map")
+}
+
+// os.Exit(3) in Delete.
+func TestIsolationOSExit(t *testing.T) {
+	checkCrash(t, newDoomed(func(d *doomed) {
+		d.delete = func(*doomed) { os.Exit(3) }
+	}), harness.ClassPanic, harness.ClauseCrash, "status 3")
+}
+
+// A busy loop in Wait: the real-time limit ends the scenario, and the
+// spinning goroutine ends with the child.
+func TestIsolationBusyLoop(t *testing.T) {
+	checkCrash(t, newDoomed(func(d *doomed) {
+		d.wait = func(*doomed) {
+			for start := time.Now(); time.Since(start) < time.Hour; {
+			}
+		}
+	}), harness.ClassHang, harness.ClauseRealTime, "real time", harness.ScenarioTimeout(200*time.Millisecond))
+}
+
+// A goroutine bomb: every Wait starts 200,000 goroutines that never end.
+func TestIsolationGoroutineBomb(t *testing.T) {
+	checkCrash(t, newDoomed(func(d *doomed) {
+		d.wait = func(*doomed) {
+			block := make(chan struct{})
+			for range 200_000 {
+				go func() { <-block }()
+			}
+		}
+	}), harness.ClassLeak, harness.ClauseLimits, "goroutines", harness.Limits(50_000, 4<<30))
+}
