@@ -78,6 +78,23 @@ func TestExternalModule(t *testing.T) {
 	}
 
 	run(true, "-run", "^TestGinkgo$", "-ginkgo.focus", "good task|own specs", ".")
+
+	// A task that kills its process is reported by the isolated spec, and
+	// the specs after it still run — under ginkgo -p too.
+	for _, args := range [][]string{
+		{"test", "-count=1", "-run", "^TestGinkgo$", "-ginkgo.focus", "crashing task.*explored|own specs", "."},
+		{"run", "github.com/onsi/ginkgo/v2/ginkgo", "-p", "--focus", "crashing task.*explored|own specs", "."},
+	} {
+		out, ok := goCmd(t, dir, args...)
+		if ok {
+			t.Fatalf("go %s passed, want the crash reported:\n%s", strings.Join(args, " "), out)
+		}
+		for _, want := range []string{"panic [crash]", "close of closed channel", "REAPTEST_REPLAY=", "1 Passed", "1 Failed"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("go %s: output lacks %q:\n%s", strings.Join(args, " "), want, out)
+			}
+		}
+	}
 	out = run(false, "-run", "^TestGinkgo$", "-ginkgo.focus", "buggy task", ".")
 	for _, want := range []string{"reaptest: panic [no-panic]", "-ginkgo.focus"} {
 		if !strings.Contains(out, want) {

@@ -49,15 +49,29 @@ func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) 
 // testdata/reaptest/<corpus>.
 func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Option) *harness.Failure {
 	GinkgoHelper()
+	repro := ginkgoRepro(focus, "")
+	if !inChild() && isolated(opts) {
+		testNameOnce.Do(func() { testName = findRunSpecsCaller() })
+		tg := target{args: []string{"-ginkgo.focus=" + regexp.QuoteMeta(focus) + "$"}, corpus: corpusDir(corpus), repro: repro}
+		if testName != "" {
+			tg.args = append(tg.args, "-test.run=^"+testName+"$")
+		}
+		f, err := checkIsolated(tg)
+		Expect(err).NotTo(HaveOccurred())
+		return f
+	}
 	var f *harness.Failure
 	withT(func(t *testing.T) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			f = replay(t, Bubble(t), newTask, path, ginkgoRepro(focus, ""), opts)
-			return
+			f = replay(t, Bubble(t), newTask, path, repro, append(childOptions(), opts...))
+		} else {
+			base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
+			f = harness.Check(specName(focus), Bubble(t), newTask, append(append(base, childOptions()...), opts...)...)
 		}
-		base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Corpus(corpusDir(corpus))}
-		f = harness.Check(specName(focus), Bubble(t), newTask, append(base, opts...)...)
 	})
+	if inChild() {
+		childDone(f)
+	}
 	return f
 }
 

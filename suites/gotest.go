@@ -95,7 +95,11 @@ func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harn
 	t.Helper()
 	repro := reproCommand(t.Name(), "")
 	if !inChild() && isolated(opts) {
-		return checkIsolated(t, repro, opts)
+		f, err := checkIsolated(testTarget(t, repro))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
 	}
 	var f *harness.Failure
 	if path := os.Getenv(EnvReplay); path != "" {

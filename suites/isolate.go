@@ -112,17 +112,32 @@ type child struct {
 	stuck    bool // stopped for making no progress
 }
 
-// runChild runs the test named name in a child process with extra
-// environment, and waits for it within the limits.
-func runChild(name string, env ...string) (*child, error) {
+// target selects one check in a child: the test (and Ginkgo spec) that
+// runs it, where its counterexamples go, how to rerun it.
+type target struct {
+	args   []string // flags that select the test, and the spec
+	corpus string
+	repro  string
+}
+
+// testTarget is the target of the go test t.
+func testTarget(t *testing.T, repro string) target {
+	return target{args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro}
+}
+
+// runChild runs tg in a child process with extra environment, and waits
+// for it within the limits.
+func runChild(tg target, env ...string) (*child, error) {
 	dir, err := os.MkdirTemp("", "reaptest-child-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	args := []string{"-test.run=" + runPattern(name), "-test.count=1", "-test.timeout=0"}
+	args := append([]string{"-test.count=1", "-test.timeout=0"}, tg.args...)
 	for _, a := range os.Args[1:] {
-		if strings.HasPrefix(a, "-rapid.") || strings.HasPrefix(a, "-test.v") {
+		// rapid's flags carry over; Ginkgo's do not (a parallel process's
+		// would connect the child to the parallel run's server).
+		if strings.HasPrefix(a, "-rapid.") || strings.HasPrefix(a, "--rapid.") || strings.HasPrefix(a, "-test.v") {
 			args = append(args, a)
 		}
 	}
@@ -244,36 +259,40 @@ func excerpt(out string) string {
 	return strings.Join(lines, "\n")
 }
 
-// checkIsolated runs the check for the test t in a child and turns what
+// checkIsolated runs the check tg selects in a child and turns what
 // happened into a failure, or nil.
-func checkIsolated(t *testing.T, repro string, opts []harness.Option) *harness.Failure {
-	t.Helper()
-	c, err := runChild(t.Name())
+func checkIsolated(tg target) (*harness.Failure, error) {
+	c, err := runChild(tg)
 	if err != nil {
-		t.Fatalf("reaptest: could not start a child process for the isolated check: %v", err)
+		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
 	}
 	switch {
 	case c.result == nil:
-		return crashed(t, c, repro, opts)
+		return crashed(tg, c), nil
 	case c.result.Pass:
-		return nil
+		return nil, nil
 	}
-	return c.result.failure(repro)
+	return c.result.failure(tg.repro), nil
 }
 
 // crashed confirms which scenario killed the child, shrinks it in fresh
 // children, saves it, and reports it.
-func crashed(t *testing.T, c *child, repro string, opts []harness.Option) *harness.Failure {
-	t.Helper()
+func crashed(tg target, c *child) *harness.Failure {
 	d := classify(c)
+	repro := tg.repro
 	budget := crashBudget
+	tmp, err := os.MkdirTemp("", "reaptest-crash-")
+	if err != nil {
+		tmp = os.TempDir()
+	}
+	defer os.RemoveAll(tmp)
 	dies := func(sc scenarios.Scenario) (death, bool) {
 		budget--
-		file := filepath.Join(t.TempDir(), "crash.scenario")
+		file := filepath.Join(tmp, "crash.scenario")
 		if err := os.WriteFile(file, []byte(sc.String()), 0o644); err != nil {
 			return death{}, false
 		}
-		r, err := runChild(t.Name(), EnvReplay+"="+file, EnvRepeat+"=1")
+		r, err := runChild(tg, EnvReplay+"="+file, EnvRepeat+"=1")
 		if err != nil || r.result != nil {
 			return death{}, false
 		}
@@ -323,7 +342,7 @@ func crashed(t *testing.T, c *child, repro string, opts []harness.Option) *harne
 	}
 	res.Scenario = sc
 	f := &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
-	if dir := corpusDir(t.Name()); dir != "" {
+	if dir := tg.corpus; dir != "" {
 		if path, err := harness.SaveScenario(dir, res, repro); err == nil {
 			f.File, f.Command = path, harness.ReplayCommand(repro, path)
 		} else {
