@@ -36,10 +36,10 @@ const envChild = "REAPTEST_CHILD"
 const EnvIsolate = "REAPTEST_ISOLATE"
 
 const (
-	recordSep    = "\x1e\n"          // between scenarios in the progress file
-	childLimit   = 10 * time.Minute  // real time a whole child run may take
-	childStalled = 30 * time.Second  // real time without a new scenario before a child is called stuck
-	crashBudget  = 40                // child runs to confirm and shrink a crash
+	recordSep    = "\x1e\n"         // between scenarios in the progress file
+	childLimit   = 10 * time.Minute // real time a whole child run may take
+	childStalled = 30 * time.Second // real time without a new scenario before a child is called stuck
+	crashBudget  = 40               // child runs to confirm and shrink a crash
 )
 
 // isolated reports whether the check should run in a child.
