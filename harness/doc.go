@@ -40,11 +40,21 @@
 // [Checks], [Grace], [ScenarioTimeout], [MaxActors], [MaxCalls],
 // [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf].
 //
+// # Replay and the corpus
+//
+// Failures are saved as scenario files ([Corpus], [SaveScenario]) and
+// replayed first on every run; [Replay] runs one file, [ExploreAround]
+// varies a scenario written from a bug report until it fails, and
+// [ScenarioFromDump] turns a goroutine dump of a hung process into one.
+//
 // # Limits
 //
-// A panic on a goroutine the implementation starts itself, a fatal runtime
-// error (concurrent map writes) or os.Exit ends the test binary: no
-// recover can see them. A busy goroutine keeps spinning after it is
-// reported. Fault-point delays are scheduler yields, so races that need
-// them are found by probability, not by construction.
+// In this process, a panic on a goroutine the implementation starts
+// itself, a fatal runtime error (concurrent map writes) or os.Exit ends the
+// test binary: no recover can see them. The suites package runs checks in
+// a child process ([Isolate], [Progress], [Simpler]) to report those too.
+// A busy goroutine keeps spinning after it is reported. Fault-point delays
+// are scheduler yields, so races that need them are found by probability,
+// not by construction; a counterexample that fails on one processor is
+// replayed there (scenarios.Scenario.Procs), where it replays exactly.
 package harness
