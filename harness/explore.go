@@ -155,8 +155,12 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 		var target string // the class and clause being shrunk
 		var last *Result
 		foundAt := 0
+		skip := false // a costly failure is minimized without rapid's shrinking
 		prop := func(t *rapid.T) {
 			sc := gen.Draw(t, "scenario")
+			if skip {
+				return
+			}
 			res := runScenario(cfg, p.bubble, p.newTask, sc)
 			explored++
 			if !res.Failed() {
@@ -174,11 +178,19 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 				return // shrinking must not slip to another bug
 			}
 			last = res
+			if res.Abandoned != "" && foundAt == explored {
+				// The watchdog had to judge it: every run costs
+				// milliseconds and leaves goroutines behind, too dear for
+				// rapid's hundreds of shrinking runs. The minimizer's
+				// edits, a few runs each, do instead.
+				skip = true
+				return
+			}
 			t.Fatalf("%s", res.Primary().Error())
 		}
 		tb := &recorder{name: name, logf: cfg.logf}
 		rapid.Check(tb, prop)
-		if tb.failed && last != nil {
+		if last != nil && (tb.failed || skip) {
 			f := cfg.failure(minimize(cfg, p.bubble, p.newTask, last), "", foundAt)
 			var failfile string
 			f.Seed, failfile, f.Flaky = tb.seed()

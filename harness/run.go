@@ -264,6 +264,10 @@ func (r *run) watch(res *Result, done <-chan any) {
 			r.abandon(res, gs, true)
 			return
 		}
+		if lastSig != "" {
+			timer.Reset(time.Millisecond) // a stall must only look the same again
+			continue
+		}
 		poll = min(2*poll, 20*time.Millisecond)
 		timer.Reset(poll)
 	}
