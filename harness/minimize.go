@@ -39,6 +39,9 @@ func signature(r *Result) string {
 // It runs with detail on, so the result it returns carries the full
 // evidence; a scenario found without it is run again with it.
 func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result {
+	if p := res.Primary(); p != nil && p.Clause == ClauseLimits {
+		return res // every run of a bomb adds its goroutines to the process for good
+	}
 	sig := signature(res)
 	detailed := *cfg
 	detailed.detail = true

@@ -34,8 +34,9 @@ import (
 // counts as infinitely slow, and a quantile that falls on one is reported
 // as -1 (not found within the budget).
 var (
-	detectSeeds  = flag.Int("detect.seeds", 20, "bench: seeds per implementation in the time-to-detect benchmarks")
-	detectChecks = flag.Int("detect.checks", 10000, "bench: reaptest's budget per seed, in explored scenarios (harness.Checks)")
+	detectSeeds   = flag.Int("detect.seeds", 20, "bench: seeds per implementation in the time-to-detect benchmarks")
+	detectVerbose = flag.Bool("detect.v", false, "bench: log every seed")
+	detectChecks  = flag.Int("detect.checks", 10000, "bench: reaptest's budget per seed, in explored scenarios (harness.Checks)")
 )
 
 // sample is what one seed took.
@@ -110,6 +111,9 @@ func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 			f := harness.Check("BenchmarkDetect-"+e.Name, bubble, e.New,
 				harness.Checks(*detectChecks), harness.OnFound(onFound))
 			s.report = time.Since(start)
+			if *detectVerbose {
+				b.Logf("%s seed: found=%v after %d scenarios, detect %v, report %v", e.Name, s.found, s.scenarios, s.detect, s.report)
+			}
 			if f == nil {
 				s.found = false
 			} else if p := f.Primary(); p != nil {

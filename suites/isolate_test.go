@@ -145,14 +145,16 @@ func TestIsolationBusyLoop(t *testing.T) {
 	}), harness.ClassHang, harness.ClauseRealTime, "real time", harness.ScenarioTimeout(200*time.Millisecond))
 }
 
-// A goroutine bomb: every Wait starts 200,000 goroutines that never end.
+// A goroutine bomb: every Wait starts 3,000 goroutines that never end,
+// against a limit of 1,000 (small enough for the race detector, which
+// allows 8,128 goroutines at once).
 func TestIsolationGoroutineBomb(t *testing.T) {
 	checkCrash(t, newDoomed(func(d *doomed) {
 		d.wait = func(*doomed) {
 			block := make(chan struct{})
-			for range 200_000 {
+			for range 3_000 {
 				go func() { <-block }()
 			}
 		}
-	}), harness.ClassLeak, harness.ClauseLimits, "goroutines", harness.Limits(50_000, 4<<30))
+	}), harness.ClassLeak, harness.ClauseLimits, "goroutines", harness.Limits(1_000, 4<<30))
 }
