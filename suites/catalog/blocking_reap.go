@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -13,23 +12,23 @@ import (
 // no Wait in flight, the monitor blocks inside Reap (until some Wait comes,
 // forever if none does). Waits work whenever Reap can deliver.
 func NewBlockingReap(env harness.Env) harness.Task {
-	return &blockingReap{env: env, exits: make(chan harness.Exit), exited: make(chan struct{})}
+	return &blockingReap{core: newCore(env), exits: make(chan harness.Exit)}
 }
 
+// blockingReap is core (correct Delete; fields guarded as documented there)
+// with a Reap that hands the exit to one Wait before it closes core's
+// exited channel, and a Wait that can take that hand-off. The close happens
+// outside mu, but still exactly once: only the Reap that set reaped gets
+// there.
 type blockingReap struct {
-	env harness.Env
+	core
 	// exits carries the exit from the first Reap to one Wait. BUG: unbuffered,
-	// and nothing but Wait receives from it.
+	// and nothing but Wait receives from it. Never reassigned.
 	exits chan harness.Exit
-	// exited is closed by the first Reap once the hand-off is done, releasing
-	// every other Wait and Delete.
-	exited chan struct{}
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu; written by the first Reap
-	reaped bool         // guarded by mu
 }
 
+// Reap records the exit, hands it to a Wait, then closes the exit channel,
+// releasing every other Wait and Delete. Duplicates are ignored.
 func (t *blockingReap) Reap(e harness.Exit) {
 	t.env.Point("reap:start")
 	t.mu.Lock()
@@ -45,6 +44,8 @@ func (t *blockingReap) Reap(e harness.Exit) {
 	close(t.exited)
 }
 
+// Wait returns the exit once a Reap hands it over or the exit channel is
+// closed, or an error wrapping ctx.Err() if ctx ends first.
 func (t *blockingReap) Wait(ctx context.Context) (harness.Exit, error) {
 	t.env.Point("wait:start")
 	select {
@@ -58,18 +59,5 @@ func (t *blockingReap) Wait(ctx context.Context) (harness.Exit, error) {
 			return harness.Exit{}, fmt.Errorf("wait: %w", ctx.Err())
 		}
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
-func (t *blockingReap) Delete(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("delete:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
-	return t.exit, nil
+	return t.result(), nil
 }

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"context"
 	"errors"
 
 	"github.com/reaptest/reaptest/harness"
@@ -120,21 +119,4 @@ func Lookup(name string) (Entry, bool) {
 		}
 	}
 	return Entry{}, false
-}
-
-// awaitExit blocks until exited is closed or ctx is done. It returns nil if
-// the exit happened, preferring the exit when both are ready, and ctx.Err()
-// otherwise.
-func awaitExit(ctx context.Context, exited <-chan struct{}) error {
-	select {
-	case <-exited:
-		return nil
-	case <-ctx.Done():
-	}
-	select {
-	case <-exited:
-		return nil
-	default:
-		return ctx.Err()
-	}
 }

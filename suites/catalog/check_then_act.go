@@ -1,10 +1,6 @@
 package catalog
 
 import (
-	"context"
-	"fmt"
-	"sync"
-
 	"github.com/reaptest/reaptest/harness"
 )
 
@@ -13,18 +9,22 @@ import (
 // concurrent Reaps both pass the check and the second close panics.
 // Sequential duplicate Reaps are handled; everything else is correct.
 func NewCheckThenAct(env harness.Env) harness.Task {
-	return &checkThenAct{env: env, exited: make(chan struct{})}
+	return &checkThenAct{core: newCore(env)}
 }
 
+// checkThenAct is core (correct Wait and Delete; fields guarded as
+// documented there) with a Reap that checks reaped in one critical section
+// of mu and, in another, closes core's exited channel and sets reaped.
+// Between the two sits the fault point "reap:checked", where the harness
+// can hold one Reap while another passes the same check.
 type checkThenAct struct {
-	env    harness.Env
-	exited chan struct{} // closed under mu by a Reap that saw reaped == false
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu
-	reaped bool         // guarded by mu; BUG: checked and set in two critical sections
+	core
 }
 
+// Reap records the exit and closes the exit channel, unless a Reap that
+// came before has already done so. Sequential duplicates are ignored, but
+// two Reaps that overlap can both get past the check, and then both close
+// the channel.
 func (t *checkThenAct) Reap(e harness.Exit) {
 	t.env.Point("reap:start")
 	t.mu.Lock()
@@ -42,25 +42,4 @@ func (t *checkThenAct) Reap(e harness.Exit) {
 	close(t.exited) // the second racing Reap panics here
 	t.reaped = true
 	t.exit = e
-}
-
-func (t *checkThenAct) Wait(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("wait:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
-func (t *checkThenAct) Delete(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("delete:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
-	return t.exit, nil
 }

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -13,50 +11,20 @@ import (
 // error, so before any Reap it reports success with a zero Exit for a
 // process that is still running.
 func NewDeleteBeforeExit(env harness.Env) harness.Task {
-	return &deleteBeforeExit{env: env, exited: make(chan struct{})}
+	return &deleteBeforeExit{core: newCore(env)}
 }
 
+// deleteBeforeExit is core (correct Reap and Wait; fields guarded as
+// documented there) with a Delete that never waits for the exit.
 type deleteBeforeExit struct {
-	env    harness.Env
-	exited chan struct{} // closed once, by the first Reap under mu
-
-	mu      sync.Mutex
-	exit    harness.Exit // guarded by mu
-	reaped  bool         // guarded by mu
-	deleted bool         // guarded by mu
+	core
 }
 
-func (t *deleteBeforeExit) Reap(e harness.Exit) {
-	t.env.Point("reap:start")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("reap:locked")
-	if t.reaped {
-		return
-	}
-	t.reaped = true
-	t.exit = e
-	t.env.Point("reap:close")
-	close(t.exited)
-}
-
-func (t *deleteBeforeExit) Wait(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("wait:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
-func (t *deleteBeforeExit) Delete(ctx context.Context) (harness.Exit, error) {
+// Delete marks the task deleted and returns the recorded exit, reaped or
+// not: it is core's Delete without the wait.
+func (t *deleteBeforeExit) Delete(context.Context) (harness.Exit, error) {
 	t.env.Point("delete:start")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
 	// BUG: no check of reaped and no wait on exited; before the Reap this
 	// "succeeds" with the zero Exit.
-	t.deleted = true
-	return t.exit, nil
+	return t.markDeleted(), nil
 }

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -13,31 +12,17 @@ import (
 // closed; Wait reads the channel field when it starts, so every Wait after
 // Delete blocks until its ctx ends, forever with a background ctx.
 func NewDeleteStrandsWaiters(env harness.Env) harness.Task {
-	return &deleteStrandsWaiters{env: env, exited: make(chan struct{})}
+	return &deleteStrandsWaiters{core: newCore(env)}
 }
 
+// deleteStrandsWaiters is core (correct Reap; fields guarded as documented
+// there) with a Delete that reassigns core's exited channel. Since the
+// field changes, it is guarded by mu here: Delete writes it and Wait reads
+// it under mu (core's Reap already closes it under mu), which is why Wait
+// and Delete are overridden. The Reap after a Delete finds reaped set and
+// leaves the replacement open: nothing ever closes it.
 type deleteStrandsWaiters struct {
-	env harness.Env
-
-	mu      sync.Mutex
-	exited  chan struct{} // guarded by mu; closed by the first Reap, BUG: replaced by Delete
-	exit    harness.Exit  // guarded by mu
-	reaped  bool          // guarded by mu
-	deleted bool          // guarded by mu
-}
-
-func (t *deleteStrandsWaiters) Reap(e harness.Exit) {
-	t.env.Point("reap:start")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("reap:locked")
-	if t.reaped {
-		return // also after Delete: the replacement channel is never closed
-	}
-	t.reaped = true
-	t.exit = e
-	t.env.Point("reap:close")
-	close(t.exited)
+	core
 }
 
 // exitCh returns the current exit channel.
@@ -47,6 +32,8 @@ func (t *deleteStrandsWaiters) exitCh() chan struct{} {
 	return t.exited
 }
 
+// Wait returns the exit once the current exit channel is closed, or an
+// error wrapping ctx.Err() if ctx ends first.
 func (t *deleteStrandsWaiters) Wait(ctx context.Context) (harness.Exit, error) {
 	t.env.Point("wait:start")
 	ch := t.exitCh() // after Delete this is the never-closed replacement
@@ -54,11 +41,12 @@ func (t *deleteStrandsWaiters) Wait(ctx context.Context) (harness.Exit, error) {
 	if err := awaitExit(ctx, ch); err != nil {
 		return harness.Exit{}, fmt.Errorf("wait: %w", err)
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
+	return t.result(), nil
 }
 
+// Delete waits for the exit (bounded by ctx), marks the task deleted,
+// swaps in a fresh exit channel and returns the exit; repeated Deletes
+// return the same exit.
 func (t *deleteStrandsWaiters) Delete(ctx context.Context) (harness.Exit, error) {
 	t.env.Point("delete:start")
 	t.mu.Lock()

@@ -2,11 +2,17 @@
 // reference and a set of deliberately buggy variants, each with the failure
 // class the harness must report for it (Entry.Want).
 //
-// Every implementation guards its shared fields with a sync.Mutex, so none of
-// them has a data race: the buggy ones are wrong in their logic, and each bug
-// is marked with a "BUG:" comment in its source file. Fault points
-// (harness.Env.Point) sit at the start of each method, between checks and the
-// acts that depend on them, and just before channels are closed or sent on.
+// Every implementation is built on one unexported type, core (core.go): the
+// correct Reap, Wait and Delete, over an exit guarded by a sync.Mutex and an
+// exit channel closed exactly once. The reference is core plus Kill; each
+// buggy variant embeds core and, in its own file, writes only the method(s)
+// that carry its bug, marked with a "BUG:" comment. Every field that
+// changes is guarded by core's mutex (channel fields are set at
+// construction, and only delete-strands-waiters reassigns one, under that
+// mutex), so no implementation has a data race: the buggy ones are wrong in
+// their logic. Fault points (harness.Env.Point) sit at the start of each
+// method, between checks and the acts that depend on them, and just before
+// channels are closed or sent on.
 //
 // The entries, in the order All returns them:
 //

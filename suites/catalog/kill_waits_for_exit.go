@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"syscall"
 
 	"github.com/reaptest/reaptest/harness"
@@ -15,64 +14,27 @@ import (
 // ignored or the exit is never reaped. Everything else is correct; it
 // implements harness.Killer.
 func NewKillWaitsForExit(env harness.Env) harness.Task {
-	return &killWaitsForExit{env: env, exited: make(chan struct{})}
+	return &killWaitsForExit{core: newCore(env)}
 }
 
+// killWaitsForExit is core (correct Reap, Wait and Delete; fields guarded
+// as documented there) plus a Kill that, after signalling, waits for the
+// exit.
 type killWaitsForExit struct {
-	env    harness.Env
-	exited chan struct{} // closed once, by the first Reap under mu
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu
-	reaped bool         // guarded by mu
+	core
 }
 
-func (t *killWaitsForExit) Reap(e harness.Exit) {
-	t.env.Point("reap:start")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("reap:locked")
-	if t.reaped {
-		return
-	}
-	t.reaped = true
-	t.exit = e
-	t.env.Point("reap:close")
-	close(t.exited)
-}
-
-func (t *killWaitsForExit) Wait(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("wait:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
-func (t *killWaitsForExit) Delete(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("delete:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
-	return t.exit, nil
-}
-
+// Kill signals the process if its exit has not been reaped yet, and then
+// waits for that exit. Once reaped it returns an error wrapping
+// os.ErrProcessDone and syscall.ESRCH; unlike the reference it does not
+// single out a deleted task (no ErrDeleted).
 func (t *killWaitsForExit) Kill(_ context.Context, sig syscall.Signal) error {
 	t.env.Point("kill:start")
-	t.mu.Lock()
-	reaped := t.reaped
-	t.mu.Unlock()
-	if reaped {
+	if reaped, _ := t.state(); reaped {
 		return fmt.Errorf("kill: %w (%w)", os.ErrProcessDone, syscall.ESRCH)
 	}
-	t.env.Point("kill:checked")
-	if err := t.env.Process.Signal(sig); err != nil {
-		return fmt.Errorf("kill: %w", err)
+	if err := t.signal(sig); err != nil {
+		return err
 	}
 	t.env.Point("kill:signalled")
 	<-t.exited // BUG: waits for the exit, ignoring ctx; an ignored signal means forever

@@ -1,10 +1,6 @@
 package catalog
 
 import (
-	"context"
-	"fmt"
-	"sync"
-
 	"github.com/reaptest/reaptest/harness"
 )
 
@@ -13,18 +9,17 @@ import (
 // another status (say 137 after 0) changes what later Waits and Deletes
 // report.
 func NewLastExitWins(env harness.Env) harness.Task {
-	return &lastExitWins{env: env, exited: make(chan struct{})}
+	return &lastExitWins{core: newCore(env)}
 }
 
+// lastExitWins is core (correct Wait and Delete; fields guarded as
+// documented there) with a Reap that writes core's exit, under mu, on every
+// call instead of only on the first.
 type lastExitWins struct {
-	env    harness.Env
-	exited chan struct{} // closed once, under mu, when reaped first becomes true
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu; BUG: written by every Reap
-	reaped bool         // guarded by mu
+	core
 }
 
+// Reap records the exit and, on the first call, closes the exit channel.
 func (t *lastExitWins) Reap(e harness.Exit) {
 	t.env.Point("reap:start")
 	t.mu.Lock()
@@ -37,25 +32,4 @@ func (t *lastExitWins) Reap(e harness.Exit) {
 	t.reaped = true
 	t.env.Point("reap:close")
 	close(t.exited)
-}
-
-func (t *lastExitWins) Wait(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("wait:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
-func (t *lastExitWins) Delete(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("delete:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
-	return t.exit, nil
 }

@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -13,40 +12,41 @@ import (
 // gives up because its ctx ended, nobody receives, and after the exit the
 // helper blocks on that send forever: a goroutine leak. Results are correct.
 func NewLeakyWaiter(env harness.Env) harness.Task {
-	return &leakyWaiter{env: env, exited: make(chan struct{})}
+	return &leakyWaiter{core: newCore(env)}
 }
 
+// leakyWaiter is core (correct Reap and Delete; fields guarded as
+// documented there) with a Wait that waits through a helper goroutine.
+//
+// The leak, step by step: a Wait whose ctx is short starts the helper,
+// which blocks on the exit channel; the ctx ends and Wait returns its
+// error, so nobody will ever receive from the helper's results channel;
+// later the Reap closes the exit channel, and the helper wakes, reads the
+// exit and blocks on its send for good. The task may be deleted and
+// dropped, but the helper stays, keeping the task reachable for the life
+// of the process: one leaked goroutine per Wait that gave up. The harness
+// finds the helper still blocked after teardown and reports a leak; the
+// fault point "wait:send" sits just before the send.
+//
+// The fix is a buffer of one on results, so that the send never blocks;
+// better, no helper at all: Wait itself selects on the exit channel and on
+// ctx.Done(), as core's Wait does.
 type leakyWaiter struct {
-	env    harness.Env
-	exited chan struct{} // closed once, by the first Reap under mu
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu
-	reaped bool         // guarded by mu
+	core
 }
 
-func (t *leakyWaiter) Reap(e harness.Exit) {
-	t.env.Point("reap:start")
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("reap:locked")
-	if t.reaped {
-		return
-	}
-	t.reaped = true
-	t.exit = e
-	t.env.Point("reap:close")
-	close(t.exited)
-}
-
+// Wait returns the exit once it is reaped, or an error wrapping ctx.Err()
+// if ctx ends first, and so far it is correct. It does not wait itself: a
+// helper goroutine blocks until the exit channel is closed, reads the exit
+// and hands it back over results, while Wait receives from results or
+// gives up when ctx ends. Giving up is where the bug bites: the helper is
+// still there, with no ctx to tell it to stop.
 func (t *leakyWaiter) Wait(ctx context.Context) (harness.Exit, error) {
 	t.env.Point("wait:start")
 	results := make(chan harness.Exit) // BUG: unbuffered; should have capacity 1
 	go func() {
 		<-t.exited
-		t.mu.Lock()
-		e := t.exit
-		t.mu.Unlock()
+		e := t.result()
 		t.env.Point("wait:send")
 		results <- e // blocks forever once the caller below has returned on ctx
 	}()
@@ -56,15 +56,4 @@ func (t *leakyWaiter) Wait(ctx context.Context) (harness.Exit, error) {
 	case <-ctx.Done():
 		return harness.Exit{}, fmt.Errorf("wait: %w", ctx.Err())
 	}
-}
-
-func (t *leakyWaiter) Delete(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("delete:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.env.Point("delete:locked")
-	return t.exit, nil
 }

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
-	"sync"
 
 	"github.com/reaptest/reaptest/harness"
 )
@@ -13,42 +11,18 @@ import (
 // close that channel, so a Delete that starts before the Reap deadlocks with
 // it (both stuck, Reap on sync.Mutex). Delete after the Reap works.
 func NewLockWhileWaiting(env harness.Env) harness.Task {
-	return &lockWhileWaiting{env: env, exited: make(chan struct{})}
+	return &lockWhileWaiting{core: newCore(env)}
 }
 
+// lockWhileWaiting is core (correct Reap and Wait; fields guarded as
+// documented there) with a Delete that waits for the exit while holding mu.
+// core's Reap must take mu before it can close the exit channel, so while
+// such a Delete waits, the Reap it waits for blocks forever on mu.
 type lockWhileWaiting struct {
-	env    harness.Env
-	exited chan struct{} // closed once, by the first Reap under mu
-
-	mu     sync.Mutex
-	exit   harness.Exit // guarded by mu
-	reaped bool         // guarded by mu
+	core
 }
 
-func (t *lockWhileWaiting) Reap(e harness.Exit) {
-	t.env.Point("reap:start")
-	t.mu.Lock() // blocks forever while a Delete holds mu waiting for this very Reap
-	defer t.mu.Unlock()
-	t.env.Point("reap:locked")
-	if t.reaped {
-		return
-	}
-	t.reaped = true
-	t.exit = e
-	t.env.Point("reap:close")
-	close(t.exited)
-}
-
-func (t *lockWhileWaiting) Wait(ctx context.Context) (harness.Exit, error) {
-	t.env.Point("wait:start")
-	if err := awaitExit(ctx, t.exited); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
-}
-
+// Delete waits for the exit and returns it.
 func (t *lockWhileWaiting) Delete(ctx context.Context) (harness.Exit, error) {
 	t.env.Point("delete:start")
 	t.mu.Lock()
