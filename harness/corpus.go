@@ -73,7 +73,8 @@ func ReplayCommand(cmd, path string) string {
 // SaveScenario writes res's scenario to dir under a name made of its
 // class, clause and a hash of its text, after comment lines saying what
 // failed and (if repro is not empty) the command that replays it, and
-// returns the path. The same scenario always gets the same file.
+// returns the path. The same scenario always gets the same file, and a
+// file already there is left as it is.
 func SaveScenario(dir string, res *Result, repro string) (string, error) {
 	text := res.Scenario.String()
 	h := fnv.New32a()
@@ -81,6 +82,9 @@ func SaveScenario(dir string, res *Result, repro string) (string, error) {
 	p := res.Primary()
 	name := fmt.Sprintf("%s-%s-%08x.scenario", p.Class, p.Clause, h.Sum32())
 	path := filepath.Join(dir, name)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil // saved before: its first words stay as they were
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# reaptest counterexample: %s\n", strings.ReplaceAll(p.Error(), "\n", " "))
 	if repro != "" {

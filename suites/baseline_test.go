@@ -75,7 +75,7 @@ func stressUntilFailure(newTask harness.NewTask, seed uint64, budget time.Durati
 				class = sf.class
 			}
 			d := at.Sub(start)
-			return sample{found: true, class: class, scenarios: i, detect: d, report: d}
+			return sample{Found: true, Class: class, Scenarios: i, Detect: d, Report: d}
 		}
 	}
 	return sample{}
@@ -217,6 +217,13 @@ func (r *stressRun) fail(class, format string, args ...any) {
 	r.err = &stressFailure{class: class, what: fmt.Sprintf(format, args...)}
 	r.failedAt = time.Now()
 	close(r.failed)
+}
+
+// hasFailed reports whether the iteration has failed.
+func (r *stressRun) hasFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err != nil
 }
 
 // call runs f on a goroutine of its own, recovering a panic, and waits for
@@ -483,6 +490,8 @@ func stressIteration(rng *rand.Rand, newTask harness.NewTask) (time.Time, error)
 	case <-clientsDone:
 	case <-horizon.C:
 	case <-r.failed:
+	}
+	if r.hasFailed() {
 		return finish()
 	}
 	proc.exit(137)
@@ -494,16 +503,18 @@ func stressIteration(rng *rand.Rand, newTask harness.NewTask) (time.Time, error)
 	select {
 	case <-all:
 	case <-r.failed:
-		return finish()
 	case <-safety.C:
 		r.fail("hang", "the iteration did not end within %v", stressCap)
+	}
+	if r.hasFailed() { // select picks at random among ready cases: look again
 		return finish()
 	}
 
 	// Teardown: the task is deleted (the exit was reaped: it must succeed
 	// promptly), then no goroutine of this iteration may remain.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	o, ok := r.call(func() (harness.Exit, error) { return r.task.Delete(ctx) }, -1, true)
+	const teardownCtx = 10 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), teardownCtx)
+	o, ok := r.call(func() (harness.Exit, error) { return r.task.Delete(ctx) }, teardownCtx+stressGrace, true)
 	cancel()
 	switch {
 	case !ok:

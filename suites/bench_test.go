@@ -1,10 +1,16 @@
 package suites_test
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +27,13 @@ import (
 // round of seeds per benchmark) and turns the output into BENCHMARKS.md
 // (suites/internal/benchmd). They never run under plain `go test`.
 //
+// Each seed runs in a process of its own (this test binary, re-executed to
+// run BenchmarkDetectOne), as a team's `go test` does: the seeds are then
+// independent samples. In one process they are not: what a seed leaves
+// behind (the goroutines of frozen bubbles that reaptest abandons, the
+// baseline's hung calls) slows every later seed, reaptest's goroutine dumps
+// most of all. -detect.isolate=false runs them in process, for quick looks.
+//
 // Units (per benchmark line, all over the seeds of that line):
 //
 //	seeds, seeds-found          seeds run, seeds where a failure was found
@@ -35,17 +48,25 @@ import (
 // as -1 (not found within the budget).
 var (
 	detectSeeds   = flag.Int("detect.seeds", 20, "bench: seeds per implementation in the time-to-detect benchmarks")
-	detectVerbose = flag.Bool("detect.v", false, "bench: log every seed")
 	detectChecks  = flag.Int("detect.checks", 10000, "bench: reaptest's budget per seed, in explored scenarios (harness.Checks)")
+	detectIsolate = flag.Bool("detect.isolate", true, "bench: run each seed in a process of its own")
+	detectVerbose = flag.Bool("detect.v", false, "bench: log every seed")
 )
+
+// detectOneEnv tells BenchmarkDetectOne, in a child process, what to run:
+// "<side>/<implementation>/<seed>".
+const detectOneEnv = "REAPTEST_BENCH_DETECT_ONE"
+
+// sampleMarker starts the line on which a child reports its sample.
+const sampleMarker = "reaptest-bench-sample: "
 
 // sample is what one seed took.
 type sample struct {
-	found     bool
-	class     string        // class of the failure found
-	scenarios int           // scenarios (or stress iterations) until the first failure
-	detect    time.Duration // wall time until the first failure
-	report    time.Duration // wall time until the report
+	Found     bool          `json:"found"`
+	Class     string        `json:"class"`     // class of the failure found
+	Scenarios int           `json:"scenarios"` // scenarios (or stress iterations) until the first failure
+	Detect    time.Duration `json:"detect"`    // wall time until the first failure
+	Report    time.Duration `json:"report"`    // wall time until the report
 }
 
 // BenchmarkDetect measures time-to-detect, for reaptest
@@ -53,32 +74,97 @@ type sample struct {
 // (BenchmarkDetect/baseline/<impl>). Run it with -benchtime=1x: each
 // iteration of b.N runs every seed again.
 func BenchmarkDetect(b *testing.B) {
-	b.Run("reaptest", func(b *testing.B) {
-		for _, e := range buggy() {
-			b.Run(e.Name, func(b *testing.B) {
-				var all []sample
-				for range b.N {
-					all = append(all, detectReaptest(b, e, *detectSeeds)...)
-				}
-				reportSamples(b, e, all)
-			})
-		}
-	})
-	b.Run("baseline", func(b *testing.B) {
-		for _, e := range buggy() {
-			b.Run(e.Name, func(b *testing.B) {
-				var all []sample
-				for range b.N {
-					for seed := range *detectSeeds {
-						all = append(all, stressUntilFailure(e.New, uint64(seed)+1, *baselineBudget, *baselineIterations))
+	for _, side := range []string{"reaptest", "baseline"} {
+		b.Run(side, func(b *testing.B) {
+			for _, e := range buggy() {
+				b.Run(e.Name, func(b *testing.B) {
+					var all []sample
+					for range b.N {
+						for seed := range *detectSeeds {
+							s := detectSeed(b, side, e, uint64(seed)+1)
+							if *detectVerbose {
+								b.Logf("%s %s seed %d: %+v", side, e.Name, seed+1, s)
+							}
+							all = append(all, s)
+						}
 					}
-				}
-				b.ReportMetric(baselineBudget.Seconds(), "s-budget")
-				b.ReportMetric(float64(*baselineIterations), "iterations-budget")
-				reportSamples(b, e, all)
-			})
+					if side == "baseline" {
+						b.ReportMetric(baselineBudget.Seconds(), "s-budget")
+						b.ReportMetric(float64(*baselineIterations), "iterations-budget")
+					}
+					reportSamples(b, e, all)
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkDetectOne is BenchmarkDetect's helper: in a child process (see
+// detectOneEnv) it runs one seed and prints its sample. Run directly, it
+// skips.
+func BenchmarkDetectOne(b *testing.B) {
+	spec := os.Getenv(detectOneEnv)
+	if spec == "" {
+		b.Skip("a helper of BenchmarkDetect, run in a child process")
+	}
+	parts := strings.Split(spec, "/")
+	if len(parts) != 3 {
+		b.Fatalf("%s=%q: want <side>/<implementation>/<seed>", detectOneEnv, spec)
+	}
+	e, ok := catalog.Lookup(parts[1])
+	if !ok {
+		b.Fatalf("no catalog entry %q", parts[1])
+	}
+	seed, err := strconv.ParseUint(parts[2], 10, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := runSeed(b, parts[0], e, seed)
+	line, err := json.Marshal(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("\n%s%s\n", sampleMarker, line)
+}
+
+// detectSeed runs one seed of side against e: in a child process unless
+// -detect.isolate=false.
+func detectSeed(b *testing.B, side string, e catalog.Entry, seed uint64) sample {
+	b.Helper()
+	if !*detectIsolate {
+		return runSeed(b, side, e, seed)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^BenchmarkDetectOne$", "-test.benchtime=1x",
+		fmt.Sprintf("-test.timeout=%s", *baselineBudget+3*time.Minute),
+		fmt.Sprintf("-detect.checks=%d", *detectChecks),
+		fmt.Sprintf("-baseline.budget=%s", *baselineBudget),
+		fmt.Sprintf("-baseline.iterations=%d", *baselineIterations))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s/%s/%d", detectOneEnv, side, e.Name, seed))
+	out, err := cmd.CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, sampleMarker); ok {
+			var s sample
+			if err := json.Unmarshal([]byte(rest), &s); err != nil {
+				b.Fatalf("%s %s seed %d: %v in %q", side, e.Name, seed, err, line)
+			}
+			return s
 		}
-	})
+	}
+	b.Fatalf("%s %s seed %d: no sample from the child (%v):\n%s", side, e.Name, seed, err, out)
+	return sample{}
+}
+
+// runSeed runs one seed of side against e in this process.
+func runSeed(b *testing.B, side string, e catalog.Entry, seed uint64) sample {
+	b.Helper()
+	switch side {
+	case "reaptest":
+		return detectReaptest(b, e, 1)[0]
+	case "baseline":
+		return stressUntilFailure(e.New, seed, *baselineBudget, *baselineIterations)
+	}
+	b.Fatalf("unknown side %q", side)
+	return sample{}
 }
 
 // buggy returns the catalog's buggy implementations.
@@ -104,20 +190,17 @@ func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 			var s sample
 			start := time.Now()
 			onFound := func(explored int) {
-				if !s.found {
-					s.found, s.scenarios, s.detect = true, explored, time.Since(start)
+				if !s.Found {
+					s.Found, s.Scenarios, s.Detect = true, explored, time.Since(start)
 				}
 			}
 			f := harness.Check("BenchmarkDetect-"+e.Name, bubble, e.New,
 				harness.Checks(*detectChecks), harness.OnFound(onFound))
-			s.report = time.Since(start)
-			if *detectVerbose {
-				b.Logf("%s seed: found=%v after %d scenarios, detect %v, report %v", e.Name, s.found, s.scenarios, s.detect, s.report)
-			}
+			s.Report = time.Since(start)
 			if f == nil {
-				s.found = false
+				s.Found = false
 			} else if p := f.Primary(); p != nil {
-				s.class = string(p.Class)
+				s.Class = string(p.Class)
 			}
 			out = append(out, s)
 		}
@@ -151,19 +234,19 @@ func reportSamples(b *testing.B, e catalog.Entry, samples []sample) {
 	found := 0
 	var scen, detect, report []float64
 	for _, s := range samples {
-		if !s.found {
+		if !s.Found {
 			scen = append(scen, math.Inf(1))
 			detect = append(detect, math.Inf(1))
 			report = append(report, math.Inf(1))
 			continue
 		}
 		found++
-		if s.class != "" && s.class != e.Want {
-			b.Logf("%s: found as %s, wants %s", e.Name, s.class, e.Want)
+		if s.Class != "" && s.Class != e.Want {
+			b.Logf("%s: found as %s, wants %s", e.Name, s.Class, e.Want)
 		}
-		scen = append(scen, float64(s.scenarios))
-		detect = append(detect, ms(s.detect))
-		report = append(report, ms(s.report))
+		scen = append(scen, float64(s.Scenarios))
+		detect = append(detect, ms(s.Detect))
+		report = append(report, ms(s.Report))
 	}
 	b.ReportMetric(float64(len(samples)), "seeds")
 	b.ReportMetric(float64(found), "seeds-found")

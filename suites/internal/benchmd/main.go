@@ -127,6 +127,19 @@ func cpuModel() string {
 	return ""
 }
 
+// loadAvg returns the load averages from /proc/loadavg, or "".
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], ", ")
+}
+
 // dur formats milliseconds.
 func dur(ms float64) string {
 	switch {
@@ -250,6 +263,9 @@ func countPair(p50, p90 float64) string {
 		if v < 0 {
 			return "—"
 		}
+		if v == math.Trunc(v) {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
 		return num(v)
 	}
 	return f(p50) + " / " + f(p90)
@@ -331,6 +347,9 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	if elapsed > 0 {
 		p("- `%s` took %s\n", target, (time.Duration(elapsed * float64(time.Second))).Round(time.Second))
 	}
+	if load := loadAvg(); load != "" {
+		p("- Load average when the file was written (1, 5, 15 min): %s; other processes on the machine slow the real-time figures\n", load)
+	}
 	p("\n## Command\n\n```sh\n%s\n```\n\nwhich runs:\n\n```sh\n%s\n```\n\n", target, strings.Join(cmds, "\n"))
 
 	ims := impls(res)
@@ -345,13 +364,13 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	}
 
 	p("## Time to detect\n\n")
-	p("Wall time from the start until the first failure is seen, median / 90th percentile over %.0f seeds per implementation and side ", seeds)
+	p("Wall time from the start until the first failure is seen, median / 90th percentile over %.0f seeds per implementation and side, each seed in a fresh process as a team's `go test` runs ", seeds)
 	p("(nearest rank; a seed that found nothing counts as slower than any that did). ")
 	p("*reaptest*: one `harness.Check` per seed (rapid draws a fresh seed each time; the first failure is timed by `harness.OnFound`, the report when Check returns, minimized). ")
 	p("*baseline*: the stress loop a team writes without a harness (suites/baseline_test.go: random concurrent Reap/Wait/Delete/Kill with real sleeps and deadlines, recover() around each call, a real-time bound per call, goleak.Find after each iteration), ")
 	p("run until its first failure or its budget of %s or %.0f iterations per seed; it does not minimize, so its report is its first failure. ", dur(budget*1000), iterBudget)
 	p("Ratio: baseline median / reaptest median.\n\n")
-	p("| implementation | reaptest median / p90 | baseline median / p90 | ratio | reaptest scenarios median / p90 | baseline iterations median / p90 | reaptest minimized report median / p90 | seeds found reaptest / baseline |\n")
+	p("| implementation | reaptest median / p90 | baseline median / p90 | ratio | reaptest scenarios median / p90 | baseline iterations median / p90 | reaptest minimized report median / p90 | seeds found (of %.0f) reaptest / baseline |\n", seeds)
 	p("|---|---|---|---|---|---|---|---|\n")
 	for _, m := range ims {
 		rs := "—"
@@ -363,11 +382,11 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 		} else if m.base != nil && m.baseFound == 0 {
 			rs = "baseline never found it"
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %.0f/%.0f / %.0f/%.0f |\n", m.name,
+		p("| %s | %s | %s | %s | %s | %s | %s | %.0f / %.0f |\n", m.name,
 			pair(m.rtP50, m.rtP90, 0), pair(m.baseP50, m.baseP90, m.budget), rs,
 			countPair(m.rtScP50, m.rtScP90), countPair(m.baseScP50, m.baseP90Sc),
 			pair(m.rtRepP50, m.rtRepP90, 0),
-			m.rtFound, m.rtSeeds, m.baseFound, m.baseSeeds)
+			m.rtFound, m.baseFound)
 	}
 	p("\n")
 
