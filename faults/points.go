@@ -14,21 +14,36 @@ type Points struct {
 	note   Note
 
 	mu   sync.Mutex
-	hits map[string]int // guarded by mu; passes so far, by point name
+	hits []pointHits // guarded by mu; passes so far, by point name (few names: a slice beats a map)
+}
+
+type pointHits struct {
+	name string
+	n    int
 }
 
 // NewPoints returns an injector for faults; note, if not nil, hears every
 // fault that fires.
 func NewPoints(faults []PointFault, note Note) *Points {
-	return &Points{faults: faults, note: note, hits: make(map[string]int)}
+	return &Points{faults: faults, note: note}
 }
 
 // Point records a pass through the fault point name and yields the
 // processor as many times as the plan's matching faults say.
 func (p *Points) Point(name string) {
 	p.mu.Lock()
-	p.hits[name]++
-	hit := p.hits[name]
+	hit := 0
+	for i := range p.hits {
+		if p.hits[i].name == name {
+			p.hits[i].n++
+			hit = p.hits[i].n
+			break
+		}
+	}
+	if hit == 0 {
+		p.hits = append(p.hits, pointHits{name, 1})
+		hit = 1
+	}
 	p.mu.Unlock()
 	yields := 0
 	for _, f := range p.faults {
@@ -52,8 +67,8 @@ func (p *Points) Names() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	names := make([]string, 0, len(p.hits))
-	for n := range p.hits {
-		names = append(names, n)
+	for _, h := range p.hits {
+		names = append(names, h.name)
 	}
 	sort.Strings(names)
 	return names

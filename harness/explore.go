@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,6 +66,7 @@ func (f *Failure) Unwrap() []error {
 // fail files and messages).
 func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure {
 	cfg := newConfig(opts)
+	defer cfg.setProcs()()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
 		return f
@@ -86,6 +88,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 // (ScenarioFromDump), that does not fail as written.
 func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.Scenario, opts ...Option) *Failure {
 	cfg := newConfig(opts)
+	defer cfg.setProcs()()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
 		return f
@@ -94,6 +97,15 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 		return f
 	}
 	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames()}))
+}
+
+// setProcs sets GOMAXPROCS for a check and returns what restores it.
+func (c *config) setProcs() func() {
+	if c.procs <= 0 {
+		return func() {}
+	}
+	prev := runtime.GOMAXPROCS(c.procs)
+	return func() { runtime.GOMAXPROCS(prev) }
 }
 
 // prelude runs the fixed scenarios before exploration, and learns from

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"runtime"
 	"slices"
 
 	"github.com/reaptest/reaptest/faults"
@@ -59,7 +58,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	// A failure that also happens on one processor is minimized and
 	// replayed there, where the scheduler switches goroutines only where
 	// they block or yield: its reproducer then replays exactly.
-	if res.Scenario.Procs == 0 && runtime.GOMAXPROCS(0) > 1 {
+	if res.Scenario.Procs == 0 {
 		serial := clone(res.Scenario)
 		serial.Procs = 1
 		var last *Result

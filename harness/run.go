@@ -162,6 +162,7 @@ type run struct {
 	actors   int                   // guarded by mu; actors not finished
 	reaped   bool                  // guarded by mu; a Reap has returned
 	changed  chan struct{}         // signalled (never blocking) when the above change
+	timer    *time.Timer           // main's, reused by waitFor
 	points   *faults.Points        // set by main before any call
 	killer   bool                  // set by main before any call
 	extra    []*Violation          // guarded by mu; found outside evaluate
@@ -565,7 +566,12 @@ func (r *run) signal() {
 // waitFor waits until cond (called with r.mu held) holds, or d of virtual
 // time has passed.
 func (r *run) waitFor(cond func() bool, d time.Duration) {
-	timer := time.NewTimer(d)
+	if r.timer == nil {
+		r.timer = time.NewTimer(d)
+	} else {
+		r.timer.Reset(d)
+	}
+	timer := r.timer
 	defer timer.Stop()
 	for {
 		r.mu.Lock()
@@ -597,7 +603,13 @@ func (r *run) main() {
 
 	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, r.note)
 	defer proc.Exit(r.sc.Exit.Status, "exits (harness cleanup)")
-	r.points = faults.NewPoints(r.sc.Points, r.note)
+	// Fault notes are for timelines: without detail they would only cost
+	// formatting on the implementation's goroutines.
+	var pointNote faults.Note
+	if r.cfg.detail {
+		pointNote = r.note
+	}
+	r.points = faults.NewPoints(r.sc.Points, pointNote)
 	task := r.build(proc)
 	if task == nil {
 		return

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"flag"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -40,11 +41,16 @@ func runAsTest(f func(t *testing.T)) (ran, ok bool) {
 	match := func(pat, _ string) (bool, error) {
 		return skip == "" || !strings.Contains(skip, pat), nil
 	}
+	// RunTests sets GOMAXPROCS to each -test.cpu value in turn: keep the
+	// caller's, inside and after.
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
 	ok = testing.RunTests(match, []testing.InternalTest{{
 		Name: "reaptest",
 		F: func(t *testing.T) {
 			once.Do(func() {
 				ran = true
+				runtime.GOMAXPROCS(procs)
 				f(t)
 			})
 		},

@@ -107,7 +107,8 @@ func TestIsolationTaskGoroutinePanic(t *testing.T) {
 }
 
 // A fatal runtime error no recover sees: concurrent map writes from two
-// goroutines of the task.
+// goroutines of the task. The runtime sees the writes only when they
+// overlap, which needs two processors: Procs(0).
 func TestIsolationConcurrentMapWrites(t *testing.T) {
 	checkCrash(t, newDoomed(func(d *doomed) {
 		m := map[int]int{}
@@ -124,7 +125,7 @@ func TestIsolationConcurrentMapWrites(t *testing.T) {
 			}
 			wg.Wait()
 		}
-	}), harness.ClassPanic, harness.ClauseCrash, "concurrent map")
+	}), harness.ClassPanic, harness.ClauseCrash, "concurrent map", harness.Procs(0))
 }
 
 // os.Exit(3) in Delete.
