@@ -30,10 +30,11 @@ type config struct {
 	onFound       func(explored int)
 	corpus        string // directory of saved scenarios, "" for none
 	progress      func(sc scenarios.Scenario)
-	isolate       int    // 0: the edge's default; 1 on; -1 off
-	maxGoroutines int    // more goroutines than this during a scenario is a failure
-	maxHeap       uint64 // more heap than this (bytes) during a scenario is a failure
-	procs         int    // GOMAXPROCS while a check explores; 0 leaves it
+	isolate       int           // 0: the edge's default; 1 on; -1 off
+	maxGoroutines int           // more goroutines than this during a scenario is a failure
+	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
+	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
+	typical       time.Duration // moving average of a scenario's real time, learned as a check runs
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the

@@ -231,16 +231,22 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 // time can never advance again. It gives up at the real-time limit.
 func (r *run) watch(res *Result, done <-chan any) {
 	start := time.Now()
-	// A scenario normally ends in well under a millisecond: the first look
-	// at the goroutines (a full dump, the costly part) waits longer than
-	// that, and a stall must look the same twice.
-	poll := 2 * time.Millisecond
+	// The first look at the goroutines (a full dump, the costly part)
+	// waits several times as long as scenarios have been taking, so that
+	// a normal one is never looked at; and a stall must look the same
+	// twice.
+	poll := min(max(8*r.cfg.typical, 500*time.Microsecond), 5*time.Millisecond)
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	var lastSig string
 	for {
 		select {
 		case p := <-done:
+			if d := time.Since(start); r.cfg.typical == 0 {
+				r.cfg.typical = d
+			} else {
+				r.cfg.typical += (d - r.cfg.typical) / 16
+			}
 			r.ended(res, p)
 			return
 		case <-timer.C:
@@ -266,10 +272,10 @@ func (r *run) watch(res *Result, done <-chan any) {
 			return
 		}
 		if lastSig != "" {
-			timer.Reset(time.Millisecond) // a stall must only look the same again
+			timer.Reset(200 * time.Microsecond) // a stall must only look the same again
 			continue
 		}
-		poll = min(2*poll, 20*time.Millisecond)
+		poll = min(poll*5/4, 20*time.Millisecond)
 		timer.Reset(poll)
 	}
 }
