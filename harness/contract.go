@@ -108,8 +108,10 @@ type callRecord struct {
 	returned         bool
 	exit             Exit
 	err              error
+	errText          string // err.Error(), taken on the call's goroutine
+	esrch            bool   // errors.Is(err, syscall.ESRCH), likewise
 	panicked         bool
-	panicValue       any
+	panicValue       string // fmt.Sprint of what the call panicked with
 	panicStack       string
 	goexit           bool
 }
@@ -147,8 +149,10 @@ func (c *callRecord) result() string {
 		return "returned"
 	case c.op == scenarios.Kill && c.err == nil:
 		return "nil"
+	case c.op == scenarios.Kill:
+		return c.errText
 	case c.err != nil:
-		return fmt.Sprintf("error %q", c.err)
+		return fmt.Sprintf("error %q", c.errText)
 	}
 	return fmt.Sprintf("%s, nil", formatExit(c.exit))
 }
@@ -316,7 +320,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 					fmt.Sprintf("success: the exit was reaped by %s at %s before this teardown Delete", firstReap.name(), at(firstReap.end)))
 			}
 		case scenarios.Kill:
-			if cfg.killESRCH && reapedBefore && !errors.Is(c.err, syscall.ESRCH) {
+			if cfg.killESRCH && reapedBefore && !c.esrch {
 				add(ClassContract, ClauseKillBounded, c, c.result(),
 					"an error wrapping ESRCH: the exit was reaped before Kill began (KillAfterExitFails)")
 			}

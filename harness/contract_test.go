@@ -62,8 +62,11 @@ func (b cb) ended(at time.Duration, seq int64) cb {
 }
 
 func (b cb) exits(status int) cb { b.c.exit = Exit{Pid: Pid, Status: status}; return b }
-func (b cb) fails(err error) cb  { b.c.err = err; return b }
-func (b cb) teardown() cb        { b.c.teardown = true; return b }
+func (b cb) fails(err error) cb {
+	b.c.err, b.c.errText, b.c.esrch = err, err.Error(), errors.Is(err, syscall.ESRCH)
+	return b
+}
+func (b cb) teardown() cb { b.c.teardown = true; return b }
 
 // reaps sets a Reap's argument.
 func (b cb) reaps(status int) cb {
@@ -74,7 +77,7 @@ func (b cb) reaps(status int) cb {
 // panics marks a call that panicked at (at, seq).
 func (b cb) panics(at time.Duration, seq int64, v any, stack string) cb {
 	b.c.end, b.c.endSeq = at, seq
-	b.c.panicked, b.c.panicValue, b.c.panicStack = true, v, stack
+	b.c.panicked, b.c.panicValue, b.c.panicStack = true, fmt.Sprint(v), stack
 	return b
 }
 

@@ -137,6 +137,11 @@ func (r *Result) Primary() *Violation {
 	return nil
 }
 
+// outsideWait is how long a bubble whose goroutines wait on something
+// outside it (a channel made outside, I/O) must look the same before it
+// counts as stalled: such a wait may end by itself.
+const outsideWait = 100 * time.Millisecond
+
 const (
 	phaseRunning int32 = iota
 	phaseEnded         // the bubble's main function has returned
@@ -190,6 +195,15 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		}
 	}
 	r := &run{cfg: cfg, sc: sc, newTask: newTask, byGoid: make(map[int64]*callRecord)}
+	// Fault notes are for timelines: without detail they would only cost
+	// formatting on the implementation's goroutines. Built here, before
+	// the bubble starts, so the watchdog may read it whatever the bubble
+	// does.
+	var pointNote faults.Note
+	if cfg.detail {
+		pointNote = r.note
+	}
+	r.points = faults.NewPoints(sc.Points, pointNote)
 	done := make(chan any, 1)
 	go func() {
 		var p any
@@ -239,6 +253,7 @@ func (r *run) watch(res *Result, done <-chan any) {
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	var lastSig string
+	var since time.Time // when lastSig was first seen
 	for {
 		select {
 		case p := <-done:
@@ -259,19 +274,20 @@ func (r *run) watch(res *Result, done <-chan any) {
 			return
 		}
 		gs := r.bubbleGoroutines(r.locate(dumpAll()))
-		if sig, stalled := stallSignature(gs); stalled && sig == lastSig {
+		if sig, stalled := stallSignature(gs); stalled && sig == lastSig &&
+			(onlyLocks(gs) || time.Since(since) >= outsideWait) {
 			r.abandon(res, gs, false)
 			return
-		} else if stalled {
-			lastSig = sig
-		} else {
+		} else if stalled && sig != lastSig {
+			lastSig, since = sig, time.Now()
+		} else if !stalled {
 			lastSig = ""
 		}
 		if time.Since(start) > r.cfg.scenarioLimit {
 			r.abandon(res, gs, true)
 			return
 		}
-		if lastSig != "" {
+		if lastSig != "" && onlyLocks(gs) {
 			timer.Reset(200 * time.Microsecond) // a stall must only look the same again
 			continue
 		}
@@ -302,7 +318,8 @@ func (r *run) overLimits() *Violation {
 }
 
 // stallSignature reports whether gs (a bubble's goroutines) are all blocked
-// with at least one not durably, and a signature to compare polls with.
+// with at least one not durably, and a signature to compare polls with:
+// each goroutine's state and innermost frame.
 func stallSignature(gs []*goroutine) (string, bool) {
 	if len(gs) == 0 {
 		return "", false
@@ -316,9 +333,32 @@ func stallSignature(gs []*goroutine) (string, bool) {
 		if !g.durable {
 			nonDurable = true
 		}
-		fmt.Fprintf(&b, "%d:%s;", g.id, g.state)
+		fmt.Fprintf(&b, "%d:%s", g.id, g.state)
+		if len(g.frames) > 0 {
+			fmt.Fprintf(&b, "@%s:%d", g.frames[0].file, g.frames[0].line)
+		}
+		b.WriteString(";")
 	}
 	return b.String(), nonDurable
+}
+
+// onlyLocks reports whether every goroutine of gs that is not durably
+// blocked waits for a sync lock — which only a goroutine of the bubble can
+// release, all of them blocked: a stall for good. A wait on something
+// outside the bubble (a channel, I/O) may end by itself, and is judged only
+// after it has looked the same for a while.
+func onlyLocks(gs []*goroutine) bool {
+	for _, g := range gs {
+		if g.durable {
+			continue
+		}
+		switch g.state {
+		case "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock", "semacquire":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // locate finds this scenario's bubble in dump, if it is not known yet, and
@@ -329,17 +369,24 @@ func (r *run) locate(dump []byte) []byte {
 	if r.bubble.Load() != 0 {
 		return dump
 	}
+	// Goroutines of bubbles abandoned earlier wait in synctest.Run too,
+	// started by the same caller: bubble ids only grow, so this run's is
+	// the largest.
 	self, _ := currentGoroutine()
+	var newest int64
 	for _, g := range parseDump(dump) {
-		if g.state != "synctest.Run" || g.creator != self || g.bubble == 0 {
+		if g.state != "synctest.Run" || g.creator != self || g.bubble <= newest {
 			continue
 		}
 		for _, f := range g.frames {
 			if strings.HasPrefix(f.fn, "github.com/reaptest/reaptest/harness.runScenario") {
-				r.bubble.Store(g.bubble)
-				return dump
+				newest = g.bubble
+				break
 			}
 		}
+	}
+	if newest != 0 {
+		r.bubble.Store(newest)
 	}
 	return dump
 }
@@ -609,19 +656,14 @@ func (r *run) main() {
 
 	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, r.note)
 	defer proc.Exit(r.sc.Exit.Status, "exits (harness cleanup)")
-	// Fault notes are for timelines: without detail they would only cost
-	// formatting on the implementation's goroutines.
-	var pointNote faults.Note
-	if r.cfg.detail {
-		pointNote = r.note
-	}
-	r.points = faults.NewPoints(r.sc.Points, pointNote)
 	task := r.build(proc)
 	if task == nil {
 		return
 	}
 	killer, _ := task.(Killer)
+	r.mu.Lock()
 	r.killer = killer != nil
+	r.mu.Unlock()
 
 	go r.monitor(task, proc)
 	r.mu.Lock()
@@ -668,7 +710,6 @@ func (r *run) main() {
 
 // build makes the task, reporting a panic in the constructor.
 func (r *run) build(proc *faults.Process) (task Task) {
-	rec := &callRecord{who: "harness", seq: 1, op: scenarios.Op(255)}
 	defer func() {
 		if p := recover(); p != nil {
 			r.mu.Lock()
@@ -678,7 +719,6 @@ func (r *run) build(proc *faults.Process) (task Task) {
 			task = nil
 		}
 	}()
-	_ = rec
 	task = r.newTask(Env{Process: proc, Point: r.points.Point})
 	if task == nil {
 		r.mu.Lock()
@@ -797,20 +837,28 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	normal := false
 	defer func() {
 		p := recover()
-		var stack string
+		var stack, panicText, errText string
+		var esrch bool
 		if p != nil {
 			stack = trimStack(debug.Stack())
+			panicText = fmt.Sprint(p)
+		}
+		// The implementation's values are turned into text here, on its
+		// own goroutine: the watchdog judges under r.mu, and must not call
+		// into code that might block on the task's state.
+		if err != nil {
+			errText, esrch = err.Error(), errors.Is(err, syscall.ESRCH)
 		}
 		r.mu.Lock()
 		rec.end = r.nowLocked()
 		rec.endSeq = r.seq.Add(1)
 		switch {
 		case p != nil:
-			rec.panicked, rec.panicValue, rec.panicStack = true, p, stack
+			rec.panicked, rec.panicValue, rec.panicStack = true, panicText, stack
 		case !normal:
 			rec.goexit = true
 		default:
-			rec.returned, rec.exit, rec.err = true, exit, err
+			rec.returned, rec.exit, rec.err, rec.errText, rec.esrch = true, exit, err, errText, esrch
 			if rec.op == scenarios.Reap {
 				r.reaped = true
 			}
@@ -827,5 +875,3 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 // ErrNotKiller is returned for a Kill planned against a task that does not
 // implement Killer.
 var ErrNotKiller = errors.New("reaptest: the task does not implement Killer")
-
-var _ = syscall.SIGTERM

@@ -93,6 +93,9 @@ func defaults(t *testing.T) []harness.Option {
 // for, and returns its failure.
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
+	if passOver(t.Name()) {
+		return nil // a child started for another test
+	}
 	repro := reproCommand(t.Name(), "")
 	if !inChild() && isolated(opts) {
 		f, err := checkIsolated(testTarget(t, repro))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,8 +29,17 @@ import (
 // fresh children to confirm and shrink it, and reports it like any other
 // failure.
 
-// envChild, in a child, names the directory it reports through.
-const envChild = "REAPTEST_CHILD"
+// envChild, in a child, names the directory it reports through; envTarget
+// the one test or spec it is for (a -test.run or Ginkgo focus pattern may
+// select others too, which the child then passes over).
+const (
+	envChild  = "REAPTEST_CHILD"
+	envTarget = "REAPTEST_TARGET"
+)
+
+// passOver reports whether this process is a child and name is not the
+// check it was started for.
+func passOver(name string) bool { return inChild() && os.Getenv(envTarget) != name }
 
 // EnvIsolate turns isolation on (1) or off (0) where the options do not
 // say; it is on by default for TestTask.
@@ -110,19 +120,25 @@ type child struct {
 	stderr   string
 	exit     error
 	stuck    bool // stopped for making no progress
+	timedOut bool // stopped at the child's time limit
+	started  bool // the check began (wrote its progress file)
 }
 
 // target selects one check in a child: the test (and Ginkgo spec) that
 // runs it, where its counterexamples go, how to rerun it.
 type target struct {
-	args   []string // flags that select the test, and the spec
-	corpus string
-	repro  string
+	name     string   // the test's or spec's full name: the child checks only it
+	args     []string // flags that select the test, and the spec
+	corpus   string
+	repro    string
+	deadline time.Time // the test binary's, if it has one
 }
 
 // testTarget is the target of the go test t.
 func testTarget(t *testing.T, repro string) target {
-	return target{args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro}
+	tg := target{name: t.Name(), args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro}
+	tg.deadline, _ = t.Deadline()
+	return tg
 }
 
 // runChild runs tg in a child process with extra environment, and waits
@@ -133,22 +149,36 @@ func runChild(tg target, env ...string) (*child, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	args := append([]string{"-test.count=1", "-test.timeout=0"}, tg.args...)
-	for _, a := range os.Args[1:] {
-		// rapid's flags carry over; Ginkgo's do not (a parallel process's
-		// would connect the child to the parallel run's server).
-		if strings.HasPrefix(a, "-rapid.") || strings.HasPrefix(a, "--rapid.") || strings.HasPrefix(a, "-test.v") {
-			args = append(args, a)
+	limit := childLimit
+	if !tg.deadline.IsZero() {
+		limit = min(limit, time.Until(tg.deadline)-10*time.Second)
+		if limit <= 0 {
+			return nil, fmt.Errorf("no time left before the test binary's deadline (-test.timeout) to run a child")
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), childLimit)
+	args := append([]string{"-test.count=1", fmt.Sprintf("-test.timeout=%s", limit+time.Minute)}, tg.args...)
+	// rapid's flags and -test.v carry over, rebuilt from the parsed flags
+	// (so a value given as a separate argument comes along); Ginkgo's do
+	// not (a parallel process's would connect the child to the parallel
+	// run's server).
+	flag.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "rapid.") || f.Name == "test.v" || f.Name == "test.paniconexit0" || f.Name == "test.short" {
+			args = append(args, "-"+f.Name+"="+f.Value.String())
+		}
+	})
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), envChild+"="+dir, EnvIsolate+"=0"), env...)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Env = append(append(os.Environ(), envChild+"="+dir, EnvIsolate+"=0", envTarget+"="+tg.name), env...)
+	out := &capped{max: 1 << 20}
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) } // a goroutine dump first
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -166,22 +196,24 @@ wait:
 		case c.exit = <-done:
 			break wait
 		case <-tick.C:
-			var size int64
+			var size int64 = -1
 			if fi, err := os.Stat(progress); err == nil {
 				size = fi.Size()
 			}
-			if size != lastSize {
+			switch {
+			case size != lastSize:
 				lastSize, lastChange = size, time.Now()
-			} else if time.Since(lastChange) > childStalled && !c.stuck {
+			case size >= 0 && time.Since(lastChange) > childStalled && !c.stuck:
+				// The stall clock runs once the check has begun: a slow
+				// start (a BeforeSuite) is not the task's.
 				c.stuck = true
-				_ = cmd.Process.Signal(syscall.SIGQUIT) // dump the goroutines, then exit
-				go func() {
-					time.Sleep(5 * time.Second)
-					_ = cmd.Process.Kill()
-				}()
+				cancel() // SIGQUIT: a goroutine dump, then the exit; WaitDelay kills
 			}
 		}
 	}
+	c.timedOut = ctx.Err() == context.DeadlineExceeded && !c.stuck
+	_, err = os.Stat(progress)
+	c.started = err == nil
 	if data, err := os.ReadFile(filepath.Join(dir, "result")); err == nil {
 		var r childResult
 		if json.Unmarshal(data, &r) == nil {
@@ -189,14 +221,38 @@ wait:
 		}
 	}
 	if data, err := os.ReadFile(progress); err == nil {
-		for _, rec := range strings.Split(string(data), recordSep) {
+		recs := strings.Split(string(data), recordSep)
+		for _, rec := range recs[max(0, len(recs)-8):] {
 			if strings.TrimSpace(rec) != "" {
 				c.progress = append(c.progress, rec)
 			}
 		}
 	}
-	c.stderr = stderr.String()
+	c.stderr = out.String()
 	return c, nil
+}
+
+// capped keeps the first max bytes written to it and counts the rest.
+type capped struct {
+	max     int
+	b       bytes.Buffer
+	dropped int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	n := min(len(p), c.max-c.b.Len())
+	if n > 0 {
+		c.b.Write(p[:n])
+	}
+	c.dropped += len(p) - max(n, 0)
+	return len(p), nil
+}
+
+func (c *capped) String() string {
+	if c.dropped > 0 {
+		return c.b.String() + fmt.Sprintf("\n... (%d more bytes)\n", c.dropped)
+	}
+	return c.b.String()
 }
 
 // runPattern turns a test name into a -test.run pattern matching it alone.
@@ -224,6 +280,8 @@ var (
 func classify(c *child) death {
 	ev := excerpt(c.stderr)
 	switch {
+	case c.timedOut:
+		return death{"stuck", "the child ran out of time (its time limit, or the test binary's -test.timeout)", ev}
 	case c.stuck:
 		return death{"stuck", fmt.Sprintf("no new scenario for %s: the child was stopped (SIGQUIT, then killed)", childStalled), ev}
 	case fatalRE.MatchString(c.stderr):
@@ -247,7 +305,7 @@ func excerpt(out string) string {
 	lines := strings.Split(out, "\n")
 	start := 0
 	for i, l := range lines {
-		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") || strings.HasPrefix(l, "WARNING: DATA RACE") {
 			start = i
 			break
 		}
@@ -267,8 +325,23 @@ func checkIsolated(tg target) (*harness.Failure, error) {
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
 	}
 	switch {
+	case c.result == nil && !c.started:
+		return nil, fmt.Errorf("reaptest: the isolated check's child never began the check (%v); its output:\n%s", c.exit, excerpt(c.stderr))
 	case c.result == nil:
 		return crashed(tg, c), nil
+	case c.exit != nil:
+		// It found what it found, then failed anyway (a data race the race
+		// detector reported, a crash after the result): say so.
+		f := c.result.failure(tg.repro)
+		if c.result.Pass {
+			f = nil
+		}
+		note := fmt.Sprintf("\nthe child process then ended with %v; its output:\n%s", c.exit, excerpt(c.stderr))
+		if f == nil {
+			return nil, fmt.Errorf("reaptest: the isolated check passed, but%s", note)
+		}
+		f.Text += note
+		return f, nil
 	case c.result.Pass:
 		return nil, nil
 	}
@@ -283,9 +356,10 @@ func crashed(tg target, c *child) *harness.Failure {
 	budget := crashBudget
 	tmp, err := os.MkdirTemp("", "reaptest-crash-")
 	if err != nil {
-		tmp = os.TempDir()
+		budget = 0 // nowhere to write a scenario: report it unconfirmed
+	} else {
+		defer os.RemoveAll(tmp)
 	}
-	defer os.RemoveAll(tmp)
 	dies := func(sc scenarios.Scenario) (death, bool) {
 		budget--
 		file := filepath.Join(tmp, "crash.scenario")
