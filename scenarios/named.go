@@ -24,16 +24,12 @@ var (
 	delivered = faults.Delivery{Status: faults.StatusReal}
 )
 
-// Named returns the named scenarios, in a fixed order.
+// Named returns the named scenarios, in a fixed order: the faults that
+// break the most implementations first (a lost exit, a duplicate exit, an
+// exit after Delete, an ignored signal), so a check finds the common bugs
+// in its first few scenarios.
 func Named() []NamedScenario {
 	return []NamedScenario{
-		{"exit-before-wait", "the exit is reaped before anyone waits; a client waits, then deletes",
-			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},
-				Actors: []Actor{{Calls: []Call{{Op: Wait, Delay: ms, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
-		{"exit-while-waiting", "two clients wait, the process exits, both delete",
-			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 5 * ms, Status: 1}, Deliveries: []faults.Delivery{delivered}},
-				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}},
-					{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
 		{"lost-exit", "the exit never comes: waiters and deleters give up at their deadlines",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: ms}},
 				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: short}}}, {Calls: []Call{{Op: Delete, Ctx: short}}}}}},
@@ -43,13 +39,20 @@ func Named() []NamedScenario {
 		{"exit-after-delete", "a late duplicate exit arrives after the task was deleted, then a client waits",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered, {After: 50 * ms, Status: 137}}},
 				Actors: []Actor{{Calls: []Call{{Op: Delete, Ctx: bg}, {Op: Wait, Delay: 100 * ms, Ctx: bg}}}}}},
-		{"cancelled-callers", "every call comes with a context that is already cancelled",
-			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Deliveries: []faults.Delivery{delivered}},
-				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: gone}, {Op: Delete, Ctx: gone}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: gone}}}}}},
 		{"kill-ignored", "the process ignores SIGTERM; a client kills with a deadline, waits briefly, then kills with SIGKILL",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Signal: faults.SignalPlan{IgnoreTerm: true}, Deliveries: []faults.Delivery{delivered}},
 				Actors: []Actor{{Calls: []Call{{Op: Kill, Signal: syscall.SIGTERM, Ctx: short}, {Op: Wait, Ctx: short},
 					{Op: Kill, Signal: syscall.SIGKILL, Ctx: bg}}}, {Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"exit-while-waiting", "two clients wait, the process exits, both delete",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 5 * ms, Status: 1}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}},
+					{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"exit-before-wait", "the exit is reaped before anyone waits; a client waits, then deletes",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Delay: ms, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
+		{"cancelled-callers", "every call comes with a context that is already cancelled",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Deliveries: []faults.Delivery{delivered}},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: gone}, {Op: Delete, Ctx: gone}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: gone}}}}}},
 		{"kill-after-exit", "the process has exited and been reaped; a client kills it anyway",
 			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}},
 				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Kill, Signal: syscall.SIGTERM, Ctx: bg}, {Op: Delete, Ctx: bg}}}}}},
