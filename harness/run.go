@@ -871,7 +871,3 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	exit, err = call()
 	normal = true
 }
-
-// ErrNotKiller is returned for a Kill planned against a task that does not
-// implement Killer.
-var ErrNotKiller = errors.New("reaptest: the task does not implement Killer")
