@@ -100,7 +100,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 			}
 		}
 	}
-	if !hasDetail(res) {
+	if !res.detailed {
 		for range minimizeConfirm {
 			if r := runScenario(&detailed, bubble, newTask, res.Scenario); signature(r) == sig {
 				return r
@@ -109,10 +109,6 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	}
 	return res
 }
-
-// hasDetail reports whether res came from a run with detail on: such a run
-// records which goroutine each call ran on.
-func hasDetail(res *Result) bool { return res.detailed }
 
 // edits returns simpler variants of sc, the biggest cuts first.
 func edits(sc scenarios.Scenario) []scenarios.Scenario {

@@ -417,7 +417,9 @@ func (r *run) ended(res *Result, p any) {
 			// Without detail the bubble's id is not known: the verdict
 			// stands, and the detailed rerun of a failing scenario finds
 			// the goroutines.
-			leaked = r.bubbleGoroutines(dumpAllIf(r.bubble.Load() != 0))
+			if r.bubble.Load() != 0 {
+				leaked = r.bubbleGoroutines(dumpAll())
+			}
 			if len(leaked) == 0 {
 				leaked = []*goroutine{{state: "unknown (run with detail for stacks)"}}
 			}
@@ -533,8 +535,11 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	// What the harness found itself (a busy loop, a bubble that ended
 	// badly) leads: it explains the stuck calls evaluate finds.
 	vs := append(append([]*Violation(nil), r.extra...), evaluate(r.cfg, r.calls, Pid, now)...)
-	dumped := map[int64]bool{}
+	var dumped map[int64]bool // only when there is something to dump
 	for _, g := range append(append([]*goroutine(nil), r.dump...), leaked...) {
+		if dumped == nil {
+			dumped = map[int64]bool{}
+		}
 		if g.raw != "" && !dumped[g.id] {
 			dumped[g.id] = true
 			res.Dump = append(res.Dump, g.raw...)

@@ -53,14 +53,6 @@ func dumpAll() []byte {
 	}
 }
 
-// dumpAllIf returns dumpAll() if ok, else nothing.
-func dumpAllIf(ok bool) []byte {
-	if !ok {
-		return nil
-	}
-	return dumpAll()
-}
-
 // parseDump parses a goroutine dump. Lines it does not understand are
 // skipped: a dump is evidence, and a partial parse beats none.
 func parseDump(dump []byte) []*goroutine {

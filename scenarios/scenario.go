@@ -118,13 +118,3 @@ func (c Call) String() string {
 	fmt.Fprintf(&b, " ctx=%s", c.Ctx)
 	return b.String()
 }
-
-// Size is a rough measure of a scenario's complexity, smaller for the
-// scenarios shrinking prefers.
-func (s Scenario) Size() int {
-	n := len(s.Deliveries) + len(s.Points)
-	for _, a := range s.Actors {
-		n += len(a.Calls)
-	}
-	return n
-}

@@ -156,13 +156,6 @@ func TestScenarioString(t *testing.T) {
 				t.Errorf("%s line %q has %d calls, want %d", ActorName(i), line, got, len(a.Calls))
 			}
 		}
-		calls := 0
-		for _, a := range sc.Actors {
-			calls += len(a.Calls)
-		}
-		if got, want := sc.Size(), len(sc.Deliveries)+len(sc.Points)+calls; got != want {
-			t.Errorf("Size() = %d, want %d", got, want)
-		}
 	})
 }
 

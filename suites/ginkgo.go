@@ -31,14 +31,14 @@ func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) 
 					res = harness.Run(Bubble(t), newTask, n.Scenario, opts...)
 				})
 				if res.Failed() {
-					Fail(res.Report(ginkgoRepro(CurrentSpecReport().FullText(), "")))
+					Fail(res.Report(ginkgoRepro(CurrentSpecReport().FullText())))
 				}
 			})
 		}
 		It("survives explored scenarios under faults", func() {
 			GinkgoHelper()
 			focus := CurrentSpecReport().FullText()
-			f := specCheck(focus, specName(focus), newTask, opts)
+			f := specCheck(focus, fileName(focus), newTask, opts)
 			Expect(f).To(BeNil(), func() string { return f.Error() })
 		})
 	})
@@ -52,7 +52,7 @@ func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Opt
 	if passOver(focus) {
 		return nil // a child started for another spec that the focus also matches
 	}
-	repro := ginkgoRepro(focus, "")
+	repro := ginkgoRepro(focus)
 	if !inChild() && isolated(opts) {
 		testNameOnce.Do(func() { testName = findRunSpecsCaller() })
 		tg := target{name: focus, args: []string{"-ginkgo.focus=" + regexp.QuoteMeta(focus) + "$"}, corpus: corpusDir(corpus), repro: repro}
@@ -69,7 +69,7 @@ func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Opt
 			f = replay(t, Bubble(t), newTask, path, repro, append(childOptions(), opts...))
 		} else {
 			base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
-			f = harness.Check(specName(focus), Bubble(t), newTask, append(append(base, childOptions()...), opts...)...)
+			f = harness.Check(fileName(focus), Bubble(t), newTask, append(append(base, childOptions()...), opts...)...)
 		}
 	})
 	if inChild() {
@@ -91,8 +91,8 @@ func DescribeAround(text string, newTask harness.NewTask, path string, opts ...h
 			focus := CurrentSpecReport().FullText()
 			var f *harness.Failure
 			withT(func(t *testing.T) {
-				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus, "")), harness.Corpus(corpusDir(specName(focus)))}
-				f = harness.ExploreAround(specName(focus), Bubble(t), newTask, sc, append(base, opts...)...)
+				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus)), harness.Corpus(corpusDir(fileName(focus)))}
+				f = harness.ExploreAround(fileName(focus), Bubble(t), newTask, sc, append(base, opts...)...)
 			})
 			Expect(f).To(BeNil(), func() string { return f.Error() })
 		})
@@ -118,14 +118,14 @@ var (
 )
 
 // ginkgoRepro returns the command that reruns one spec.
-func ginkgoRepro(focus, extra string) string {
+func ginkgoRepro(focus string) string {
 	testNameOnce.Do(func() { testName = findRunSpecsCaller() })
 	cmd := fmt.Sprintf("go test %s -count=1", packageDir())
 	if testName != "" {
 		cmd += fmt.Sprintf(" -run '^%s$'", testName)
 	}
 	cmd += fmt.Sprintf(" -ginkgo.focus '%s$'", regexp.QuoteMeta(focus))
-	return cmd + extra
+	return cmd
 }
 
 // findRunSpecsCaller finds the test function blocked in RunSpecs, from the
@@ -156,9 +156,4 @@ func findRunSpecsCaller() string {
 		}
 	}
 	return ""
-}
-
-// specName turns a spec's text into a name for rapid.
-func specName(text string) string {
-	return strings.NewReplacer(" ", "_", "/", "_", ":", "").Replace(text)
 }

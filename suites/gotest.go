@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,7 +54,7 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	if path := os.Getenv(EnvReplay); path != "" {
-		return replay(t, Bubble(t), newTask, path, reproCommand(t.Name(), ""), opts)
+		return replay(t, Bubble(t), newTask, path, reproCommand(t.Name()), opts)
 	}
 	return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...)
 }
@@ -83,7 +82,7 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 // defaults are the options every go test entry point starts from.
 func defaults(t *testing.T) []harness.Option {
 	return []harness.Option{
-		harness.Reproduce(reproCommand(t.Name(), "")),
+		harness.Reproduce(reproCommand(t.Name())),
 		harness.Logf(t.Logf),
 		harness.Corpus(corpusDir(t.Name())),
 	}
@@ -96,7 +95,7 @@ func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harn
 	if passOver(t.Name()) {
 		return nil // a child started for another test
 	}
-	repro := reproCommand(t.Name(), "")
+	repro := reproCommand(t.Name())
 	if !inChild() && isolated(opts) {
 		f, err := checkIsolated(testTarget(t, repro))
 		if err != nil {
@@ -167,23 +166,9 @@ func fileName(name string) string {
 }
 
 // reproCommand returns a go test command line, run from the module root,
-// that reruns the test called name in the current package; focus, if not
-// empty, is a Ginkgo focus for one spec.
-func reproCommand(name, focus string) string {
-	cmd := fmt.Sprintf("go test %s -count=1 -run '^%s$'", packageDir(), regexpQuote(name))
-	if focus != "" {
-		cmd += fmt.Sprintf(" -ginkgo.focus '%s'", regexp.QuoteMeta(focus))
-	}
-	return cmd
-}
-
-// regexpQuote quotes each slash-separated part of a test name for -run.
-func regexpQuote(name string) string {
-	parts := strings.Split(name, "/")
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return strings.Join(parts, "/")
+// that reruns the test called name in the current package.
+func reproCommand(name string) string {
+	return fmt.Sprintf("go test %s -count=1 -run '%s'", packageDir(), runPattern(name))
 }
 
 // packageDir returns the current package's directory relative to its
