@@ -1,0 +1,43 @@
+package autopoint
+
+import "testing"
+
+func TestRegisterNamesAndHook(t *testing.T) {
+	base := Register("example.com/rt", "/src/rt/task.go", "42:2 close", "37:3 Unlock", "50:4 Lock", "50:20 Lock")
+	if got := Name(base); got != "task.go:42 close" {
+		t.Errorf("Name(base) = %q, want %q", got, "task.go:42 close")
+	}
+	if got := Name(base + 2); got != "task.go:50:4 Lock" {
+		t.Errorf("two Locks on one line: Name = %q, want the column in it", got)
+	}
+	other := Register("example.com/other", "task.go", "1:1 send")
+	if got := Name(other); got != "other/task.go:1 send" {
+		t.Errorf("same file name in another package: Name = %q, want it qualified", got)
+	}
+	if got := Name(base); got != "rt/task.go:42 close" {
+		t.Errorf("after the clash: Name(base) = %q, want %q", got, "rt/task.go:42 close")
+	}
+	if id, ok := Lookup("rt/task.go:37 Unlock"); !ok || id != base+1 {
+		t.Errorf("Lookup = %d, %v; want %d, true", id, ok, base+1)
+	}
+	var seen []uint32
+	old := SetHook(func(id uint32) { seen = append(seen, id) })
+	defer SetHook(old)
+	P(base)
+	_ = V(base+1, 7)
+	Deferred(base+2, func() {})
+	if len(seen) != 3 || seen[0] != base || seen[1] != base+1 || seen[2] != base+2 {
+		t.Errorf("hook saw %v, want [%d %d %d]", seen, base, base+1, base+2)
+	}
+	SetHook(nil)
+	P(base) // no hook: nothing happens
+	if len(seen) != 3 {
+		t.Errorf("P with no hook called a hook")
+	}
+}
+
+func BenchmarkPNoHook(b *testing.B) {
+	for range b.N {
+		P(0)
+	}
+}
