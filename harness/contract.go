@@ -260,7 +260,13 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 				tighten(c.start+g, ClauseDeleteBounded, func() string { return "a Delete before the exit must fail at once (DeleteBeforeExitFails)" })
 			}
 		case scenarios.Kill:
-			ctxEnd(ClauseKillBounded)
+			if d := cfg.killBound; d > 0 {
+				tighten(c.start+d+g, ClauseKillBounded, func() string {
+					return fmt.Sprintf("its own bound, KillBoundedBy(%s) from its start, ended at %s", faults.FormatDuration(d), at(c.start+d))
+				})
+			} else {
+				ctxEnd(ClauseKillBounded)
+			}
 			if reapedBefore {
 				tighten(c.start+g, ClauseKillBounded,
 					func() string {
@@ -328,9 +334,21 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 	}
 
 	// One exit: every success reports the same exit, the first Reap's when
-	// it returned alone.
+	// it returned alone. reported is the exit a success is judged by: pid 0
+	// read as the process's (ExitPidMayBeZero); a Delete's zero Exit not
+	// judged at all (DeleteReturnsNoExit).
+	reported := func(c *callRecord) Exit {
+		e := c.exit
+		if cfg.pidZero && e.Pid == 0 {
+			e.Pid = pid
+		}
+		return e
+	}
 	var successes []*callRecord
 	for _, c := range calls {
+		if cfg.deleteNoExit && c.op == scenarios.Delete && c.exit == (Exit{}) {
+			continue
+		}
 		if (c.op == scenarios.Wait || c.op == scenarios.Delete) && c.ok() {
 			successes = append(successes, c)
 		}
@@ -341,15 +359,19 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 		if firstReapStart > c.endSeq {
 			continue // already reported: a success before any exit
 		}
-		switch {
-		case want != nil && c.exit != *want:
+		switch e := reported(c); {
+		case want != nil && e != *want:
 			add(ClassContract, ClauseOneExit, c, c.result(),
 				fmt.Sprintf("%s: %s returned it at %s before any other Reap began", formatExit(*want), firstReap.name(), at(firstReap.end)))
-		case want == nil && first != nil && c.exit != first.exit:
+		case want == nil && first != nil && e != reported(first):
 			add(ClassContract, ClauseOneExit, c, c.result(),
 				fmt.Sprintf("%s, as %s reported", formatExit(first.exit), first.name()))
-		case c.exit.Pid != pid:
-			add(ClassContract, ClauseOneExit, c, c.result(), fmt.Sprintf("an exit of pid %d", pid))
+		case e.Pid != pid:
+			wantPid := fmt.Sprintf("an exit of pid %d", pid)
+			if cfg.pidZero {
+				wantPid += " or 0 (ExitPidMayBeZero)"
+			}
+			add(ClassContract, ClauseOneExit, c, c.result(), wantPid)
 		}
 		if first == nil {
 			first = c

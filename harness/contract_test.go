@@ -62,6 +62,9 @@ func (b cb) ended(at time.Duration, seq int64) cb {
 }
 
 func (b cb) exits(status int) cb { b.c.exit = Exit{Pid: Pid, Status: status}; return b }
+
+// exitsAs sets the exit a success reports, pid included.
+func (b cb) exitsAs(pid, status int) cb { b.c.exit = Exit{Pid: pid, Status: status}; return b }
 func (b cb) fails(err error) cb {
 	b.c.err, b.c.errText, b.c.esrch = err, err.Error(), errors.Is(err, syscall.ESRCH)
 	return b
@@ -424,6 +427,117 @@ func TestEvaluate(t *testing.T) {
 				ctCall("client2", 1, scenarios.Wait).began(0, 2).ended(0, 7).exits(0).rec(),
 			},
 			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}},
+		},
+		{
+			// Clause 8 by default: a Kill that waits 12s for the exit past its
+			// 10ms deadline hangs.
+			name: "kill ignores its ctx",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).ctx(ctTimeout(10*msec)).began(0, 1).ended(12*time.Second, 2).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseKillBounded, "client1 Kill#1"}},
+		},
+		{
+			// KillBoundedBy(12s): the same Kill is within its own bound.
+			name: "KillBoundedBy, within",
+			opts: []Option{KillBoundedBy(12 * time.Second)},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).ctx(ctTimeout(10*msec)).began(0, 1).ended(12*time.Second, 2).rec(),
+			},
+		},
+		{
+			// KillBoundedBy(12s): past 12s + grace from its start, a Kill with
+			// a background ctx (unbounded by default) hangs.
+			name: "KillBoundedBy, past it",
+			opts: []Option{KillBoundedBy(12 * time.Second)},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).began(5*msec, 1).ended(13*time.Second, 2).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseKillBounded, "client1 Kill#1"}},
+			text: "KillBoundedBy(12s) from its start, ended at +12.005s",
+		},
+		{
+			// KillBoundedBy keeps the prompt bound after the exit was reaped.
+			name: "KillBoundedBy, after the exit",
+			opts: []Option{KillBoundedBy(12 * time.Second)},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).began(msec, 3).ended(time.Second, 4).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseKillBounded, "client1 Kill#1"}},
+		},
+		{
+			// Clause 6 by default: a Delete that reports the zero Exit.
+			name: "delete reports no exit",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Delete#1"}},
+		},
+		{
+			// DeleteReturnsNoExit: the zero Exit is not compared.
+			name: "DeleteReturnsNoExit, zero exit",
+			opts: []Option{DeleteReturnsNoExit()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 4).rec(),
+				ctCall("client1", 2, scenarios.Wait).began(msec, 5).ended(msec, 6).exits(1).rec(),
+			},
+		},
+		{
+			// DeleteReturnsNoExit: an Exit that is reported is still judged,
+			// and the option changes nothing for Wait.
+			name: "DeleteReturnsNoExit, wrong exit",
+			opts: []Option{DeleteReturnsNoExit()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 4).exits(137).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(msec, 5).ended(msec, 6).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Delete#1"}, {ClassContract, ClauseOneExit, "client2 Wait#1"}},
+		},
+		{
+			// DeleteReturnsNoExit: Delete still may not succeed before the exit.
+			name: "DeleteReturnsNoExit, delete before the exit",
+			opts: []Option{DeleteReturnsNoExit()},
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).began(0, 1).ended(0, 2).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(msec, 3).ended(msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseDeleteHonest, "client1 Delete#1"}},
+		},
+		{
+			// Clause 6 by default: pid 0 is not the process's pid.
+			name: "wait reports pid 0",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).exitsAs(0, 1).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}},
+		},
+		{
+			// ExitPidMayBeZero: pid 0 with the right status passes, next to a
+			// success that reports the pid.
+			name: "ExitPidMayBeZero, pid 0",
+			opts: []Option{ExitPidMayBeZero()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).exitsAs(0, 1).rec(),
+				ctCall("client2", 1, scenarios.Delete).began(msec, 5).ended(msec, 6).exits(1).rec(),
+			},
+		},
+		{
+			// ExitPidMayBeZero: the status must still match, and another pid
+			// is still wrong.
+			name: "ExitPidMayBeZero, wrong status or pid",
+			opts: []Option{ExitPidMayBeZero()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).exitsAs(0, 137).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(msec, 5).ended(msec, 6).exitsAs(7, 1).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}, {ClassContract, ClauseOneExit, "client2 Wait#1"}},
 		},
 		{
 			// A stuck call with no bound and no other hang is a deadlock.

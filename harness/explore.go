@@ -67,6 +67,7 @@ func (f *Failure) Unwrap() []error {
 func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure {
 	cfg := newConfig(opts)
 	defer cfg.setProcs()()
+	cfg.logRelaxations()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
 		return f
@@ -89,6 +90,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.Scenario, opts ...Option) *Failure {
 	cfg := newConfig(opts)
 	defer cfg.setProcs()()
+	cfg.logRelaxations()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
 		return f
@@ -97,6 +99,14 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 		return f
 	}
 	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames()}))
+}
+
+// logRelaxations notes the contract relaxations in force, if any, where
+// progress notes go.
+func (c *config) logRelaxations() {
+	if rs := c.relaxations(); len(rs) > 0 && c.logf != nil {
+		c.logf("reaptest: contract relaxations: %s", strings.Join(rs, "; "))
+	}
 }
 
 // setProcs sets GOMAXPROCS for a check and returns what restores it.

@@ -1,8 +1,10 @@
 package harness
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -25,6 +27,9 @@ type config struct {
 	windDown      time.Duration // virtual: how long goroutines get to end after teardown
 	deleteNoWait  bool          // Delete before the exit must fail, not wait
 	killESRCH     bool          // Kill after the exit must fail with ESRCH
+	killBound     time.Duration // virtual: Kill's own bound (KillBoundedBy), 0 when Kill is bounded by its ctx
+	deleteNoExit  bool          // a successful Delete may return the zero Exit (DeleteReturnsNoExit)
+	pidZero       bool          // a successful Wait or Delete may report pid 0 (ExitPidMayBeZero)
 	repro         string        // command prefix that reruns this check
 	logf          func(format string, args ...any)
 	onFound       func(explored int)
@@ -98,6 +103,54 @@ func DeleteBeforeExitFails() Option { return optionFunc(func(c *config) { c.dele
 // KillAfterExitFails tightens the contract: a Kill after the exit was
 // reaped must return an error wrapping syscall.ESRCH.
 func KillAfterExitFails() Option { return optionFunc(func(c *config) { c.killESRCH = true }) }
+
+// KillBoundedBy relaxes kill-bounded for a Kill that takes no deadline
+// from its ctx but has one of its own, as moby's ContainerKill(name, sig):
+// it signals, waits up to 10s for the exit, kills and waits 2s more, so
+// KillBoundedBy(12*time.Second). Kill must then return within d + grace of
+// its start, whatever its ctx, instead of within grace of its ctx's end.
+// The other bounds on Kill stay: within grace when the exit was reaped
+// before it began, and after a successful Delete. d <= 0 restores the
+// default (bounded by its ctx).
+func KillBoundedBy(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.killBound = max(d, 0) })
+}
+
+// DeleteReturnsNoExit relaxes one-exit for a Delete that reports no exit
+// (moby's rm returns no exit code): a successful Delete may return the
+// zero Exit, which is then not compared with the reaped exit. An Exit other
+// than the zero one is judged as before, and Wait is unchanged; when Delete
+// may succeed, how long it may take and what it must do to waiters are
+// unchanged too.
+func DeleteReturnsNoExit() Option { return optionFunc(func(c *config) { c.deleteNoExit = true }) }
+
+// ExitPidMayBeZero relaxes one-exit for a task that forgets the pid at the
+// exit (moby's container.State zeroes Pid in SetStopped): a successful
+// Wait or Delete may report pid 0 in place of the process's pid. The status
+// must still be the reaped exit's, and any other pid is still wrong.
+func ExitPidMayBeZero() Option { return optionFunc(func(c *config) { c.pidZero = true }) }
+
+// Relaxations returns the contract relaxations opts state, one line each,
+// as every report prints them after "contract relaxations:"; none for the
+// default contract. The tightenings (DeleteBeforeExitFails,
+// KillAfterExitFails) are not relaxations and are not listed.
+func Relaxations(opts ...Option) []string { return newConfig(opts).relaxations() }
+
+// relaxations is Relaxations for a config.
+func (c *config) relaxations() []string {
+	var out []string
+	if c.killBound > 0 {
+		out = append(out, fmt.Sprintf("KillBoundedBy(%s): Kill returns within %s + grace of its start, whatever its ctx (kill-bounded)",
+			faults.FormatDuration(c.killBound), faults.FormatDuration(c.killBound)))
+	}
+	if c.deleteNoExit {
+		out = append(out, "DeleteReturnsNoExit(): a successful Delete may return the zero Exit, which is not compared (one-exit)")
+	}
+	if c.pidZero {
+		out = append(out, "ExitPidMayBeZero(): a successful Wait or Delete may report pid 0 for the process's pid; the status must match (one-exit)")
+	}
+	return out
+}
 
 // Reproduce sets the command that reruns this check, e.g.
 // "go test ./pkg -run '^TestTask$'"; reports append the seed to it. The

@@ -14,7 +14,7 @@ var clauseText = map[string]string{
 	ClauseWaitBounded:   "clause 2: Wait returns no later than the grace period after its ctx is done",
 	ClauseWaitSeesExit:  "clause 3: once a Reap has returned, every Wait returns that exit promptly",
 	ClauseDeleteBounded: "clause 4: Delete returns by its ctx + grace; promptly once the exit is reaped, and when repeated",
-	ClauseDeleteHonest:  "clause 4: Delete never succeeds before the exit, and succeeds after it",
+	ClauseDeleteHonest:  "clause 4: Delete never succeeds before the exit; the teardown Delete succeeds unless an earlier Delete did",
 	ClauseAfterDelete:   "clause 5: once Delete has succeeded, Wait and Kill return promptly",
 	ClauseOneExit:       "clause 6: every successful Wait and Delete reports the same exit, the first Reap's",
 	ClauseNoLeak:        "clause 7: no goroutine of the task outlives teardown",
@@ -40,6 +40,9 @@ func (r *Result) Report(repro string) string {
 		fmt.Fprintf(&b, "  (%s)\n", t)
 	}
 	fmt.Fprintf(&b, "  got:  %s\n  want: %s\n", p.Got, p.Want)
+	if len(r.Relaxations) > 0 {
+		fmt.Fprintf(&b, "  contract relaxations: %s\n", strings.Join(r.Relaxations, "; "))
+	}
 
 	b.WriteString("\nscenario:\n")
 	for _, line := range strings.Split(strings.TrimRight(r.Scenario.String(), "\n"), "\n") {

@@ -99,6 +99,10 @@ type Result struct {
 	// Abandoned, if not empty, says what the harness could not stop:
 	// goroutines left blocked or running when it gave up on the scenario.
 	Abandoned string
+	// Relaxations are the contract relaxations the scenario was judged
+	// under (see Relaxations), set on a failing or detailed result; a
+	// report prints them.
+	Relaxations []string
 	// Dump is the goroutine dump of the scenario's bubble when it ended
 	// with calls stuck or goroutines left, in the runtime's format (input
 	// for ScenarioFromDump).
@@ -226,6 +230,7 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if cfg.detail || res.Failed() {
+		res.Relaxations = cfg.relaxations()
 		res.Timeline = make([]Event, len(r.events))
 		for i, e := range r.events {
 			res.Timeline[i] = e.format()
