@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -46,6 +47,7 @@ const (
 	ClauseNoLeak        = "no-leak"         // 7: no goroutine outlives teardown
 	ClauseKillBounded   = "kill-bounded"    // 8: Kill returns by its ctx + grace, promptly after the exit
 	ClauseReapPrompt    = "reap-prompt"     // 9: Reap never blocks the monitor
+	ClauseKillDelivers  = "kill-delivers"   // 10: a nil Kill before the exit signalled the process
 	ClauseDeadlock      = "deadlock"        // calls blocked with no way forward
 	ClauseRealTime      = "real-time-limit" // a scenario ran out of real time (busy loop)
 	ClauseLimits        = "limits"          // goroutines or heap past the limits (a bomb)
@@ -98,6 +100,9 @@ type callRecord struct {
 	signal   syscall.Signal // Kill's signal
 	teardown bool
 	reapExit Exit // Reap's argument
+	// signalled are the signals the process received through
+	// Process.Signal while this Kill was in flight (guarded by run.mu).
+	signalled []syscall.Signal
 
 	goid int64 // goroutine running the call
 
@@ -326,6 +331,14 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 					fmt.Sprintf("success: the exit was reaped by %s at %s before this teardown Delete", firstReap.name(), at(firstReap.end)))
 			}
 		case scenarios.Kill:
+			if c.err == nil && firstReapStart > c.endSeq && !slices.Contains(c.signalled, c.signal) {
+				got := "nil without a signal"
+				if len(c.signalled) > 0 {
+					got = fmt.Sprintf("nil, having sent only signal(s) %v", signalNumbers(c.signalled))
+				}
+				add(ClassContract, ClauseKillDelivers, c, got+" at "+at(c.end),
+					fmt.Sprintf("signal %d sent to the process through Process.Signal before Kill returned nil: no Reap had begun", int(c.signal)))
+			}
 			if cfg.killESRCH && reapedBefore && !c.esrch {
 				add(ClassContract, ClauseKillBounded, c, c.result(),
 					"an error wrapping ESRCH: the exit was reaped before Kill began (KillAfterExitFails)")
@@ -391,6 +404,15 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			Got: fmt.Sprintf("still blocked at %s", at(now)), Want: "every call returns once the task is torn down"})
 	}
 	return vs
+}
+
+// signalNumbers returns sigs as numbers, for a message.
+func signalNumbers(sigs []syscall.Signal) []int {
+	out := make([]int, len(sigs))
+	for i, s := range sigs {
+		out[i] = int(s)
+	}
+	return out
 }
 
 func hasViolation(vs []*Violation, call string) bool {

@@ -63,6 +63,14 @@ func (b cb) ended(at time.Duration, seq int64) cb {
 
 func (b cb) exits(status int) cb { b.c.exit = Exit{Pid: Pid, Status: status}; return b }
 
+// sig sets a Kill's signal; signalled sets what the process received
+// while it was in flight.
+func (b cb) sig(s syscall.Signal) cb { b.c.signal = s; return b }
+func (b cb) signalled(sigs ...syscall.Signal) cb {
+	b.c.signalled = append(b.c.signalled, sigs...)
+	return b
+}
+
 // exitsAs sets the exit a success reports, pid included.
 func (b cb) exitsAs(pid, status int) cb { b.c.exit = Exit{Pid: pid, Status: status}; return b }
 func (b cb) fails(err error) cb {
@@ -344,7 +352,7 @@ func TestEvaluate(t *testing.T) {
 			name: "KillAfterExitFails, kill before the exit",
 			opts: []Option{KillAfterExitFails()},
 			calls: []*callRecord{
-				ctCall("client1", 1, scenarios.Kill).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).sig(syscall.SIGTERM).signalled(syscall.SIGTERM).began(0, 1).ended(0, 2).rec(),
 				ctCall("monitor", 1, scenarios.Reap).reaps(143).began(1*msec, 3).ended(1*msec, 4).rec(),
 			},
 		},
@@ -442,7 +450,7 @@ func TestEvaluate(t *testing.T) {
 			name: "KillBoundedBy, within",
 			opts: []Option{KillBoundedBy(12 * time.Second)},
 			calls: []*callRecord{
-				ctCall("client1", 1, scenarios.Kill).ctx(ctTimeout(10*msec)).began(0, 1).ended(12*time.Second, 2).rec(),
+				ctCall("client1", 1, scenarios.Kill).ctx(ctTimeout(10*msec)).signalled(0).began(0, 1).ended(12*time.Second, 2).rec(),
 			},
 		},
 		{
@@ -538,6 +546,37 @@ func TestEvaluate(t *testing.T) {
 				ctCall("client2", 1, scenarios.Wait).began(msec, 5).ended(msec, 6).exitsAs(7, 1).rec(),
 			},
 			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}, {ClassContract, ClauseOneExit, "client2 Wait#1"}},
+		},
+		{
+			// Clause 10: a Kill that returns nil before any Reap without
+			// signalling the process.
+			name: "kill returns nil without a signal",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).sig(syscall.SIGTERM).began(0, 1).ended(0, 2).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(143).began(msec, 3).ended(msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseKillDelivers, "client1 Kill#1"}},
+			text: "got nil without a signal at +0; want signal 15 sent to the process",
+		},
+		{
+			// Clause 10: another signal than the one asked for is not it.
+			name: "kill sends another signal",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).sig(syscall.SIGTERM).signalled(syscall.SIGINT).began(0, 1).ended(0, 2).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseKillDelivers, "client1 Kill#1"}},
+			text: "having sent only signal(s) [2]",
+		},
+		{
+			// Clause 10 holds only before any Reap began: a Kill may return
+			// nil without a signal once the exit is being reaped, and may
+			// return an error without one any time.
+			name: "kill without a signal after the exit, or failing",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).sig(syscall.SIGTERM).began(0, 1).ended(0, 2).fails(errCT).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(143).began(msec, 3).ended(2*msec, 5).rec(),
+				ctCall("client2", 1, scenarios.Kill).sig(syscall.SIGTERM).began(msec, 4).ended(2*msec, 6).rec(),
+			},
 		},
 		{
 			// A stuck call with no bound and no other hang is a deadlock.
@@ -642,7 +681,7 @@ func TestEvaluateDoesNotMutate(t *testing.T) {
 func TestContractClausesHaveText(t *testing.T) {
 	for _, cl := range []string{ClauseNoPanic, ClauseWaitBounded, ClauseWaitSeesExit, ClauseDeleteBounded,
 		ClauseDeleteHonest, ClauseAfterDelete, ClauseOneExit, ClauseNoLeak, ClauseKillBounded,
-		ClauseReapPrompt, ClauseDeadlock, ClauseRealTime} {
+		ClauseReapPrompt, ClauseKillDelivers, ClauseDeadlock, ClauseRealTime} {
 		if clauseText[cl] == "" {
 			t.Errorf("clause %q has no text", cl)
 		}

@@ -20,6 +20,7 @@ var clauseText = map[string]string{
 	ClauseNoLeak:        "clause 7: no goroutine of the task outlives teardown",
 	ClauseKillBounded:   "clause 8: Kill returns by its ctx + grace, and promptly after the exit",
 	ClauseReapPrompt:    "clause 9: Reap returns promptly: the monitor is never blocked by the task",
+	ClauseKillDelivers:  "clause 10: a Kill that returns nil before the exit was reaped has sent its signal through Process.Signal",
 	ClauseDeadlock:      "calls blocked with no way forward",
 	ClauseRealTime:      "a scenario must end within its real-time limit",
 	ClauseLimits:        "a scenario must stay within the goroutine and memory limits",

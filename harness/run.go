@@ -729,7 +729,7 @@ func (r *run) build(proc *faults.Process) (task Task) {
 			task = nil
 		}
 	}()
-	task = r.newTask(Env{Process: proc, Point: r.points.Point})
+	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: r.points.Point})
 	if task == nil {
 		r.mu.Lock()
 		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: "new-task", Call: "NewTask",
@@ -737,6 +737,25 @@ func (r *run) build(proc *faults.Process) (task Task) {
 		r.mu.Unlock()
 	}
 	return task
+}
+
+// signalRecorder is the process as the task sees it: every Signal is
+// credited to the Kills in flight, for kill-delivers.
+type signalRecorder struct {
+	*faults.Process
+	r *run
+}
+
+// Signal records sig for every Kill in flight, then delivers it.
+func (p signalRecorder) Signal(sig syscall.Signal) error {
+	p.r.mu.Lock()
+	for _, c := range p.r.calls {
+		if c.op == scenarios.Kill && c.endSeq == 0 {
+			c.signalled = append(c.signalled, sig)
+		}
+	}
+	p.r.mu.Unlock()
+	return p.Process.Signal(sig)
 }
 
 // monitor plays the monitor: once the process exits it makes the planned
