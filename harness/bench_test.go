@@ -1,8 +1,10 @@
 package harness_test
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,11 +70,67 @@ func BenchmarkRunReference(b *testing.B) {
 // mutex deadlock: lock-while-waiting on the named scenario lost-exit, where
 // the teardown's Reap blocks on the sync.Mutex a Delete holds while it
 // waits for the exit. synctest's clock cannot see it (a sync.Mutex is not a
-// durable block); the watchdog reads goroutine dumps until the bubble looks
-// the same twice. Each run abandons the frozen bubble's goroutines: run it a
-// fixed, small number of times (make bench: -benchtime=20x).
+// durable block); the watchdog sees the scenario stop making progress and
+// reads a goroutine dump. Each run abandons the frozen bubble's goroutines:
+// run it a fixed, small number of times (make bench: -benchtime=20x).
+//
+// The sub-benchmarks park 0, 1,000 and 10,000 unrelated goroutines in the
+// process first (parked=N), as a test binary with a server or a pool does:
+// a goroutine dump costs time in proportion to all of them.
 func BenchmarkDetectDeadlock(b *testing.B) {
-	benchDetectOne(b, "lock-while-waiting", "lost-exit", harness.ClassHang)
+	for _, n := range []int{0, 1000, 10000} {
+		b.Run(fmt.Sprintf("parked=%d", n), func(b *testing.B) {
+			defer park(n)()
+			benchDetectOne(b, "lock-while-waiting", "lost-exit", harness.ClassHang)
+		})
+	}
+}
+
+// BenchmarkCrowded measures the exploration's cost with and without
+// 10,000 unrelated goroutines parked in the process (parked=N): one op is
+// one Check of 3,000 generated scenarios (and the named ones) against the
+// reference. The harness's own cost must not grow with goroutines it has
+// nothing to do with.
+func BenchmarkCrowded(b *testing.B) {
+	const checks = 3000
+	for _, n := range []int{0, 10000} {
+		b.Run(fmt.Sprintf("parked=%d", n), func(b *testing.B) {
+			defer park(n)()
+			ok := suites.WithBubble(func(bubble harness.Bubble) {
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks)); f != nil {
+						b.Fatal(f)
+					}
+				}
+				b.StopTimer()
+			})
+			if !ok {
+				b.Fatal("the bubble's test failed")
+			}
+			n := float64(b.N * (checks + len(scenarios.Named())))
+			b.ReportMetric(n/b.Elapsed().Seconds(), "scenarios/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
+		})
+	}
+}
+
+// park starts n goroutines blocked on a channel, outside any bubble, and
+// returns what ends them.
+func park(n int) (stop func()) {
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(n)
+	for range n {
+		go func() {
+			defer wg.Done()
+			<-release
+		}()
+	}
+	return func() {
+		close(release)
+		wg.Wait()
+	}
 }
 
 // BenchmarkDetectVirtualHang measures the real time it takes to report a
