@@ -96,6 +96,7 @@ func BenchmarkCrowded(b *testing.B) {
 	for _, n := range []int{0, 10000} {
 		b.Run(fmt.Sprintf("parked=%d", n), func(b *testing.B) {
 			defer park(n)()
+			dumps := harness.DumpCount()
 			ok := suites.WithBubble(func(bubble harness.Bubble) {
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -111,6 +112,7 @@ func BenchmarkCrowded(b *testing.B) {
 			n := float64(b.N * (checks + len(scenarios.Named())))
 			b.ReportMetric(n/b.Elapsed().Seconds(), "scenarios/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
+			b.ReportMetric(float64(harness.DumpCount()-dumps)/float64(b.N), "dumps/op")
 		})
 	}
 }
@@ -155,6 +157,7 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 		b.Fatalf("no named scenario %q", scenario)
 	}
 	var total time.Duration
+	dumps := harness.DumpCount()
 	ok = suites.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -171,6 +174,7 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 		b.Fatal("the bubble's test failed")
 	}
 	b.ReportMetric(float64(total)/float64(b.N)/float64(time.Millisecond), "ms/detect")
+	b.ReportMetric(float64(harness.DumpCount()-dumps)/float64(b.N), "dumps/op")
 }
 
 // BenchmarkMemoryFlat runs 10,000 scenarios against the reference per op

@@ -157,9 +157,10 @@ type run struct {
 	sc      scenarios.Scenario
 	newTask NewTask
 
-	seq    atomic.Int64 // orders call starts and ends
-	phase  atomic.Int32
-	bubble atomic.Int64 // synctest bubble id
+	seq      atomic.Int64  // orders call starts and ends
+	progress atomic.Uint64 // bumped by the bubble's goroutines as the scenario moves (watch reads it)
+	phase    atomic.Int32
+	bubble   atomic.Int64 // synctest bubble id
 
 	mu       sync.Mutex
 	t0       time.Time             // guarded by mu; virtual start
@@ -244,21 +245,30 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	return res
 }
 
-// watch waits for the bubble, polling for a stall: every goroutine of the
+// watch waits for the bubble and judges a stall: every goroutine of the
 // bubble blocked, some of them in a way testing/synctest does not count as
 // durable (sync.Mutex, a channel from outside the bubble), so that virtual
 // time can never advance again. It gives up at the real-time limit.
+//
+// A goroutine dump stops the world for time in proportion to every
+// goroutine of the process, the test binary's own included (about 1 µs
+// each), so watch takes none while the scenario makes progress: the
+// bubble's goroutines bump r.progress as they go (every call's start and
+// end, every note, main's wake-ups), and a tick that costs nanoseconds
+// reads it. Only when it has stood still for a while, with nothing in the
+// process waiting for a processor, does watch dump. A stall on sync locks
+// is judged on that one dump (taken with the world stopped, it is
+// consistent: no goroutine of the bubble can run, and none can release the
+// locks); one on something outside the bubble must look the same, with no
+// progress, outsideWait later. A dump that shows goroutines running (a
+// slow scenario, a busy loop) makes the next one wait twice as long.
 func (r *run) watch(res *Result, done <-chan any) {
 	start := time.Now()
-	// The first look at the goroutines (a full dump, the costly part)
-	// waits several times as long as scenarios have been taking, so that
-	// a normal one is never looked at; and a stall must look the same
-	// twice.
-	poll := min(max(8*r.cfg.typical, 500*time.Microsecond), 5*time.Millisecond)
-	timer := time.NewTimer(poll)
+	tick := min(max(4*r.cfg.typical, 250*time.Microsecond), 2*time.Millisecond)
+	timer := time.NewTimer(tick)
 	defer timer.Stop()
-	var lastSig string
-	var since time.Time // when lastSig was first seen
+	var st stallWatch
+	st.reset(r.progress.Load(), start, 2*tick)
 	for {
 		select {
 		case p := <-done:
@@ -278,27 +288,83 @@ func (r *run) watch(res *Result, done <-chan any) {
 			r.abandon(res, nil, false)
 			return
 		}
-		gs := r.bubbleGoroutines(r.locate(dumpAll()))
-		if sig, stalled := stallSignature(gs); stalled && sig == lastSig &&
-			(onlyLocks(gs) || time.Since(since) >= outsideWait) {
-			r.abandon(res, gs, false)
-			return
-		} else if stalled && sig != lastSig {
-			lastSig, since = sig, time.Now()
-		} else if !stalled {
-			lastSig = ""
+		now := time.Now()
+		if p := r.progress.Load(); p != st.seen {
+			st.reset(p, now, 2*tick)
 		}
-		if time.Since(start) > r.cfg.scenarioLimit {
-			r.abandon(res, gs, true)
-			return
-		}
-		if lastSig != "" && onlyLocks(gs) {
-			timer.Reset(200 * time.Microsecond) // a stall must only look the same again
+		overdue := now.Sub(start) > r.cfg.scenarioLimit
+		if !overdue && !st.due(now) {
+			timer.Reset(tick)
 			continue
 		}
-		poll = min(poll*5/4, 20*time.Millisecond)
-		timer.Reset(poll)
+		gs := r.bubbleGoroutines(r.locate(dumpAll()))
+		sig, stalled := stallSignature(gs)
+		switch {
+		case stalled && onlyLocks(gs) && r.progress.Load() == st.seen:
+			r.abandon(res, gs, false)
+			return
+		case stalled && sig == st.sig && time.Since(st.sigAt) >= outsideWait:
+			r.abandon(res, gs, false)
+			return
+		case overdue:
+			r.abandon(res, gs, !stalled)
+			return
+		case stalled && sig != st.sig:
+			st.sig, st.sigAt = sig, now
+			st.next = now.Add(outsideWait)
+		case !stalled:
+			st.sig = ""
+			st.backoff(now)
+		}
+		timer.Reset(tick)
 	}
+}
+
+// stallWatch is what watch knows about the scenario's progress between
+// ticks.
+type stallWatch struct {
+	seen      uint64        // r.progress as last seen
+	wait      time.Duration // how long it must stand still before a dump
+	next      time.Time     // no dump before then
+	postponed int           // ticks the dump was put off for goroutines waiting to run
+	sig       string        // the stall the last dump showed, if any
+	sigAt     time.Time     // when sig was first seen
+}
+
+// reset records progress p seen at now: the next dump waits until the
+// scenario has stood still for wait.
+func (s *stallWatch) reset(p uint64, now time.Time, wait time.Duration) {
+	*s = stallWatch{seen: p, wait: wait, next: now.Add(wait)}
+}
+
+// due reports whether a dump is due at now. While goroutines of the
+// process wait for a processor the scenario may only be waiting its turn
+// (a garbage collection, another test): the dump is put off, a few times.
+func (s *stallWatch) due(now time.Time) bool {
+	if now.Before(s.next) {
+		return false
+	}
+	if s.postponed < 4 && othersRunnable() {
+		s.postponed++
+		return false
+	}
+	return true
+}
+
+// backoff follows a dump that showed the scenario running: the next waits
+// twice as long, and at least ten times what a dump costs here.
+func (s *stallWatch) backoff(now time.Time) {
+	s.wait = max(2*s.wait, 10*time.Duration(lastDumpCost.Load()))
+	s.next = now.Add(s.wait)
+	s.postponed = 0
+}
+
+// othersRunnable reports whether some goroutine of the process is waiting
+// for a processor.
+func othersRunnable() bool {
+	sample := [1]metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
+	metrics.Read(sample[:])
+	return sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > 0
 }
 
 // overLimits returns a violation if the process holds more goroutines or
@@ -379,7 +445,7 @@ func (r *run) locate(dump []byte) []byte {
 	// the largest.
 	self, _ := currentGoroutine()
 	var newest int64
-	for _, g := range parseDump(dump) {
+	for _, g := range parseBubbles(dump) {
 		if g.state != "synctest.Run" || g.creator != self || g.bubble <= newest {
 			continue
 		}
@@ -404,7 +470,7 @@ func (r *run) bubbleGoroutines(dump []byte) []*goroutine {
 		return nil
 	}
 	var out []*goroutine
-	for _, g := range parseDump(dump) {
+	for _, g := range parseBubbles(dump) {
 		if g.bubble != id || g.state == "synctest.Run" {
 			continue
 		}
@@ -614,6 +680,7 @@ func (r *run) note(who, what string) {
 
 // nowLocked returns the virtual time; call with r.mu held, in the bubble.
 func (r *run) nowLocked() time.Duration {
+	r.progress.Add(1)
 	d := time.Since(r.t0)
 	r.last = max(r.last, d)
 	return d
@@ -637,6 +704,7 @@ func (r *run) waitFor(cond func() bool, d time.Duration) {
 	timer := r.timer
 	defer timer.Stop()
 	for {
+		r.progress.Add(1)
 		r.mu.Lock()
 		ok := cond()
 		r.mu.Unlock()

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // goroutine is one goroutine of a runtime stack dump (runtime.Stack with
@@ -41,16 +43,55 @@ func (g *goroutine) active() bool {
 	return false
 }
 
+// lastDumpSize and lastDumpCost are the size in bytes of the last
+// goroutine dump and what it cost in nanoseconds: the next dump's buffer is
+// sized from the first (every pass of runtime.Stack stops the world and
+// walks every goroutine, so a buffer that fits saves whole passes), and
+// the watchdog spaces its dumps by the second.
+var lastDumpSize, lastDumpCost atomic.Int64
+
+// dumpCount counts the dumps taken, for tests and benchmarks.
+var dumpCount atomic.Int64
+
 // dumpAll returns a stack dump of every goroutine in the process.
 func dumpAll() []byte {
-	buf := make([]byte, 64<<10)
+	dumpCount.Add(1)
+	start := time.Now()
+	size := max(64<<10, lastDumpSize.Load()*5/4)
 	for {
+		buf := make([]byte, size)
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
+			lastDumpSize.Store(int64(n))
+			lastDumpCost.Store(int64(time.Since(start)))
 			return buf[:n]
 		}
-		buf = make([]byte, 2*len(buf))
+		size *= 2
 	}
+}
+
+// parseBubbles parses the goroutines of dump that belong to a synctest
+// bubble, skipping the others unparsed: in a test binary with thousands
+// of goroutines of its own, parsing them all would cost more than the
+// dump.
+func parseBubbles(dump []byte) []*goroutine {
+	var gs []*goroutine
+	for len(dump) > 0 {
+		block := dump
+		if i := bytes.Index(dump, []byte("\n\n")); i >= 0 {
+			block, dump = dump[:i+1], dump[i+2:]
+		} else {
+			dump = nil
+		}
+		header := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			header = block[:i]
+		}
+		if bytes.Contains(header, []byte("synctest bubble ")) {
+			gs = append(gs, parseDump(block)...)
+		}
+	}
+	return gs
 }
 
 // parseDump parses a goroutine dump. Lines it does not understand are

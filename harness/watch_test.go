@@ -1,0 +1,55 @@
+package harness_test
+
+import (
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/scenarios"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+// The watchdog reads no goroutine dump while scenarios make progress: a
+// dump stops the world for every goroutine of the process, and a test
+// binary may hold thousands that have nothing to do with the check. A
+// healthy exploration with 2,000 unrelated goroutines parked takes none;
+// the bound of 2 leaves room for a scenario the machine stalled long
+// enough to look stuck (the old watchdog dumped whenever a scenario took
+// longer than 0.5 ms).
+func TestWatchdogDoesNotDumpWhileScenariosProgress(t *testing.T) {
+	defer park(2000)()
+	before := harness.DumpCount()
+	if f := harness.Check(t.Name(), bubble(t), catalog.NewReference, harness.Checks(300)); f != nil {
+		t.Fatal(f)
+	}
+	if n := harness.DumpCount() - before; n > 2 {
+		t.Errorf("%d goroutine dumps during a passing check of 300 scenarios, want at most 2", n)
+	}
+}
+
+// A mutex deadlock stops the scenario's progress; the watchdog judges it
+// on one dump (taken with the world stopped, it is consistent), not on a
+// dump per poll.
+func TestWatchdogDumpsOncePerStall(t *testing.T) {
+	defer park(2000)()
+	e, ok := catalog.Lookup("lock-while-waiting")
+	if !ok {
+		t.Fatal("no catalog entry lock-while-waiting")
+	}
+	before := harness.DumpCount()
+	res := harness.Run(bubble(t), e.New, lostExit(t))
+	if p := res.Primary(); p == nil || p.Class != harness.ClassHang {
+		t.Fatalf("primary violation = %v, want a hang\n%s", p, res.Report(""))
+	}
+	if n := harness.DumpCount() - before; n != 1 {
+		t.Errorf("%d goroutine dumps to judge one mutex deadlock, want 1", n)
+	}
+}
+
+func lostExit(t *testing.T) scenarios.Scenario {
+	t.Helper()
+	n, ok := scenarios.Lookup("lost-exit")
+	if !ok {
+		t.Fatal("no named scenario lost-exit")
+	}
+	return n.Scenario
+}
