@@ -3,10 +3,10 @@
 // scenario.
 //
 // The data — [Plan], [ExitPlan], [SignalPlan], [Delivery], [PointFault],
-// [Ctx] — is drawn by the scenario generator before any goroutine starts, so
+// [FailFault], [Ctx] — is drawn by the scenario generator before any goroutine starts, so
 // that shrinking and replay see the same faults. The actors — [Process], the
-// simulated process a task supervises, and [Points], the injector behind
-// harness.Env.Point — carry the plan out on the harness's virtual clock.
+// simulated process a task supervises, [Points], the injector behind
+// harness.Env.Point, and [Fails], the one behind harness.Env.Fail — carry the plan out on the harness's virtual clock.
 //
 // Fault-point delays are scheduler yields, not sleeps: a goroutine that
 // sleeps in virtual time while holding a sync.Mutex would freeze a

@@ -386,6 +386,19 @@ func TestPlanString(t *testing.T) {
 				"point wait.locked hit=* yield=4\n" +
 				"point reap.close hit=2 yield=1\n",
 		},
+		{
+			// Injected failures, one line each, after the points.
+			name: "fails",
+			plan: Plan{
+				Exit:       ExitPlan{After: 0},
+				Deliveries: []Delivery{{Status: StatusReal}},
+				Fails:      []FailFault{{Name: "delete:remove", Hit: 1}, {Name: "shim rpc", Hit: 0}},
+			},
+			want: "process exit=0 status=0 sigterm=exit:0\n" +
+				"monitor reap after=0 status=real\n" +
+				"fail delete:remove hit=1\n" +
+				"fail \"shim rpc\" hit=*\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,4 +438,40 @@ func ExamplePlan_String() {
 	// process exit=3ms status=0 sigterm=exit:0
 	// monitor reap after=0 status=real
 	// monitor reap after=0 status=137
+}
+
+// Fails count passes per name, fail only the matching Hit (every pass for
+// Hit 0) with an error wrapping ErrInjected, note each failure, and stop
+// failing once disarmed.
+func TestFails(t *testing.T) {
+	var notes []string
+	f := NewFails([]FailFault{{Name: "rm", Hit: 2}, {Name: "rpc", Hit: 0}}, func(who, what string) { notes = append(notes, what) })
+	var got []string
+	for _, name := range []string{"rm", "rm", "rm", "rpc", "rpc", "other"} {
+		err := f.Fail(name)
+		if err != nil && !errors.Is(err, ErrInjected) {
+			t.Errorf("Fail(%q) = %v: does not wrap ErrInjected", name, err)
+		}
+		got = append(got, fmt.Sprintf("%s:%v", name, err != nil))
+	}
+	if want := "rm:false rm:true rm:false rpc:true rpc:true other:false"; strings.Join(got, " ") != want {
+		t.Errorf("failures = %s, want %s", strings.Join(got, " "), want)
+	}
+	if err := f.Fail("rm"); err != nil {
+		t.Errorf("pass 4 of rm failed: %v", err)
+	}
+	wantNotes := "fail rm #2: injected failure|fail rpc #1: injected failure|fail rpc #2: injected failure"
+	if strings.Join(notes, "|") != wantNotes {
+		t.Errorf("notes = %q, want %q", strings.Join(notes, "|"), wantNotes)
+	}
+	f.Disarm()
+	if err := f.Fail("rpc"); err != nil {
+		t.Errorf("Fail after Disarm = %v, want nil", err)
+	}
+	if got := strings.Join(f.Names(), ","); got != "other,rm,rpc" {
+		t.Errorf("Names() = %s, want other,rm,rpc", got)
+	}
+	if err := NewFails(nil, nil).Fail("x"); err != nil {
+		t.Errorf("Fail with no plan = %v", err)
+	}
 }

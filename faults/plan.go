@@ -60,6 +60,8 @@ type Plan struct {
 	Deliveries []Delivery
 	// Points are the delays at fault points.
 	Points []PointFault
+	// Fails are the failures injected at fail points (until teardown).
+	Fails []FailFault
 }
 
 // Lost reports whether the exit is dropped (delivered only at teardown).
@@ -117,6 +119,7 @@ func (c Ctx) String() string {
 //	process exit=<dur>|never status=<n> sigterm=ignore [sigkill=exit:<dur>] | sigterm=exit:<dur>
 //	monitor lost | monitor reap after=<dur> status=real|<n> (one line a delivery)
 //	point <name> hit=<n>|* yield=<n> (one line a fault)
+//	fail <name> hit=<n>|* (one line an injected failure)
 //
 // sigkill=exit:<dur> is printed only when SIGTERM is ignored and SIGKILL's
 // exit delay is not 0. Point names that are not simple tokens are quoted
@@ -155,10 +158,17 @@ func (p Plan) String() string {
 		}
 		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", PointName(f.Name), hit, f.Yields)
 	}
+	for _, f := range p.Fails {
+		hit := "*"
+		if f.Hit > 0 {
+			hit = fmt.Sprint(f.Hit)
+		}
+		fmt.Fprintf(&b, "fail %s hit=%s\n", PointName(f.Name), hit)
+	}
 	return b.String()
 }
 
-// PointName returns a fault point's name as scenario notation prints it:
+// PointName returns a fault or fail point's name as scenario notation prints it:
 // as is when it is a simple token, one or more of A-Z a-z 0-9 _ : . / -,
 // and quoted with strconv.Quote otherwise ("reap close", "").
 func PointName(name string) string {

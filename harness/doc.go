@@ -5,8 +5,9 @@
 // # Plugging in
 //
 // An implementation is a [NewTask]: a factory that builds a fresh [Task]
-// from an [Env] (the simulated [Process] and the fault-point hook
-// Env.Point). Tasks that can signal their process also implement [Killer].
+// from an [Env] (the simulated [Process], the fault-point hook Env.Point
+// and the fail-point hook Env.Fail, whose errors wrap [ErrInjected]).
+// Tasks that can signal their process also implement [Killer].
 // Most users do not call this package directly but the suites package:
 // suites.TestTask for go test, suites.DescribeTask for Ginkgo.
 //
@@ -20,7 +21,7 @@
 // # What is judged
 //
 // Each [Violation] has a [Class] (panic, hang, leak, contract) and names
-// its clause (ClauseNoPanic ... ClauseReapPrompt); errors.Is matches the
+// its clause (ClauseNoPanic ... ClauseKillDelivers); errors.Is matches the
 // class sentinels [ErrPanic], [ErrHang], [ErrLeak] and [ErrContract].
 //
 // # How hangs are seen without waiting
@@ -38,7 +39,9 @@
 // # Options
 //
 // [Checks], [Grace], [ScenarioTimeout], [MaxActors], [MaxCalls],
-// [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf].
+// [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf]; the
+// contract relaxations [KillBoundedBy], [DeleteReturnsNoExit] and
+// [ExitPidMayBeZero], which every report lists ([Relaxations]).
 //
 // # Replay and the corpus
 //

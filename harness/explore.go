@@ -77,7 +77,15 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 			return f
 		}
 	}
-	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer, Points: p.pointNames()}
+	for _, point := range sortedKeys(p.fails) {
+		for _, n := range scenarios.FailNamed(point) {
+			if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
+				return f
+			}
+		}
+	}
+	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer,
+		Points: p.pointNames(), Fails: sortedKeys(p.fails)}
 	return explore(name, p, scenarios.Gen(shape))
 }
 
@@ -98,7 +106,7 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 	if f := p.run(base, "the scenario as written"); f != nil {
 		return f
 	}
-	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames()}))
+	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames(), Fails: sortedKeys(p.fails)}))
 }
 
 // logRelaxations notes the contract relaxations in force, if any, where
@@ -127,6 +135,7 @@ type prelude struct {
 	ran     int
 	killer  bool
 	points  map[string]bool
+	fails   map[string]bool // fail points seen
 }
 
 // run runs one fixed scenario; what names it in a report.
@@ -146,7 +155,23 @@ func (p *prelude) run(sc scenarios.Scenario, what string) *Failure {
 	for _, name := range res.Points {
 		p.points[name] = true
 	}
+	if p.fails == nil {
+		p.fails = map[string]bool{}
+	}
+	for _, name := range res.Fails {
+		p.fails[name] = true
+	}
 	return nil
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (p *prelude) pointNames() []string {

@@ -131,6 +131,9 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 	for i := range sc.Points {
 		edit(func(c *scenarios.Scenario) { c.Points = slices.Delete(c.Points, i, i+1) })
 	}
+	for i := range sc.Fails {
+		edit(func(c *scenarios.Scenario) { c.Fails = slices.Delete(c.Fails, i, i+1) })
+	}
 	if len(sc.Deliveries) > 1 {
 		for i := range sc.Deliveries {
 			edit(func(c *scenarios.Scenario) { c.Deliveries = slices.Delete(c.Deliveries, i, i+1) })
@@ -153,6 +156,11 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 	}
 	// Yields are not simplified: more of them keep a race window open
 	// more reliably, which is what a reproducer needs.
+	for i, f := range sc.Fails {
+		if f.Hit != 1 {
+			edit(func(c *scenarios.Scenario) { c.Fails[i].Hit = 1 })
+		}
+	}
 	if sc.Signal.IgnoreTerm {
 		edit(func(c *scenarios.Scenario) { c.Signal.IgnoreTerm = false })
 	}
@@ -170,6 +178,7 @@ func clone(sc scenarios.Scenario) scenarios.Scenario {
 	c := sc
 	c.Deliveries = slices.Clone(sc.Deliveries)
 	c.Points = slices.Clone(sc.Points)
+	c.Fails = slices.Clone(sc.Fails)
 	c.Actors = make([]scenarios.Actor, len(sc.Actors))
 	for i, a := range sc.Actors {
 		c.Actors[i].Calls = slices.Clone(a.Calls)

@@ -94,6 +94,9 @@ type Result struct {
 	Timeline   []Event
 	// Points are the fault points the implementation passed, sorted.
 	Points []string
+	// Fails are the fail points (Env.Fail) the implementation passed,
+	// sorted.
+	Fails []string
 	// Killer reports whether the task implements Killer.
 	Killer bool
 	// Abandoned, if not empty, says what the harness could not stop:
@@ -174,6 +177,7 @@ type run struct {
 	changed  chan struct{}         // signalled (never blocking) when the above change
 	timer    *time.Timer           // main's, reused by waitFor
 	points   *faults.Points        // set by main before any call
+	fails    *faults.Fails         // set before the bubble starts
 	killer   bool                  // set by main before any call
 	extra    []*Violation          // guarded by mu; found outside evaluate
 	dump     []*goroutine          // guarded by mu; bubble goroutines when judged
@@ -209,6 +213,7 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		pointNote = r.note
 	}
 	r.points = faults.NewPoints(sc.Points, pointNote)
+	r.fails = faults.NewFails(sc.Fails, pointNote)
 	done := make(chan any, 1)
 	go func() {
 		var p any
@@ -241,6 +246,7 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	if r.points != nil {
 		res.Points = r.points.Names()
 	}
+	res.Fails = r.fails.Names()
 	res.Killer = r.killer
 	return res
 }
@@ -755,6 +761,10 @@ func (r *run) main() {
 	// Teardown: the process exits, a lost exit is delivered, the task is
 	// deleted, and everything gets time to end.
 	r.note("teardown", "teardown begins")
+	r.fails.Disarm() // the fault has cleared: the teardown Delete must be able to succeed
+	if len(r.sc.Fails) > 0 {
+		r.note("teardown", "injected failures stop")
+	}
 	proc.Exit(r.sc.Exit.Status, "exits at teardown")
 	if r.sc.Lost() {
 		rec := &callRecord{who: "teardown", seq: 1, op: scenarios.Reap, teardown: true}
@@ -797,7 +807,7 @@ func (r *run) build(proc *faults.Process) (task Task) {
 			task = nil
 		}
 	}()
-	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: r.points.Point})
+	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: r.points.Point, Fail: r.fails.Fail})
 	if task == nil {
 		r.mu.Lock()
 		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: "new-task", Call: "NewTask",

@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"syscall"
+
+	"github.com/reaptest/reaptest/faults"
 )
 
 // Exit is what the monitor collected when the process exited.
@@ -27,7 +29,20 @@ type Env struct {
 	// delay could expose a race. The harness may delay or yield there.
 	// Never nil.
 	Point func(name string)
+	// Fail marks a fail point: an operation of the implementation that
+	// can fail in the real world (a removal, a checkpoint write, a shim
+	// call), in the spirit of gofail's failpoints. It returns an error
+	// wrapping ErrInjected when the harness fails this pass through the
+	// point, and nil otherwise; the implementation then acts as if the
+	// operation had failed with that error. Which passes fail is drawn,
+	// shrunk and replayed like the delays at fault points
+	// ("fail <name> hit=<n>|*" in a scenario); injected failures stop at
+	// teardown. Never nil.
+	Fail func(name string) error
 }
+
+// ErrInjected is wrapped by every error Env.Fail returns.
+var ErrInjected = faults.ErrInjected
 
 // Task is the exit path under test. The harness plays the monitor: it calls
 // Reap when the process exits — possibly late, twice, concurrently, after

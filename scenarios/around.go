@@ -43,6 +43,10 @@ func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 				})
 			}
 		}
+		sc.Fails = append([]faults.FailFault(nil), base.Fails...)
+		if len(s.Fails) > 0 {
+			sc.Fails = append(sc.Fails, drawFails(t, s.Fails)...)
+		}
 		if len(base.Actors) > 0 {
 			sc.Actors = make([]Actor, len(base.Actors))
 		}

@@ -21,6 +21,8 @@
 //	monitor reap after=<dur> status=real|<n>
 //	# a fault point: its pass number (or every pass) yields n times
 //	point <name> hit=<n>|* yield=<n>
+//	# a fail point: its pass number (or every pass, until teardown) fails
+//	fail <name> hit=<n>|*
 //	# the clients, client1, client2, ... in order, each line its calls in order
 //	client1: <call>; <call>; ...
 //	# a call
@@ -28,15 +30,16 @@
 //
 // Blank lines are ignored, and so is everything from a # to the end of a
 // line. Lines may be indented and come in any order, except that the
-// monitor reap lines and the point lines keep theirs, and the clients are
+// monitor reap lines, the point lines and the fail lines keep theirs, and the clients are
 // numbered in order. Within a line, keys come in any order and may be
 // omitted, meaning: exit=never status=0 sigterm=exit:0 without a process
 // line or key; no monitor line means monitor lost; after=0 status=real for
-// a delivery; hit=* yield=1 for a point; after=0 ctx=background for a call.
+// a delivery; hit=* yield=1 for a point; hit=* for a fail; after=0
+// ctx=background for a call.
 // Only kill's sig is required. sigkill=exit:<dur> goes with sigterm=ignore
 // and is SIGKILL's exit delay (with sigterm=exit:<dur>, that delay applies
 // to every heeded signal). Durations are time.ParseDuration syntax (10ms,
-// 1.5s, 500us or 500µs) or 0; exit= alone also takes never. A point name
+// 1.5s, 500us or 500µs) or 0; exit= alone also takes never. A point or fail name
 // is a token of A-Z a-z 0-9 _ : . / - or a Go quoted string ("reap close").
 //
 // [Scenario.String] prints the canonical form: every line and key in the

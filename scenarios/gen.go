@@ -16,6 +16,9 @@ type Shape struct {
 	// Points are the fault point names the implementation is known to pass;
 	// faults are drawn at them.
 	Points []string
+	// Fails are the fail point names the implementation is known to pass;
+	// failures are injected at them.
+	Fails []string
 	// MaxActors is the most concurrent clients (default 4).
 	MaxActors int
 	// MaxCalls is the most calls per client (default 3).
@@ -36,7 +39,22 @@ var (
 	pointHits     = []int{1, 2, 3, 0}
 	pointYields   = []int{16, 1, 4, 64} // shrinks toward 16: a wide window replays reliably
 	killSignals   = []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}
+	failHits      = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
 )
+
+// drawFails draws up to two injected failures at the fail points names:
+// none shrinks first, then the first pass.
+func drawFails(t *rapid.T, names []string) []faults.FailFault {
+	var fails []faults.FailFault
+	n := rapid.IntRange(0, 2).Draw(t, "fails")
+	for range n {
+		fails = append(fails, faults.FailFault{
+			Name: rapid.SampledFrom(names).Draw(t, "fail.name"),
+			Hit:  rapid.SampledFrom(failHits).Draw(t, "fail.hit"),
+		})
+	}
+	return fails
+}
 
 // Gen returns a generator of scenarios of the given shape. Every choice is a
 // draw, made before the scenario runs, so rapid can shrink and replay it.
@@ -83,6 +101,9 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 					Yields: rapid.SampledFrom(pointYields).Draw(t, "point.yields"),
 				})
 			}
+		}
+		if len(s.Fails) > 0 {
+			sc.Fails = drawFails(t, s.Fails)
 		}
 		actors := rapid.IntRange(1, s.MaxActors).Draw(t, "actors")
 		for range actors {

@@ -68,3 +68,23 @@ func Lookup(name string) (NamedScenario, bool) {
 	}
 	return NamedScenario{}, false
 }
+
+// FailNamed returns the named scenarios for an injected failure at the fail
+// point called point (see harness.Env.Fail), in a fixed order. The harness
+// runs them for every fail point the implementation passed in the other
+// named scenarios. They are written for the removal a Delete makes, the
+// operation that fails in moby#34945 and containerd #8981; at another
+// point they still fail its first pass while clients wait and retry.
+func FailNamed(point string) []NamedScenario {
+	once := []faults.FailFault{{Name: point, Hit: 1}}
+	return []NamedScenario{
+		{"removal-fails-then-retried", "the exit is reaped; a client waits, deletes (the removal at " + point + " fails), deletes again and waits",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0}, Deliveries: []faults.Delivery{delivered}, Fails: once},
+				Actors: []Actor{{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Delete, Ctx: bg}, {Op: Delete, Delay: ms, Ctx: bg}, {Op: Wait, Ctx: bg}}}}}},
+		{"removal-fails-while-waiting", "a client deletes before the exit; the removal at " + point + " fails while another waits, and clients wait again after",
+			Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: ms}, Deliveries: []faults.Delivery{delivered}, Fails: once},
+				Actors: []Actor{{Calls: []Call{{Op: Delete, Ctx: bg}}},
+					{Calls: []Call{{Op: Wait, Ctx: bg}, {Op: Wait, Delay: ms, Ctx: bg}}},
+					{Calls: []Call{{Op: Wait, Delay: 5 * ms, Ctx: bg}}}}}},
+	}
+}

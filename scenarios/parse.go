@@ -137,12 +137,14 @@ func (p *parser) parseLine(line string) error {
 		return p.parseMonitor(head, toks[1:])
 	case head.text == "point":
 		return p.parsePoint(head, toks[1:])
+	case head.text == "fail":
+		return p.parseFail(head, toks[1:])
 	case head.text == "schedule":
 		return p.parseSchedule(head, toks[1:])
 	case strings.HasPrefix(head.text, "client"):
 		return p.parseClient(toks)
 	}
-	return p.errorf(head.col, "unknown line %q: want schedule, process, monitor, point or clientN:", head.text)
+	return p.errorf(head.col, "unknown line %q: want schedule, process, monitor, point, fail or clientN:", head.text)
 }
 
 // parseSchedule parses "schedule procs=<n>".
@@ -347,39 +349,79 @@ func (p *parser) parseMonitor(head token, toks []token) error {
 	}
 }
 
-// parsePoint: point <name> hit=<n>|* yield=<n>
-func (p *parser) parsePoint(head token, toks []token) error {
+// pointName parses the name that starts a point or fail line (what is
+// "point" or "fail"; syntax is the line's grammar, for errors).
+func (p *parser) pointName(what, syntax string, head token, toks []token) (string, error) {
 	if len(toks) == 0 || strings.Contains(toks[0].text, "=") && !strings.HasPrefix(toks[0].text, `"`) {
 		col := head.col + len(head.text)
 		if len(toks) > 0 {
 			col = toks[0].col
 		}
-		return p.errorf(col, "point needs a name first: want point <name> hit=<n>|* yield=<n>")
+		return "", p.errorf(col, "%s needs a name first: want %s", what, syntax)
 	}
 	nt := toks[0]
 	name := nt.text
 	if strings.HasPrefix(name, `"`) {
 		var err error
 		if name, err = strconv.Unquote(nt.text); err != nil {
-			return p.errorf(nt.col, "bad quoted point name %s: want one Go string literal, then a blank", nt.text)
+			return "", p.errorf(nt.col, "bad quoted %s name %s: want one Go string literal, then a blank", what, nt.text)
 		}
 		if name == "" {
-			return p.errorf(nt.col, "empty point name")
+			return "", p.errorf(nt.col, "empty %s name", what)
 		}
 	} else if faults.PointName(name) != name {
-		return p.errorf(nt.col, "point name %s has characters other than A-Z a-z 0-9 _ : . / -: quote it, as %s", name, strconv.Quote(name))
+		return "", p.errorf(nt.col, "%s name %s has characters other than A-Z a-z 0-9 _ : . / -: quote it, as %s", what, name, strconv.Quote(name))
+	}
+	return name, nil
+}
+
+// hit parses hit=<n>|*: 0 for every pass.
+func (p *parser) hit(t token) (int, error) {
+	if t.text == "*" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(t.text)
+	if err != nil || n < 1 {
+		return 0, p.errorf(t.col, "bad hit %q: want * (every pass) or a pass number >= 1", t.text)
+	}
+	return n, nil
+}
+
+// parseFail: fail <name> hit=<n>|*
+func (p *parser) parseFail(head token, toks []token) error {
+	name, err := p.pointName("fail", "fail <name> hit=<n>|*", head, toks)
+	if err != nil {
+		return err
+	}
+	kv, err := p.keyValues("fail", toks[1:], "hit")
+	if err != nil {
+		return err
+	}
+	f := faults.FailFault{Name: name}
+	if t, ok := kv["hit"]; ok {
+		if f.Hit, err = p.hit(t); err != nil {
+			return err
+		}
+	}
+	p.sc.Fails = append(p.sc.Fails, f)
+	return nil
+}
+
+// parsePoint: point <name> hit=<n>|* yield=<n>
+func (p *parser) parsePoint(head token, toks []token) error {
+	name, err := p.pointName("point", "point <name> hit=<n>|* yield=<n>", head, toks)
+	if err != nil {
+		return err
 	}
 	kv, err := p.keyValues("point", toks[1:], "hit", "yield")
 	if err != nil {
 		return err
 	}
 	f := faults.PointFault{Name: name, Hit: 0, Yields: 1}
-	if t, ok := kv["hit"]; ok && t.text != "*" {
-		n, err := strconv.Atoi(t.text)
-		if err != nil || n < 1 {
-			return p.errorf(t.col, "bad hit %q: want * (every pass) or a pass number >= 1", t.text)
+	if t, ok := kv["hit"]; ok {
+		if f.Hit, err = p.hit(t); err != nil {
+			return err
 		}
-		f.Hit = n
 	}
 	if t, ok := kv["yield"]; ok {
 		if f.Yields, err = p.count(t, 1, "yield"); err != nil {

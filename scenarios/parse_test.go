@@ -48,6 +48,7 @@ func TestParseRoundTripGen(t *testing.T) {
 		shape := Shape{
 			Kill:      true,
 			Points:    roundTripPoints,
+			Fails:     roundTripPoints,
 			MaxActors: rapid.IntRange(0, 5).Draw(t, "maxActors"),
 			MaxCalls:  rapid.IntRange(0, 5).Draw(t, "maxCalls"),
 		}
@@ -55,11 +56,34 @@ func TestParseRoundTripGen(t *testing.T) {
 	})
 }
 
-// So does every named scenario.
+// So does every named scenario, the failure ones at any fail point.
 func TestParseRoundTripNamed(t *testing.T) {
 	for _, n := range Named() {
 		t.Run(n.Name, func(t *testing.T) { roundTrip(t, n.Scenario) })
 	}
+	for _, point := range roundTripPoints {
+		for _, n := range FailNamed(point) {
+			t.Run(n.Name+" "+point, func(t *testing.T) {
+				roundTrip(t, n.Scenario)
+				if len(n.Scenario.Fails) != 1 || n.Scenario.Fails[0] != (faults.FailFault{Name: point, Hit: 1}) {
+					t.Errorf("fails = %v, want the first pass of %q", n.Scenario.Fails, point)
+				}
+			})
+		}
+	}
+}
+
+// Fail lines: a name (quoted if odd), hit=* by default, in order.
+func TestParseFail(t *testing.T) {
+	got, err := Parse("fail delete:remove hit=2\nfail \"shim rpc\"   # every pass\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []faults.FailFault{{Name: "delete:remove", Hit: 2}, {Name: "shim rpc", Hit: 0}}
+	if !reflect.DeepEqual(got.Fails, want) {
+		t.Fatalf("Fails = %#v, want %#v", got.Fails, want)
+	}
+	roundTrip(t, got)
 }
 
 // Scenarios Gen does not draw but String prints also round-trip: no
@@ -168,7 +192,7 @@ func TestParseErrors(t *testing.T) {
 		name, text, want string
 	}{
 		{"unknown keyword", "process exit=1ms\nproces exit=1ms\n",
-			`scenario:2:1: unknown line "proces": want schedule, process, monitor, point or clientN:`},
+			`scenario:2:1: unknown line "proces": want schedule, process, monitor, point, fail or clientN:`},
 		{"unknown client-like keyword", "clients: wait\n",
 			`scenario:1:1: unknown line "clients:": want process, monitor, point or client1: followed by its calls`},
 		{"bad duration", "client1: wait after=10\n",
@@ -243,6 +267,14 @@ func TestParseErrors(t *testing.T) {
 			`scenario:1:13: bad hit "0": want * (every pass) or a pass number >= 1`},
 		{"point yield 0", "point p yield=0\n",
 			`scenario:1:15: bad yield "0": want a number >= 1`},
+		{"fail without name", "fail hit=1\n",
+			`scenario:1:6: fail needs a name first: want fail <name> hit=<n>|*`},
+		{"fail odd name", "fail rm+x\n",
+			`scenario:1:6: fail name rm+x has characters other than A-Z a-z 0-9 _ : . / -: quote it, as "rm+x"`},
+		{"fail hit 0", "fail rm hit=0\n",
+			`scenario:1:13: bad hit "0": want * (every pass) or a pass number >= 1`},
+		{"fail yield", "fail rm yield=2\n",
+			`scenario:1:9: fail: unknown key "yield": want hit=`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
