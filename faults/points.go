@@ -5,16 +5,35 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
+
+	"github.com/reaptest/reaptest/harness/autopoint"
 )
 
-// Points injects the delays of a plan at fault points. Its Point method is
-// what the harness hands an implementation as harness.Env.Point.
+// Points injects the delays of a plan at fault points: the hand-placed
+// ones an implementation passes through harness.Env.Point (by name), and
+// the automatic ones instrumented code passes through autopoint (by site
+// id, see [Points.Hit]). A fault's Name is either; a name autopoint knows
+// ("task.go:42 close") is an automatic site.
 type Points struct {
-	faults []PointFault
-	note   Note
+	note Note
+
+	// Automatic sites. auto is sized once, to the sites registered when
+	// the Points was made (instrumented packages register theirs before
+	// main), and its counts are updated atomically: a hit with no fault
+	// planned is one bounds check and one atomic add, no lock.
+	auto   []uint32    // hits so far, by site id (atomic)
+	autoFs []autoFault // read-only; faults planned at automatic sites
+
+	hand []PointFault // read-only; faults planned at hand-placed points
 
 	mu   sync.Mutex
-	hits []pointHits // guarded by mu; passes so far, by point name (few names: a slice beats a map)
+	hits []pointHits // guarded by mu; hand-placed passes so far, by name (few names: a slice beats a map)
+}
+
+type autoFault struct {
+	id          uint32
+	hit, yields uint32
 }
 
 type pointHits struct {
@@ -25,7 +44,18 @@ type pointHits struct {
 // NewPoints returns an injector for faults; note, if not nil, hears every
 // fault that fires.
 func NewPoints(faults []PointFault, note Note) *Points {
-	return &Points{faults: faults, note: note}
+	p := &Points{note: note}
+	if n := autopoint.Count(); n > 0 {
+		p.auto = make([]uint32, n)
+	}
+	for _, f := range faults {
+		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && f.Yields > 0 {
+			p.autoFs = append(p.autoFs, autoFault{id: id, hit: uint32(f.Hit), yields: uint32(f.Yields)})
+			continue
+		}
+		p.hand = append(p.hand, f)
+	}
+	return p
 }
 
 // Point records a pass through the fault point name and yields the
@@ -41,19 +71,49 @@ func (p *Points) Point(name string) {
 		}
 	}
 	if hit == 0 {
+		if p.hits == nil {
+			p.hits = make([]pointHits, 0, 8)
+		}
 		p.hits = append(p.hits, pointHits{name, 1})
 		hit = 1
 	}
 	p.mu.Unlock()
 	yields := 0
-	for _, f := range p.faults {
+	for _, f := range p.hand {
 		if f.Name == name && (f.Hit == 0 || f.Hit == hit) {
 			yields += f.Yields
 		}
 	}
-	if yields == 0 {
+	if yields > 0 {
+		p.yield(name, hit, yields)
+	}
+}
+
+// Hit records a pass through the automatic site id (an autopoint id) and
+// yields as many times as the plan's faults at that site say. It is what
+// the harness's autopoint hook calls, before every synchronization
+// operation of instrumented code. Sites registered after the Points was
+// made are not counted.
+func (p *Points) Hit(id uint32) {
+	if int(id) >= len(p.auto) {
 		return
 	}
+	n := atomic.AddUint32(&p.auto[id], 1)
+	if len(p.autoFs) == 0 {
+		return
+	}
+	yields := 0
+	for _, f := range p.autoFs {
+		if f.id == id && (f.hit == 0 || f.hit == n) {
+			yields += int(f.yields)
+		}
+	}
+	if yields > 0 {
+		p.yield(autopoint.Name(id), int(n), yields)
+	}
+}
+
+func (p *Points) yield(name string, hit, yields int) {
 	if p.note != nil {
 		p.note("", fmt.Sprintf("point %s #%d: yield %d", name, hit, yields))
 	}
@@ -62,14 +122,93 @@ func (p *Points) Point(name string) {
 	}
 }
 
-// Names returns the names of the fault points passed so far, sorted.
+// Names returns the names of the fault points passed so far, hand-placed
+// and automatic, sorted.
 func (p *Points) Names() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	names := make([]string, 0, len(p.hits))
-	for _, h := range p.hits {
-		names = append(names, h.name)
-	}
+	var names []string
+	p.Each(func(name string, _ int) { names = append(names, name) })
 	sort.Strings(names)
 	return names
+}
+
+// Each calls f with every fault point passed so far and its number of
+// passes: the hand-placed ones first, in the order first passed, then the
+// automatic ones, by site id.
+func (p *Points) Each(f func(name string, hits int)) {
+	p.mu.Lock()
+	hand := append([]pointHits(nil), p.hits...)
+	p.mu.Unlock()
+	for _, h := range hand {
+		f(h.name, h.n)
+	}
+	for id := range p.auto {
+		if n := atomic.LoadUint32(&p.auto[id]); n > 0 {
+			f(autopoint.Name(uint32(id)), int(n))
+		}
+	}
+}
+
+// Census is what a check has learned about its fault points from the
+// scenarios it ran: which were reached and how many times each was hit in
+// one scenario at most. Exploration draws faults at every hit it has seen.
+// A Census is not safe for concurrent use.
+type Census struct {
+	auto []uint32 // most hits in one scenario, by autopoint site id
+	hand []pointHits
+	// Scenarios is how many scenarios were added.
+	Scenarios int
+}
+
+// Add folds the hits of one scenario's points into c.
+func (c *Census) Add(p *Points) {
+	c.Scenarios++
+	if p == nil {
+		return
+	}
+	if len(p.auto) > len(c.auto) {
+		c.auto = append(c.auto, make([]uint32, len(p.auto)-len(c.auto))...)
+	}
+	for id := range p.auto {
+		if n := atomic.LoadUint32(&p.auto[id]); n > c.auto[id] {
+			c.auto[id] = n
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+next:
+	for _, h := range p.hits {
+		for i := range c.hand {
+			if c.hand[i].name == h.name {
+				c.hand[i].n = max(c.hand[i].n, h.n)
+				continue next
+			}
+		}
+		c.hand = append(c.hand, h)
+	}
+}
+
+// PointHits is a fault point and the most times it was hit in one scenario.
+type PointHits struct {
+	Name string
+	Hits int
+	// Auto is set for an automatic site (instrumented code), with its
+	// autopoint id in ID.
+	Auto bool
+	ID   uint32
+}
+
+// Points returns every point reached: the hand-placed ones sorted by name,
+// then the automatic ones by site id.
+func (c *Census) Points() []PointHits {
+	out := make([]PointHits, 0, len(c.hand)+len(c.auto))
+	for _, h := range c.hand {
+		out = append(out, PointHits{Name: h.name, Hits: h.n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	for id, n := range c.auto {
+		if n > 0 {
+			out = append(out, PointHits{Name: autopoint.Name(uint32(id)), Hits: int(n), Auto: true, ID: uint32(id)})
+		}
+	}
+	return out
 }

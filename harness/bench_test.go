@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/harness/autopoint"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -206,4 +208,35 @@ func BenchmarkMemoryFlat(b *testing.B) {
 	if !ok {
 		b.Fatal("the bubble's test failed")
 	}
+}
+
+// BenchmarkAutoPointHit measures the hot path of an automatic fault point
+// as instrumented code runs it while a check owns the hook: autopoint.P,
+// the hook, and faults.Points.Hit, with no fault planned, with one planned
+// at another site, and with one planned at this site for a hit not
+// reached (issue 11's target: at most 0.2µs with none planned).
+func BenchmarkAutoPointHit(b *testing.B) {
+	site := autoBase + 0 // autotask_test.go:48 Lock
+	for _, bc := range []struct {
+		name   string
+		faults []faults.PointFault
+	}{
+		{"none planned", nil},
+		{"planned elsewhere", []faults.PointFault{{Name: autopoint.Name(autoBase + 2), Hit: 1, Yields: 16}}},
+		{"planned here, other hit", []faults.PointFault{{Name: autopoint.Name(site), Hit: 1 << 30, Yields: 16}}},
+		{"planned here, yield 1", []faults.PointFault{{Name: autopoint.Name(site), Yields: 1}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			release := harness.RouteHits(faults.NewPoints(bc.faults, nil))
+			defer release()
+			for b.Loop() {
+				autopoint.P(site)
+			}
+		})
+	}
+	b.Run("no hook", func(b *testing.B) {
+		for b.Loop() {
+			autopoint.P(site)
+		}
+	})
 }

@@ -108,6 +108,7 @@ func SaveScenario(dir string, res *Result, repro string) (string, error) {
 func Replay(bubble Bubble, newTask NewTask, sc scenarios.Scenario, times int, opts ...Option) *Failure {
 	cfg := newConfig(opts)
 	cfg.detail = true
+	defer cfg.claimHook()()
 	for i := range max(times, 1) {
 		if res := runScenario(cfg, bubble, newTask, sc); res.Failed() {
 			return &Failure{Result: res, Name: "the replayed scenario", Explored: i + 1, Command: cfg.repro}

@@ -13,6 +13,8 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/harness/autopoint"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -40,6 +42,8 @@ type Failure struct {
 	// Text, if set, is the report as another process (an isolated check's
 	// child) wrote it; Error returns it.
 	Text string
+	// Coverage says what the check explored before it failed.
+	Coverage Coverage
 }
 
 // Error returns the full report.
@@ -68,25 +72,31 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	cfg := newConfig(opts)
 	defer cfg.setProcs()()
 	cfg.logRelaxations()
+	defer cfg.claimHook()()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
-		return f
+		return p.finish(f)
 	}
 	for _, n := range scenarios.Named() {
 		if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
-			return f
+			return p.finish(f)
 		}
 	}
 	for _, point := range sortedKeys(p.fails) {
 		for _, n := range scenarios.FailNamed(point) {
 			if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
-				return f
+				return p.finish(f)
 			}
 		}
 	}
-	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer,
-		Points: p.pointNames(), Fails: sortedKeys(p.fails)}
-	return explore(name, p, scenarios.Gen(shape))
+	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer}
+	if f := p.warmUp(scenarios.Gen(shape)); f != nil {
+		return p.finish(f)
+	}
+	shape.Kill = p.killer
+	shape.Points, shape.Hits = p.points()
+	shape.Fails = sortedKeys(p.fails)
+	return p.finish(explore(name, p, scenarios.Gen(shape)))
 }
 
 // ExploreAround replays the corpus, runs base as written, then variations of it
@@ -99,14 +109,20 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 	cfg := newConfig(opts)
 	defer cfg.setProcs()()
 	cfg.logRelaxations()
+	defer cfg.claimHook()()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
 	if f := p.corpus(); f != nil {
-		return f
+		return p.finish(f)
 	}
 	if f := p.run(base, "the scenario as written"); f != nil {
-		return f
+		return p.finish(f)
 	}
-	return explore(name, p, scenarios.Around(base, scenarios.Shape{Kill: p.killer, Points: p.pointNames(), Fails: sortedKeys(p.fails)}))
+	if f := p.warmUp(scenarios.Around(base, scenarios.Shape{Kill: p.killer})); f != nil {
+		return p.finish(f)
+	}
+	shape := scenarios.Shape{Kill: p.killer, Fails: sortedKeys(p.fails)}
+	shape.Points, shape.Hits = p.points()
+	return p.finish(explore(name, p, scenarios.Around(base, shape)))
 }
 
 // logRelaxations notes the contract relaxations in force, if any, where
@@ -127,21 +143,29 @@ func (c *config) setProcs() func() {
 }
 
 // prelude runs the fixed scenarios before exploration, and learns from
-// them the implementation's fault points and whether it kills.
+// them the implementation's fault points, how many times each is hit in
+// one scenario, and whether it kills.
 type prelude struct {
 	cfg     *config
 	bubble  Bubble
 	newTask NewTask
-	ran     int
+	ran     int // scenarios run, shrinking runs not counted
 	killer  bool
-	points  map[string]bool
+	census  faults.Census   // every scenario's hits, shrinking runs included
 	fails   map[string]bool // fail points seen
 }
+
+// warmUpRuns is how many generated scenarios, without faults at points,
+// the prelude runs to learn how many times each point is hit. They are
+// the generator's fixed examples, so a rerun with the same seed learns
+// the same points and draws the same scenarios.
+const warmUpRuns = 16
 
 // run runs one fixed scenario; what names it in a report.
 func (p *prelude) run(sc scenarios.Scenario, what string) *Failure {
 	res := runScenario(p.cfg, p.bubble, p.newTask, sc)
 	p.ran++
+	p.census.Add(res.points)
 	if res.Failed() {
 		if p.cfg.onFound != nil {
 			p.cfg.onFound(p.ran)
@@ -149,12 +173,6 @@ func (p *prelude) run(sc scenarios.Scenario, what string) *Failure {
 		return p.cfg.failure(minimize(p.cfg, p.bubble, p.newTask, res), what, p.ran)
 	}
 	p.killer = p.killer || res.Killer
-	if p.points == nil {
-		p.points = map[string]bool{}
-	}
-	for _, name := range res.Points {
-		p.points[name] = true
-	}
 	if p.fails == nil {
 		p.fails = map[string]bool{}
 	}
@@ -174,13 +192,137 @@ func sortedKeys(m map[string]bool) []string {
 	return keys
 }
 
-func (p *prelude) pointNames() []string {
-	var names []string
-	for n := range p.points {
-		names = append(names, n)
+// warmUp runs gen's first warmUpRuns examples as fixed scenarios.
+func (p *prelude) warmUp(gen *rapid.Generator[scenarios.Scenario]) *Failure {
+	for i := range warmUpRuns {
+		if f := p.run(gen.Example(i), fmt.Sprintf("generated scenario %d (warm-up)", i+1)); f != nil {
+			return f
+		}
 	}
-	sort.Strings(names)
-	return names
+	return nil
+}
+
+// points returns the fault points reached so far and the most times each
+// was hit in one scenario.
+func (p *prelude) points() (names []string, hits []int) {
+	for _, ph := range p.census.Points() {
+		names = append(names, ph.Name)
+		hits = append(hits, ph.Hits)
+	}
+	return names, hits
+}
+
+// finish attaches what the check explored to f, tells OnExplored, and for
+// a passing check logs the default line, or a warning when no fault point
+// was reached at all. It returns f.
+func (p *prelude) finish(f *Failure) *Failure {
+	cov := p.coverage()
+	if f != nil {
+		f.Coverage = cov
+	}
+	if p.cfg.onExplored != nil {
+		p.cfg.onExplored(cov)
+	}
+	if f == nil && p.cfg.logf != nil {
+		p.cfg.logf("reaptest: %s", cov)
+		if w := cov.Warning(); w != "" {
+			p.cfg.logf("reaptest: warning: %s", w)
+		}
+	}
+	return f
+}
+
+// coverage sums up the census.
+func (p *prelude) coverage() Coverage {
+	c := Coverage{Scenarios: p.ran, HookBusy: p.cfg.hookBusy}
+	pkgs := map[string]bool{}
+	sites := autopoint.Sites()
+	c.Sites = len(sites)
+	for _, s := range sites {
+		pkgs[s.Pkg] = true
+	}
+	for pkg := range pkgs {
+		c.Pkgs = append(c.Pkgs, pkg)
+	}
+	sort.Strings(c.Pkgs)
+	for _, ph := range p.census.Points() {
+		if ph.Auto {
+			c.SitesReached++
+		} else {
+			c.HandPoints++
+		}
+		if ph.Hits > c.Deepest {
+			c.Deepest, c.DeepestPoint = ph.Hits, ph.Name
+		}
+	}
+	return c
+}
+
+// Coverage says what a check explored: how many scenarios it ran and which
+// fault points they reached. Sites are the automatic points of
+// instrumented code (one before every synchronization operation, see
+// harness/autopoint); hand points are the Env.Point names.
+type Coverage struct {
+	// Scenarios is how many scenarios ran: the corpus's, the named ones,
+	// the warm-up and the explored ones, not counting shrinking.
+	Scenarios int
+	// Sites is how many automatic points are registered in this process
+	// (0 when the code under test is not instrumented), in Pkgs.
+	Sites int
+	Pkgs  []string
+	// SitesReached is how many of them some scenario passed.
+	SitesReached int
+	// HandPoints is how many distinct Env.Point names some scenario passed.
+	HandPoints int
+	// Deepest is the most hits of one point in one scenario, at
+	// DeepestPoint.
+	Deepest      int
+	DeepestPoint string
+	// HookBusy reports that another check in this process held autopoint's
+	// hook when this one started, so automatic points were not observed.
+	HookBusy bool
+}
+
+// Reached is how many fault points some scenario passed, automatic and
+// hand-placed.
+func (c Coverage) Reached() int { return c.SitesReached + c.HandPoints }
+
+// String sums up the coverage on one line, e.g. "1008 scenarios, 14 sync
+// points in example.com/rt (all reached), deepest hit 9 (task.go:40 Lock)".
+func (c Coverage) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d scenarios", c.Scenarios)
+	if c.Sites > 0 {
+		fmt.Fprintf(&b, ", %d sync points in %s", c.Sites, strings.Join(c.Pkgs, ", "))
+		switch c.SitesReached {
+		case c.Sites:
+			b.WriteString(" (all reached)")
+		default:
+			fmt.Fprintf(&b, " (%d of %d reached)", c.SitesReached, c.Sites)
+		}
+	}
+	if c.HandPoints > 0 {
+		fmt.Fprintf(&b, ", %d hand-placed fault points (Env.Point)", c.HandPoints)
+	}
+	if c.Reached() == 0 {
+		b.WriteString(", no fault point reached")
+	} else {
+		fmt.Fprintf(&b, ", deepest hit %d (%s)", c.Deepest, faults.PointName(c.DeepestPoint))
+	}
+	return b.String()
+}
+
+// Warning returns what the check could not explore, or "": no fault point
+// reached at all, or automatic points not observed because another check
+// held the hook.
+func (c Coverage) Warning() string {
+	switch {
+	case c.HookBusy && c.Sites > 0:
+		return "automatic fault points were not observed: another check in this process held the autopoint hook (checks must not run in parallel)"
+	case c.Reached() == 0:
+		return "no fault point was reached (neither Env.Point nor an automatic point of instrumented code): interleavings were explored only as the scheduler happened to run them"
+	}
+	return ""
 }
 
 // explore runs rapid over gen after the prelude, in rounds, and returns
@@ -197,7 +339,6 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 		}
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
-	explored := p.ran
 	for range rounds {
 		var target string // the class and clause being shrunk
 		var last *Result
@@ -209,14 +350,15 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 				return
 			}
 			res := runScenario(cfg, p.bubble, p.newTask, sc)
-			explored++
+			p.census.Add(res.points)
+			p.ran++
 			if !res.Failed() {
 				return
 			}
 			sig := signature(res)
 			if target == "" {
 				target = sig
-				foundAt = explored
+				foundAt = p.ran
 				if cfg.onFound != nil {
 					cfg.onFound(foundAt)
 				}
@@ -225,7 +367,7 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 				return // shrinking must not slip to another bug
 			}
 			last = res
-			if res.Abandoned != "" && foundAt == explored {
+			if res.Abandoned != "" && foundAt == p.ran {
 				// The watchdog had to judge it: every run costs
 				// milliseconds and leaves goroutines behind, too dear for
 				// rapid's hundreds of shrinking runs. The minimizer's
@@ -251,9 +393,6 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 			}
 			return f
 		}
-	}
-	if cfg.logf != nil {
-		cfg.logf("reaptest: %d scenarios passed", explored)
 	}
 	return nil
 }

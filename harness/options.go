@@ -40,6 +40,9 @@ type config struct {
 	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
 	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
 	typical       time.Duration // moving average of a scenario's real time, learned as a check runs
+	onExplored    func(Coverage)
+	ownsHook      bool // this check owns autopoint's hook (see autohook.go)
+	hookBusy      bool // another check owned it when this one started
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the
@@ -161,6 +164,11 @@ func Reproduce(cmd string) Option { return optionFunc(func(c *config) { c.repro 
 // it shrinks it, with the number of scenarios run so far (named ones
 // included). Benchmarks use it to time detection apart from shrinking.
 func OnFound(f func(explored int)) Option { return optionFunc(func(c *config) { c.onFound = f }) }
+
+// OnExplored sets a function a check calls when it ends, passing or not,
+// with what it explored (see Coverage). The suites package formats it;
+// Logf hears a default line.
+func OnExplored(f func(Coverage)) Option { return optionFunc(func(c *config) { c.onExplored = f }) }
 
 // Logf sets where progress notes go (default: nowhere).
 func Logf(f func(format string, args ...any)) Option {

@@ -92,7 +92,8 @@ type Result struct {
 	Scenario   scenarios.Scenario
 	Violations []*Violation
 	Timeline   []Event
-	// Points are the fault points the implementation passed, sorted.
+	// Points are the fault points the implementation passed, hand-placed
+	// and automatic, sorted; recorded with detail (Run, Replay, reports).
 	Points []string
 	// Fails are the fail points (Env.Fail) the implementation passed,
 	// sorted.
@@ -111,7 +112,8 @@ type Result struct {
 	// for ScenarioFromDump).
 	Dump []byte
 
-	detailed bool // recorded with detail on
+	detailed bool           // recorded with detail on
+	points   *faults.Points // the scenario's hits, for the check's Census
 }
 
 // Failed reports whether the scenario broke the contract.
@@ -191,6 +193,7 @@ type run struct {
 func Run(bubble Bubble, newTask NewTask, sc scenarios.Scenario, opts ...Option) *Result {
 	cfg := newConfig(opts)
 	cfg.detail = true
+	defer cfg.claimHook()()
 	return runScenario(cfg, bubble, newTask, sc)
 }
 
@@ -214,6 +217,7 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	}
 	r.points = faults.NewPoints(sc.Points, pointNote)
 	r.fails = faults.NewFails(sc.Fails, pointNote)
+	defer cfg.aim(r.points)()
 	done := make(chan any, 1)
 	go func() {
 		var p any
@@ -243,7 +247,8 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		}
 		sort.SliceStable(res.Timeline, func(i, j int) bool { return res.Timeline[i].At < res.Timeline[j].At })
 	}
-	if r.points != nil {
+	res.points = r.points
+	if cfg.detail {
 		res.Points = r.points.Names()
 	}
 	res.Fails = r.fails.Names()

@@ -14,6 +14,7 @@ import (
 // scenario written from a bug report ("this is roughly what was running")
 // until the interleaving that fails turns up.
 func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
+	points, fails := newPointDraw(s), newFailDraw(s.Fails)
 	return rapid.Custom(func(t *rapid.T) Scenario {
 		sc := Scenario{Plan: base.Plan, Procs: base.Procs}
 		sc.Exit.After = rapid.SampledFrom(exitAfters).Draw(t, "exit.after")
@@ -33,20 +34,8 @@ func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 				sc.Deliveries = append(sc.Deliveries, d)
 			}
 		}
-		sc.Points = append([]faults.PointFault(nil), base.Points...)
-		if len(s.Points) > 0 {
-			for range rapid.IntRange(0, 3).Draw(t, "points") {
-				sc.Points = append(sc.Points, faults.PointFault{
-					Name:   rapid.SampledFrom(s.Points).Draw(t, "point.name"),
-					Hit:    rapid.SampledFrom(pointHits).Draw(t, "point.hit"),
-					Yields: rapid.SampledFrom(pointYields).Draw(t, "point.yields"),
-				})
-			}
-		}
-		sc.Fails = append([]faults.FailFault(nil), base.Fails...)
-		if len(s.Fails) > 0 {
-			sc.Fails = append(sc.Fails, drawFails(t, s.Fails)...)
-		}
+		sc.Points = points.draw(t, append([]faults.PointFault(nil), base.Points...))
+		sc.Fails = fails.draw(t, append([]faults.FailFault(nil), base.Fails...))
 		if len(base.Actors) > 0 {
 			sc.Actors = make([]Actor, len(base.Actors))
 		}

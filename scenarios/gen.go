@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"sort"
 	"syscall"
 	"time"
 
@@ -16,6 +17,11 @@ type Shape struct {
 	// Points are the fault point names the implementation is known to pass;
 	// faults are drawn at them.
 	Points []string
+	// Hits, if not nil, says how many times each of Points (same index)
+	// was hit in one scenario at most, as the harness learned it: a fault
+	// is then drawn uniformly over every hit of every point (see
+	// [PointDraw]). Without it faults are drawn at hits 1, 2, 3 and every.
+	Hits []int
 	// Fails are the fail point names the implementation is known to pass;
 	// failures are injected at them.
 	Fails []string
@@ -42,22 +48,9 @@ var (
 	failHits      = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
 )
 
-// drawFails draws up to two injected failures at the fail points names:
-// none shrinks first, then the first pass.
-func drawFails(t *rapid.T, names []string) []faults.FailFault {
-	var fails []faults.FailFault
-	n := rapid.IntRange(0, 2).Draw(t, "fails")
-	for range n {
-		fails = append(fails, faults.FailFault{
-			Name: rapid.SampledFrom(names).Draw(t, "fail.name"),
-			Hit:  rapid.SampledFrom(failHits).Draw(t, "fail.hit"),
-		})
-	}
-	return fails
-}
-
 // Gen returns a generator of scenarios of the given shape. Every choice is a
 // draw, made before the scenario runs, so rapid can shrink and replay it.
+// The generators behind the draws are built here, once, not on every draw.
 func Gen(s Shape) *rapid.Generator[Scenario] {
 	if s.MaxActors <= 0 {
 		s.MaxActors = 4
@@ -69,57 +62,65 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 	if s.Kill {
 		ops = append(ops, Kill)
 	}
+	var (
+		exitAfter    = rapid.SampledFrom(exitAfters)
+		exitStatus   = rapid.SampledFrom(exitStatuses)
+		signalIgnore = rapid.Bool()
+		signalAfter  = rapid.SampledFrom(signalAfters)
+		lost         = rapid.IntRange(0, 7)
+		deliveries   = rapid.IntRange(1, 3)
+		delivAfter   = rapid.SampledFrom(deliveryAfter)
+		delivStatus  = rapid.SampledFrom(deliveryStat)
+		points       = newPointDraw(s)
+		fails        = newFailDraw(s.Fails)
+		actors       = rapid.IntRange(1, s.MaxActors)
+		calls        = rapid.IntRange(1, s.MaxCalls)
+		op           = rapid.SampledFrom(ops)
+		delay        = rapid.SampledFrom(callDelays)
+		ctx          = rapid.SampledFrom(ctxKinds)
+		ctxAfter     = rapid.SampledFrom(ctxAfters)
+		signal       = rapid.SampledFrom(killSignals)
+	)
 	return rapid.Custom(func(t *rapid.T) Scenario {
 		var sc Scenario
 		sc.Exit = faults.ExitPlan{
-			After:  rapid.SampledFrom(exitAfters).Draw(t, "exit.after"),
-			Status: rapid.SampledFrom(exitStatuses).Draw(t, "exit.status"),
+			After:  exitAfter.Draw(t, "exit.after"),
+			Status: exitStatus.Draw(t, "exit.status"),
 		}
 		sc.Signal = faults.SignalPlan{
-			IgnoreTerm: rapid.Bool().Draw(t, "signal.ignore"),
-			ExitAfter:  rapid.SampledFrom(signalAfters).Draw(t, "signal.after"),
+			IgnoreTerm: signalIgnore.Draw(t, "signal.ignore"),
+			ExitAfter:  signalAfter.Draw(t, "signal.after"),
 		}
 		// One scenario in eight loses the exit; the rest deliver it one to
 		// three times.
-		if rapid.IntRange(0, 7).Draw(t, "exit.lost") != 7 {
-			n := rapid.IntRange(1, 3).Draw(t, "deliveries")
+		if lost.Draw(t, "exit.lost") != 7 {
+			n := deliveries.Draw(t, "deliveries")
 			for i := range n {
-				d := faults.Delivery{After: rapid.SampledFrom(deliveryAfter).Draw(t, "delivery.after")}
+				d := faults.Delivery{After: delivAfter.Draw(t, "delivery.after")}
 				d.Status = faults.StatusReal
 				if i > 0 {
-					d.Status = rapid.SampledFrom(deliveryStat).Draw(t, "delivery.status")
+					d.Status = delivStatus.Draw(t, "delivery.status")
 				}
 				sc.Deliveries = append(sc.Deliveries, d)
 			}
 		}
-		if len(s.Points) > 0 {
-			n := rapid.IntRange(0, 3).Draw(t, "points")
-			for range n {
-				sc.Points = append(sc.Points, faults.PointFault{
-					Name:   rapid.SampledFrom(s.Points).Draw(t, "point.name"),
-					Hit:    rapid.SampledFrom(pointHits).Draw(t, "point.hit"),
-					Yields: rapid.SampledFrom(pointYields).Draw(t, "point.yields"),
-				})
-			}
-		}
-		if len(s.Fails) > 0 {
-			sc.Fails = drawFails(t, s.Fails)
-		}
-		actors := rapid.IntRange(1, s.MaxActors).Draw(t, "actors")
-		for range actors {
+		sc.Points = points.draw(t, nil)
+		sc.Fails = fails.draw(t, nil)
+		n := actors.Draw(t, "actors")
+		for range n {
 			var a Actor
-			calls := rapid.IntRange(1, s.MaxCalls).Draw(t, "calls")
-			for range calls {
+			m := calls.Draw(t, "calls")
+			for range m {
 				c := Call{
-					Op:    rapid.SampledFrom(ops).Draw(t, "op"),
-					Delay: rapid.SampledFrom(callDelays).Draw(t, "delay"),
-					Ctx:   faults.Ctx{Kind: rapid.SampledFrom(ctxKinds).Draw(t, "ctx")},
+					Op:    op.Draw(t, "op"),
+					Delay: delay.Draw(t, "delay"),
+					Ctx:   faults.Ctx{Kind: ctx.Draw(t, "ctx")},
 				}
 				if c.Ctx.Kind == faults.Timeout || c.Ctx.Kind == faults.CancelAfter {
-					c.Ctx.After = rapid.SampledFrom(ctxAfters).Draw(t, "ctx.after")
+					c.Ctx.After = ctxAfter.Draw(t, "ctx.after")
 				}
 				if c.Op == Kill {
-					c.Signal = rapid.SampledFrom(killSignals).Draw(t, "signal")
+					c.Signal = signal.Draw(t, "signal")
 				}
 				a.Calls = append(a.Calls, c)
 			}
@@ -127,4 +128,102 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 		}
 		return sc
 	})
+}
+
+// failDraw draws up to two injected failures at the fail points names:
+// none shrinks first, then the first pass.
+type failDraw struct {
+	count *rapid.Generator[int]
+	name  *rapid.Generator[string]
+	hit   *rapid.Generator[int]
+}
+
+func newFailDraw(names []string) *failDraw {
+	if len(names) == 0 {
+		return &failDraw{}
+	}
+	return &failDraw{count: rapid.IntRange(0, 2), name: rapid.SampledFrom(names), hit: rapid.SampledFrom(failHits)}
+}
+
+// draw appends the drawn failures to to and returns it.
+func (d *failDraw) draw(t *rapid.T, to []faults.FailFault) []faults.FailFault {
+	if d.count == nil {
+		return to
+	}
+	for range d.count.Draw(t, "fails") {
+		to = append(to, faults.FailFault{Name: d.name.Draw(t, "fail.name"), Hit: d.hit.Draw(t, "fail.hit")})
+	}
+	return to
+}
+
+// pointDraw draws the faults at fault points of one scenario: zero to
+// three, each at one hit of one point (or every hit), with a number of
+// yields.
+//
+// With learned hits (Shape.Hits) the hit is drawn uniformly over all the
+// hits of all the points — k = the sum of the points' most hits in one
+// scenario, the "steps" of PCT (Burckhardt et al., ASPLOS 2010) — so a
+// window at hit 9 of a point inside a loop is as likely as one at the
+// first hit of a point passed once: a race that needs the yields at d−1
+// given hits is drawn with probability at least 1/4 · (d−1)! · (3/(4k))^(d−1)
+// per scenario for d−1 ≤ 3 (1/4 for the number of faults, 3/4 for a
+// single hit rather than every hit), times the chance of a yield count
+// that opens the window wide enough. One draw in four yields at every
+// hit of the point instead.
+type pointDraw struct {
+	names  []string
+	cum    []int // cum[i] is the number of hits of the points before i
+	count  *rapid.Generator[int]
+	step   *rapid.Generator[int] // over every hit of every point
+	every  *rapid.Generator[int]
+	name   *rapid.Generator[string] // without learned hits
+	hit    *rapid.Generator[int]    // without learned hits
+	yields *rapid.Generator[int]
+}
+
+func newPointDraw(s Shape) *pointDraw {
+	d := &pointDraw{names: s.Points}
+	if len(s.Points) == 0 {
+		return d
+	}
+	d.count = rapid.IntRange(0, 3)
+	d.yields = rapid.SampledFrom(pointYields)
+	if len(s.Hits) == len(s.Points) {
+		total := 0
+		d.cum = make([]int, len(s.Points))
+		for i, h := range s.Hits {
+			d.cum[i] = total
+			total += max(h, 1)
+		}
+		d.step = rapid.IntRange(0, total-1)
+		d.every = rapid.IntRange(0, 3)
+		return d
+	}
+	d.name = rapid.SampledFrom(s.Points)
+	d.hit = rapid.SampledFrom(pointHits)
+	return d
+}
+
+// draw appends the drawn faults to to and returns it.
+func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault {
+	if d.count == nil {
+		return to
+	}
+	for range d.count.Draw(t, "points") {
+		var f faults.PointFault
+		if d.step != nil {
+			step := d.step.Draw(t, "point.step")
+			i := sort.Search(len(d.cum), func(i int) bool { return d.cum[i] > step }) - 1
+			f.Name, f.Hit = d.names[i], step-d.cum[i]+1
+			if d.every.Draw(t, "point.every") == 3 {
+				f.Hit = 0
+			}
+		} else {
+			f.Name = d.name.Draw(t, "point.name")
+			f.Hit = d.hit.Draw(t, "point.hit")
+		}
+		f.Yields = d.yields.Draw(t, "point.yields")
+		to = append(to, f)
+	}
+	return to
 }

@@ -39,7 +39,55 @@ func roundTrip(t interface {
 
 // Point names for the round trip: simple tokens, and names that must be
 // quoted (a blank, a quote and a #, non-ASCII, a key=value look-alike).
-var roundTripPoints = []string{"wait.locked", "reap:checked", "delete/unlock-2", "reap close", `say "hi" # not a comment`, "réap", "hit=1", ";"}
+var roundTripPoints = []string{"wait.locked", "reap:checked", "delete/unlock-2", "reap close", `say "hi" # not a comment`, "réap", "hit=1", ";",
+	// automatic points, as autopoint.Name writes them
+	"task.go:42 close", "task.go:42:7 Lock", "rt/task.go:9 Unlock", "example.com/rt/task.go:9:3 send"}
+
+// Automatic point names (file:line op, with a blank and colons) print
+// quoted and parse back, with any hit.
+func TestAutoPointNames(t *testing.T) {
+	sc := Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}, Points: []faults.PointFault{
+		{Name: "task.go:42 close", Hit: 9, Yields: 16}, {Name: "task.go:42:7 Lock", Yields: 1}}}}
+	want := "process exit=never status=0 sigterm=exit:0\n" +
+		"monitor lost\n" +
+		"point \"task.go:42 close\" hit=9 yield=16\n" +
+		"point \"task.go:42:7 Lock\" hit=* yield=1\n"
+	if got := sc.String(); got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+	roundTrip(t, sc)
+}
+
+// With learned hits, Gen draws faults at every hit of every point, up to
+// the most seen, and at every hit (hit=*): a window at hit 9 of a point
+// inside a loop is drawn.
+func TestGenLearnedHits(t *testing.T) {
+	shape := Shape{Points: []string{"once", "loop.go:12 Lock"}, Hits: []int{1, 12}}
+	gen := Gen(shape)
+	seen := map[faults.PointFault]bool{}
+	for i := range 3000 {
+		for _, f := range gen.Example(i).Points {
+			limit := 1
+			if f.Name == shape.Points[1] {
+				limit = 12
+			}
+			if f.Hit < 0 || f.Hit > limit {
+				t.Fatalf("example %d: fault %+v past the %d hits learned", i, f, limit)
+			}
+			f.Yields = 0
+			seen[f] = true
+		}
+	}
+	for _, want := range []faults.PointFault{{Name: "loop.go:12 Lock", Hit: 9}, {Name: "loop.go:12 Lock", Hit: 12},
+		{Name: "loop.go:12 Lock"}, {Name: "once", Hit: 1}} {
+		if !seen[want] {
+			t.Errorf("no example drew %+v", want)
+		}
+	}
+	if seen[faults.PointFault{Name: "once", Hit: 2}] {
+		t.Errorf("drew hit 2 of a point hit once")
+	}
+}
 
 // Every scenario Gen draws, with Kill and odd point names, parses back
 // from its String to itself.

@@ -1,0 +1,182 @@
+package harness_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/scenarios"
+	"github.com/reaptest/reaptest/suites"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+// Every site autotask_test.go registers names the line and column of its
+// operation, as the rewriter's would.
+func TestAutoSitesAtTheirLines(t *testing.T) {
+	src, err := os.ReadFile("autotask_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	for i, s := range autoSites {
+		pos, op, _ := strings.Cut(s, " ")
+		ls, cs, _ := strings.Cut(pos, ":")
+		line, _ := strconv.Atoi(ls)
+		col, _ := strconv.Atoi(cs)
+		if line < 1 || line > len(lines) || col < 1 || !strings.HasPrefix(lines[line-1][col-1:], op) {
+			t.Errorf("site %d %q: line %d column %d does not start with %s", i, s, line, col, op)
+		}
+	}
+}
+
+// check runs harness.Check in a bubble of t, without a corpus.
+func check(t *testing.T, newTask harness.NewTask, opts ...harness.Option) (*harness.Failure, harness.Coverage) {
+	t.Helper()
+	var cov harness.Coverage
+	opts = append([]harness.Option{harness.Corpus(""), harness.OnExplored(func(c harness.Coverage) { cov = c })}, opts...)
+	return harness.Check(t.Name(), suites.Bubble(t), newTask, opts...), cov
+}
+
+// The catalog's check-then-act, written as instrumented code (autopoint
+// calls, no Env.Point), is caught as a panic, and the report's scenario
+// and timeline name the yield that opened the window by file:line.
+func TestAutoCheckThenAct(t *testing.T) {
+	f, cov := check(t, newAutoCheckThenAct, harness.Checks(3000))
+	if f == nil {
+		t.Fatalf("check-then-act (automatic points only) passed %s", cov)
+	}
+	report := f.Error()
+	p := f.Primary()
+	if p.Class != harness.ClassPanic || p.Clause != harness.ClauseNoPanic || !strings.Contains(p.Got, "close of closed channel") {
+		t.Fatalf("got %s [%s] %s, want panic [no-panic] close of closed channel\n%s", p.Class, p.Clause, p.Got, report)
+	}
+	const window = `autotask_test.go:121 Lock` // the re-lock after the check
+	if !strings.Contains(report, "point "+strconv.Quote(window)+" hit=") {
+		t.Errorf("the minimized scenario has no yield at %s:\n%s", window, report)
+	}
+	if !strings.Contains(report, "point "+window+" #") {
+		t.Errorf("the timeline does not name the yield at %s:\n%s", window, report)
+	}
+	for _, pf := range f.Scenario.Points {
+		if pf.Name != window {
+			t.Errorf("minimized scenario keeps a yield it does not need: %+v\n%s", pf, report)
+		}
+	}
+	if f.Coverage.Sites != autopoint.Count() || f.Coverage.SitesReached == 0 {
+		t.Errorf("coverage %+v: want %d sites, some reached", f.Coverage, autopoint.Count())
+	}
+	t.Logf("found after %d scenarios:\n%s", f.Explored, report)
+}
+
+// The loop task fails with a yield at the ninth hit of its loop's Lock,
+// and not at the eighth or tenth; exploration finds it.
+func TestAutoLoopHitNine(t *testing.T) {
+	const loop = "autotask_test.go:142 Lock"
+	bubble := suites.Bubble(t)
+	for hit, fails := range map[int]bool{8: false, 9: true, 10: false} {
+		sc := scenarios.Scenario{Procs: 1, Plan: faults.Plan{
+			Deliveries: []faults.Delivery{{Status: faults.StatusReal}, {Status: 137}},
+			Points:     []faults.PointFault{{Name: loop, Hit: hit, Yields: 1}},
+		}}
+		res := harness.Run(bubble, newAutoLoop, sc)
+		if res.Failed() != fails {
+			t.Errorf("yield at hit %d: failed %v, want %v\n%s", hit, res.Failed(), fails, res.Report(""))
+		}
+	}
+	f, cov := check(t, newAutoLoop, harness.Checks(3000))
+	if f == nil {
+		t.Fatalf("the loop's bug was not found: %s", cov)
+	}
+	if p := f.Primary(); p.Class != harness.ClassPanic {
+		t.Fatalf("found as %s, want a panic\n%s", p.Class, f.Error())
+	}
+	if !strings.Contains(f.Error(), loop) {
+		t.Errorf("the report does not name %s:\n%s", loop, f.Error())
+	}
+	t.Logf("found after %d scenarios (%s):\n%s", f.Explored, cov, f.Scenario)
+}
+
+// Correct tasks stay quiet with automatic points: the instrumented core
+// and the catalog's reference (uninstrumented, so it reaches only its
+// hand-placed points while sites are registered) pass 10,000 scenarios
+// each (2,000 under -race or -short), and the coverage line says what was
+// reached.
+func TestAutoCorrectPasses(t *testing.T) {
+	n := 10000
+	if testing.Short() || raceOn {
+		n = 2000
+	}
+	var lines []string
+	logf := harness.Logf(func(format string, args ...any) { lines = append(lines, strings.TrimSpace(sprintf(format, args...))) })
+	f, cov := check(t, newAutoReference, harness.Checks(n), logf)
+	if f != nil {
+		t.Fatalf("the instrumented reference failed:\n%s", f.Error())
+	}
+	if cov.Scenarios < n || cov.SitesReached < 9 || cov.HandPoints != 0 {
+		t.Errorf("coverage %+v: want ≥ %d scenarios, the core's 9 sites reached, no hand points", cov, n)
+	}
+	want := "reaptest: " + strconv.Itoa(cov.Scenarios) + " scenarios, " + strconv.Itoa(autopoint.Count()) + " sync points in github.com/reaptest/reaptest/harness_test (" + strconv.Itoa(cov.SitesReached) + " of "
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, want) }) {
+		t.Errorf("logged %q, want a line starting %q", lines, want)
+	}
+	f, cov = check(t, catalog.NewReference, harness.Checks(n))
+	if f != nil {
+		t.Fatalf("the reference failed:\n%s", f.Error())
+	}
+	if cov.HandPoints == 0 || cov.SitesReached != 0 {
+		t.Errorf("coverage %+v: want hand points only", cov)
+	}
+}
+
+// A check that reaches no fault point at all says so.
+func TestNoPointWarning(t *testing.T) {
+	var lines []string
+	logf := harness.Logf(func(format string, args ...any) { lines = append(lines, sprintf(format, args...)) })
+	silent := func(env harness.Env) harness.Task {
+		env.Point = func(string) {}
+		return catalog.NewReference(env)
+	}
+	if f, _ := check(t, silent, harness.Checks(100), logf); f != nil {
+		t.Fatal(f)
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "reaptest: warning: no fault point was reached") {
+		t.Errorf("logged %q, want a warning that no point was reached", lines)
+	}
+}
+
+// A check that starts while another holds the autopoint hook does not
+// crash; it runs without automatic points and says so.
+func TestHookBusy(t *testing.T) {
+	var inner *harness.Failure
+	var innerCov harness.Coverage
+	started := false
+	progress := harness.Progress(func(scenarios.Scenario) {
+		if started {
+			return
+		}
+		started = true
+		inner, innerCov = check(t, newAutoReference, harness.Checks(50))
+	})
+	f, outer := check(t, newAutoReference, harness.Checks(50), progress)
+	if f != nil || inner != nil {
+		t.Fatalf("failures: %v, %v", f, inner)
+	}
+	if !innerCov.HookBusy || innerCov.SitesReached != 0 || !strings.Contains(innerCov.Warning(), "another check") {
+		t.Errorf("inner check's coverage %+v (warning %q): want the hook busy, no site reached", innerCov, innerCov.Warning())
+	}
+	if outer.HookBusy || outer.SitesReached == 0 {
+		t.Errorf("outer check's coverage %+v: want sites reached", outer)
+	}
+	// Once both returned the hook is free again.
+	if _, cov := check(t, newAutoReference, harness.Checks(10)); cov.HookBusy || cov.SitesReached == 0 {
+		t.Errorf("a later check's coverage %+v: want sites reached", cov)
+	}
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
