@@ -138,6 +138,14 @@ func Deferred(id uint32, f func()) {
 	f()
 }
 
+// DeferredClose closes c after P(id): a deferred close (defer close(ch))
+// becomes defer autopoint.DeferredClose(id, ch), which evaluates ch when
+// it is deferred, as close would, and passes the point when it runs.
+func DeferredClose[T any](id uint32, c chan<- T) {
+	P(id)
+	close(c)
+}
+
 // Count is the number of sites registered.
 func Count() int {
 	mu.Lock()

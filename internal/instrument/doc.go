@@ -1,0 +1,53 @@
+// Package instrument builds the test binary reaptest's isolated child runs:
+// the same tests, compiled from a rewritten copy of the code under test in
+// which every synchronization operation first calls the hook package
+// [HookPath] (harness/autopoint), so that the harness can yield there. The
+// user's files are never touched: the rewritten copies live in a cache
+// directory and reach the compiler through go test -overlay.
+//
+// # What is rewritten
+//
+// In the Go files of the instrumented packages (see [Build]), with type
+// information, so that a user's method named Lock or Wait is left alone
+// and an embedded sync.Mutex is not:
+//
+//   - sync.Mutex, RWMutex and Locker: Lock, Unlock, TryLock, RLock,
+//     RUnlock, TryRLock; WaitGroup: Add, Done, Wait, Go; Once: Do; Cond:
+//     Wait, Signal, Broadcast. The call mu.Lock() becomes
+//     autopoint.V(id, mu.Lock)().
+//   - sync/atomic functions (named Add, Load, Store, Swap, CompareAndSwap,
+//     And, Or) and every method of the atomic types.
+//   - channel send (autopoint.V(id, ch) <- v), receive (<-autopoint.V(id,
+//     ch)), in any expression, condition or loop header; a for range over a
+//     channel passes its point once, before the loop; close(ch).
+//   - select: its point wraps the channel of its first communication, which
+//     is evaluated first when the select begins; its cases are not points
+//     of their own.
+//   - go f(x) becomes go autopoint.V(id, f)(x): the point is passed before
+//     the goroutine starts, on the goroutine that starts it.
+//   - defer mu.Unlock() becomes defer autopoint.Deferred(id, mu.Unlock), and
+//     defer close(ch) defer autopoint.DeferredClose(id, ch): the point is
+//     passed when the deferred call runs.
+//
+// A point is named by where it is and what it does, as [autopoint.Name]
+// gives it: "task.go:42 close", "task.go:37 Unlock".
+//
+// Not rewritten: test files, cgo files (the Go files of a cgo package
+// are), assembly, the standard library, and reaptest's own packages unless
+// named. Not points: a deferred operation with arguments (defer
+// wg.Add(-1)), a go statement calling a builtin or an implicitly
+// instantiated generic function with no typed argument to wrap, a method
+// value called later (f := mu.Unlock; f()), and the later receives of a
+// for range over a channel. Each is listed in the build's skips.
+//
+// # Positions
+//
+// No statement is added: every operation is wrapped in an expression, and
+// every inserted text is followed by a /*line file:line:col*/ directive that
+// gives the original text after it its original position. The import goes
+// on the package clause's line and the sites' registration after the
+// file's last line. So stack traces, go vet and coverage name the user's
+// lines and columns, and the cover tool sees the same blocks with the same
+// statement counts as in the original: its coverage metadata is identical,
+// and a child's coverage counters merge with its parent's exactly.
+package instrument

@@ -1,0 +1,492 @@
+package instrument
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// HookPath is the import path of the package rewritten code calls.
+const HookPath = "github.com/reaptest/reaptest/harness/autopoint"
+
+// hookName is the name rewritten files import HookPath under.
+const hookName = "__reaptest"
+
+// site is one synchronization operation found in a file.
+type site struct {
+	pos token.Pos // where it is named
+	op  string
+	id  int // index in the file's registration, set once all are found
+}
+
+// edit replaces src[start:end] (an insertion when they are equal) by
+// text. An edit that closes a wrap (tail) puts its last byte one column
+// before end's, so that the expression it closes ends where the original
+// ended. Edits at one offset are ordered: closings before openings;
+// closings inner first, openings outer first (span is the wrapped range).
+type edit struct {
+	start, end int
+	text       func() string // rendered once site ids are known
+	tail       bool
+	span       [2]int
+}
+
+// fileRewriter rewrites one type-checked file.
+type fileRewriter struct {
+	fset  *token.FileSet
+	file  *token.File
+	info  *types.Info
+	src   []byte
+	base  string // the file's base-id variable
+	sites []*site
+	edits []edit
+	skips []string          // operations left alone, and why
+	done  map[ast.Node]bool // nodes an enclosing statement already handled
+}
+
+// rewriteFile rewrites f (parsed from src, type-checked into info) of
+// package pkgPath so that every synchronization operation in it calls
+// the hook first. idx makes the file's base-id variable unique in its
+// package. It returns nil when the file has no operation; skips lists
+// the operations it found and left alone. Every inserted text is
+// followed by a line directive restoring the position of the original
+// text after it, so that every token of the original keeps its
+// position (line and column) for the compiler and the cover tool.
+func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int) (out []byte, sites []string, skips []string, err error) {
+	tf := fset.File(f.Pos())
+	if tf == nil || tf.Size() != len(src) {
+		return nil, nil, nil, fmt.Errorf("the parsed file does not match its source")
+	}
+	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), done: map[ast.Node]bool{}}
+	ast.Inspect(f, r.visit)
+	if len(r.sites) == 0 {
+		return nil, nil, r.skips, nil
+	}
+	slices.SortStableFunc(r.sites, func(a, b *site) int { return int(a.pos - b.pos) })
+	for i, s := range r.sites {
+		s.id = i
+		p := fset.PositionFor(s.pos, false)
+		sites = append(sites, fmt.Sprintf("%d:%d %s", p.Line, p.Column, s.op))
+	}
+	// The import goes on the package clause's line.
+	nameEnd := r.off(f.Name.End())
+	r.edits = append(r.edits, edit{start: nameEnd, end: nameEnd, text: func() string {
+		return "; import " + hookName + " " + strconv.Quote(HookPath)
+	}})
+	out, err = r.render()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	specs := make([]string, len(sites))
+	for i, s := range sites {
+		specs[i] = strconv.Quote(s)
+	}
+	name := tf.Name()
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	out = fmt.Appendf(out, "\nvar %s = %s.Register(%s, %s, %s)\n", r.base, hookName, strconv.Quote(pkgPath), strconv.Quote(name), strings.Join(specs, ", "))
+	return out, sites, r.skips, nil
+}
+
+func (r *fileRewriter) off(p token.Pos) int { return r.file.Offset(p) }
+
+// newSite records an operation at pos and returns it.
+func (r *fileRewriter) newSite(pos token.Pos, op string) *site {
+	s := &site{pos: pos, op: op}
+	r.sites = append(r.sites, s)
+	return s
+}
+
+// id is the expression for s's id.
+func (r *fileRewriter) id(s *site) string { return fmt.Sprintf("%s+%d", r.base, s.id) }
+
+// wrap makes e evaluate through V: hook.V(id, e).
+func (r *fileRewriter) wrap(e ast.Expr, s *site) {
+	start, end := r.off(e.Pos()), r.off(e.End())
+	span := [2]int{start, end}
+	r.edits = append(r.edits,
+		edit{start: start, end: start, span: span, text: func() string { return hookName + ".V(" + r.id(s) + ", " }},
+		edit{start: end, end: end, span: span, tail: true, text: func() string { return ")" }})
+}
+
+// skip notes an operation left alone.
+func (r *fileRewriter) skip(pos token.Pos, op, why string) {
+	p := r.fset.PositionFor(pos, false)
+	r.skips = append(r.skips, fmt.Sprintf("%d:%d %s: %s", p.Line, p.Column, op, why))
+}
+
+func (r *fileRewriter) visit(n ast.Node) bool {
+	if n == nil || r.done[n] {
+		return true
+	}
+	switch n := n.(type) {
+	case *ast.GoStmt:
+		r.goStmt(n)
+	case *ast.DeferStmt:
+		r.deferStmt(n)
+	case *ast.SelectStmt:
+		r.selectStmt(n)
+	case *ast.RangeStmt:
+		if isChan(r.info.TypeOf(n.X)) {
+			r.wrap(n.X, r.newSite(n.Range, "recv"))
+		}
+	case *ast.SendStmt:
+		r.wrap(n.Chan, r.newSite(n.Pos(), "send"))
+	case *ast.UnaryExpr:
+		if n.Op == token.ARROW {
+			r.wrap(n.X, r.newSite(n.OpPos, "recv"))
+		}
+	case *ast.CallExpr:
+		r.call(n)
+	}
+	return true
+}
+
+// call handles a call that is not the call of a go or defer statement.
+func (r *fileRewriter) call(c *ast.CallExpr) {
+	op, builtin := r.syncCall(c)
+	switch {
+	case op == "":
+	case builtin: // close(ch)
+		r.wrap(c.Args[0], r.newSite(c.Pos(), op))
+	default: // hook.V(id, mu.Lock)()
+		r.wrap(c.Fun, r.newSite(c.Pos(), op))
+	}
+}
+
+// goStmt: go f(x) becomes go hook.V(id, f)(x): the point is passed on the
+// goroutine that starts the new one, before it starts.
+func (r *fileRewriter) goStmt(g *ast.GoStmt) {
+	r.done[g.Call] = true // the call runs on the new goroutine: no point for it here
+	s := r.newSite(g.Go, "go")
+	if r.wrappable(g.Call.Fun) {
+		r.wrap(g.Call.Fun, s)
+		return
+	}
+	if len(g.Call.Args) > 0 && r.typed(g.Call.Args[0]) {
+		r.wrap(g.Call.Args[0], s)
+		return
+	}
+	r.sites = r.sites[:len(r.sites)-1]
+	r.skip(g.Go, "go", "a builtin or generic callee with no typed argument to wrap")
+}
+
+// deferStmt: defer mu.Unlock() becomes defer hook.Deferred(id, mu.Unlock)
+// and defer close(ch) defer hook.DeferredClose(id, ch), so that the point
+// is passed when the deferred call runs.
+func (r *fileRewriter) deferStmt(d *ast.DeferStmt) {
+	c := d.Call
+	op, builtin := r.syncCall(c)
+	if op == "" {
+		return
+	}
+	r.done[c] = true
+	switch {
+	case builtin:
+		s := r.newSite(c.Pos(), op)
+		r.edits = append(r.edits, edit{start: r.off(c.Fun.Pos()), end: r.off(c.Lparen) + 1, text: func() string {
+			return hookName + ".DeferredClose(" + r.id(s) + ", "
+		}})
+	case len(c.Args) == 0 && r.wrappable(c.Fun):
+		s := r.newSite(c.Pos(), op)
+		r.edits = append(r.edits,
+			edit{start: r.off(c.Fun.Pos()), end: r.off(c.Fun.Pos()), text: func() string { return hookName + ".Deferred(" + r.id(s) + ", " }},
+			edit{start: r.off(c.Lparen), end: r.off(c.Rparen) + 1, tail: true, text: func() string { return ")" }})
+	default:
+		r.skip(c.Pos(), op, "a deferred call with arguments")
+	}
+}
+
+// selectStmt: the select's point wraps the channel of its first
+// communication, which is evaluated first when the select begins. The
+// communications themselves are part of the select, not points of their
+// own (their operands may hold points).
+func (r *fileRewriter) selectStmt(s *ast.SelectStmt) {
+	var first ast.Expr
+	for _, cl := range s.Body.List {
+		cc := cl.(*ast.CommClause)
+		var ch ast.Expr
+		switch comm := cc.Comm.(type) {
+		case nil: // default
+			continue
+		case *ast.SendStmt:
+			r.done[comm] = true
+			ch = comm.Chan
+		case *ast.ExprStmt:
+			ch = r.recvOperand(comm.X)
+		case *ast.AssignStmt:
+			ch = r.recvOperand(comm.Rhs[0])
+		}
+		if first == nil {
+			first = ch
+		}
+	}
+	if first == nil {
+		return // select {} or only a default: nothing to wait for
+	}
+	r.wrap(first, r.newSite(s.Select, "select"))
+}
+
+// recvOperand marks the receive e of a select case as handled and returns
+// its channel.
+func (r *fileRewriter) recvOperand(e ast.Expr) ast.Expr {
+	u := ast.Unparen(e).(*ast.UnaryExpr)
+	r.done[u] = true
+	return u.X
+}
+
+// wrappable reports whether fun can be passed as a value to V: not a
+// builtin, not a generic function whose type arguments are inferred.
+func (r *fileRewriter) wrappable(fun ast.Expr) bool {
+	tv, ok := r.info.Types[fun]
+	if !ok || tv.IsBuiltin() || tv.IsType() {
+		return false
+	}
+	var id *ast.Ident
+	switch f := ast.Unparen(fun).(type) {
+	case *ast.Ident:
+		id = f
+	case *ast.SelectorExpr:
+		id = f.Sel
+	}
+	if id != nil {
+		if _, generic := r.info.Instances[id]; generic {
+			return false // instantiated implicitly: V(id, f) would not compile
+		}
+	}
+	return true
+}
+
+// typed reports whether e is neither a constant nor nil and has a type
+// of its own (not an untyped one), so that V(id, e) has the type e had.
+func (r *fileRewriter) typed(e ast.Expr) bool {
+	tv, ok := r.info.Types[e]
+	if !ok || tv.Type == nil || tv.Value != nil || tv.IsNil() {
+		return false
+	}
+	b, ok := tv.Type.(*types.Basic)
+	return !ok || b.Info()&types.IsUntyped == 0
+}
+
+// syncTypes are the types of package sync whose methods are
+// synchronization operations; every method of the sync/atomic types is.
+var syncTypes = map[string]bool{"Mutex": true, "RWMutex": true, "WaitGroup": true, "Once": true, "Cond": true, "Locker": true}
+
+// syncMethods are the methods of syncTypes that are operations.
+var syncMethods = map[string]bool{
+	"Lock": true, "Unlock": true, "TryLock": true, "RLock": true, "RUnlock": true, "TryRLock": true,
+	"Add": true, "Done": true, "Wait": true, "Go": true, "Do": true, "Signal": true, "Broadcast": true,
+}
+
+// atomicPrefixes name the sync/atomic functions by what they do.
+var atomicPrefixes = []string{"CompareAndSwap", "Load", "Store", "Swap", "Add", "And", "Or"}
+
+// syncCall returns the operation c is, or "" for none; builtin is true
+// for close.
+func (r *fileRewriter) syncCall(c *ast.CallExpr) (op string, builtin bool) {
+	fun := ast.Unparen(c.Fun)
+	var id *ast.Ident
+	switch f := fun.(type) {
+	case *ast.Ident:
+		id = f
+	case *ast.SelectorExpr:
+		id = f.Sel
+		if sel, ok := r.info.Selections[f]; ok {
+			fn, ok := sel.Obj().(*types.Func)
+			if !ok || fn.Pkg() == nil {
+				return "", false
+			}
+			recv := fn.Signature().Recv()
+			if recv == nil {
+				return "", false
+			}
+			name := typeName(recv.Type())
+			switch fn.Pkg().Path() {
+			case "sync":
+				if syncTypes[name] && syncMethods[fn.Name()] {
+					return fn.Name(), false
+				}
+			case "sync/atomic":
+				return fn.Name(), false
+			}
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	switch obj := r.info.Uses[id].(type) {
+	case *types.Builtin:
+		if obj.Name() == "close" && len(c.Args) == 1 {
+			return "close", true
+		}
+	case *types.Func:
+		if obj.Pkg() != nil && obj.Pkg().Path() == "sync/atomic" && obj.Signature().Recv() == nil {
+			for _, p := range atomicPrefixes {
+				if strings.HasPrefix(obj.Name(), p) {
+					return p, false
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// typeName is the name of t's named type, through one pointer.
+func typeName(t types.Type) string {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		return n.Obj().Name()
+	}
+	return ""
+}
+
+// isChan reports whether t is a channel, or a type parameter whose
+// constraint admits only channels.
+func isChan(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	if tp, ok := types.Unalias(t).(*types.TypeParam); ok {
+		return onlyChans(tp.Constraint())
+	}
+	_, ok := t.Underlying().(*types.Chan)
+	return ok
+}
+
+// onlyChans reports whether every type term of constraint c is a channel.
+func onlyChans(c types.Type) bool {
+	iface, ok := c.Underlying().(*types.Interface)
+	if !ok {
+		return isChan(c)
+	}
+	terms := 0
+	for i := range iface.NumEmbeddeds() {
+		e := iface.EmbeddedType(i)
+		u, ok := e.(*types.Union)
+		if !ok {
+			if !onlyChans(e) {
+				return false
+			}
+			terms++
+			continue
+		}
+		for j := range u.Len() {
+			if !isChan(u.Term(j).Type()) {
+				return false
+			}
+			terms++
+		}
+	}
+	return terms > 0
+}
+
+// render applies the edits to the source, each followed by a line
+// directive that gives the next original byte its original position.
+func (r *fileRewriter) render() ([]byte, error) {
+	slices.SortStableFunc(r.edits, func(a, b edit) int {
+		if a.start != b.start {
+			return a.start - b.start
+		}
+		if a.tail != b.tail { // closings first
+			if a.tail {
+				return -1
+			}
+			return 1
+		}
+		if a.tail { // inner first: the one that opened later
+			return b.span[0] - a.span[0]
+		}
+		return b.span[1] - a.span[1] // outer first: the one that ends later
+	})
+	var b bytes.Buffer
+	last := 0
+	for i := 0; i < len(r.edits); {
+		start := r.edits[i].start
+		if start < last {
+			return nil, fmt.Errorf("overlapping edits at %s", r.fset.PositionFor(r.file.Pos(start), false))
+		}
+		b.Write(r.src[last:start])
+		last = start
+		for ; i < len(r.edits) && r.edits[i].start == start; i++ {
+			e := r.edits[i]
+			text := e.text()
+			if e.tail {
+				b.WriteString(r.directive(e.end, -len(text)))
+			}
+			b.WriteString(text)
+			last = max(last, e.end)
+		}
+		b.WriteString(r.directive(last, 0))
+	}
+	b.Write(r.src[last:])
+	return b.Bytes(), nil
+}
+
+// directive is the line directive that gives the byte after it the
+// original position of offset off, shifted by dcol columns.
+func (r *fileRewriter) directive(off, dcol int) string {
+	p := r.fset.PositionFor(r.file.Pos(off), true)
+	if p.Column == 0 {
+		return fmt.Sprintf("/*line %s:%d*/", p.Filename, p.Line)
+	}
+	return fmt.Sprintf("/*line %s:%d:%d*/", p.Filename, p.Line, max(1, p.Column+dcol))
+}
+
+// packageRewrite is one package's rewritten files.
+type packageRewrite struct {
+	path        string
+	files       map[string][]byte // original absolute path -> rewritten source
+	sites       int
+	skips       []string // "file.go:12:3 op: why": operations left alone
+	unrewritten []string // "file.go: why": files left as they are
+}
+
+// rewritePackage type-checks the package's compiled files and rewrites
+// its Go files (not its cgo, test or generated-by-cgo files).
+func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packageRewrite, error) {
+	compiled := lp.CompiledGoFiles
+	if len(compiled) == 0 {
+		compiled = lp.GoFiles
+	}
+	c, err := typeCheck(fset, lp.ImportPath, absFiles(lp.Dir, compiled), nil, imp)
+	if err != nil {
+		return nil, err
+	}
+	rewrite := map[string]int{}
+	for i, p := range absFiles(lp.Dir, lp.GoFiles) {
+		rewrite[p] = i
+	}
+	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}}
+	for i, p := range c.paths {
+		idx, ok := rewrite[p]
+		if !ok {
+			continue
+		}
+		base := filepath.Base(p)
+		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx)
+		for _, s := range skips {
+			pr.skips = append(pr.skips, base+":"+s)
+		}
+		if err != nil {
+			pr.unrewritten = append(pr.unrewritten, base+": "+err.Error())
+			continue
+		}
+		if out != nil {
+			pr.files[p] = out
+			pr.sites += len(sites)
+		}
+	}
+	return pr, nil
+}
