@@ -41,3 +41,20 @@ func BenchmarkPNoHook(b *testing.B) {
 		P(0)
 	}
 }
+
+func TestDeferredClose(t *testing.T) {
+	base := Register("example.com/dc", "dc.go", "3:2 close")
+	var seen []uint32
+	old := SetHook(func(id uint32) { seen = append(seen, id) })
+	defer SetHook(old)
+	ch := make(chan int)
+	func() {
+		defer DeferredClose(base, ch)
+		if len(seen) != 0 {
+			t.Errorf("the point was passed when the close was deferred")
+		}
+	}()
+	if _, ok := <-ch; ok || len(seen) != 1 || seen[0] != base {
+		t.Errorf("after the deferred close: channel open = %v, points %v; want closed, [%d]", ok, seen, base)
+	}
+}
