@@ -198,6 +198,27 @@ func TestProcessSignalAfterExit(t *testing.T) {
 	})
 }
 
+// A process without a note behaves the same: it heeds and refuses signals
+// and exits, and formats nothing.
+func TestProcessWithoutNote(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := NewProcess(1, ExitPlan{After: Never}, SignalPlan{IgnoreTerm: true, ExitAfter: time.Millisecond}, nil)
+		if err := p.Signal(syscall.SIGTERM); err != nil {
+			t.Fatalf("ignored SIGTERM = %v, want nil", err)
+		}
+		if err := p.Signal(syscall.SIGKILL); err != nil {
+			t.Fatalf("SIGKILL = %v, want nil", err)
+		}
+		<-p.Done()
+		if st, ok := p.Status(); !ok || st != 128+int(syscall.SIGKILL) {
+			t.Errorf("Status() = %d, %v; want %d, true", st, ok, 128+int(syscall.SIGKILL))
+		}
+		if err := p.Signal(syscall.SIGTERM); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("Signal after the exit = %v, want an error wrapping ESRCH", err)
+		}
+	})
+}
+
 // Exit is idempotent: the second call reports false and keeps the status,
 // and a pending exit (planned or signalled) does not override it.
 func TestProcessExitIdempotent(t *testing.T) {

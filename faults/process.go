@@ -28,6 +28,8 @@ type Process struct {
 }
 
 // NewProcess starts a process with the given pid that follows exit and sig.
+// note, if not nil, hears what the process does (its exit, the signals it
+// gets); with nil nothing is formatted.
 func NewProcess(pid int, exit ExitPlan, sig SignalPlan, note Note) *Process {
 	p := &Process{pid: pid, signal: sig, note: note, done: make(chan struct{})}
 	if exit.After != Never {
@@ -49,14 +51,20 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.exited {
-		p.note("process", fmt.Sprintf("signal %d: no such process", int(sig)))
+		if p.note != nil {
+			p.note("process", fmt.Sprintf("signal %d: no such process", int(sig)))
+		}
 		return fmt.Errorf("signal %d to pid %d: %w", int(sig), p.pid, syscall.ESRCH)
 	}
 	if sig != syscall.SIGKILL && p.signal.IgnoreTerm {
-		p.note("process", fmt.Sprintf("signal %d ignored", int(sig)))
+		if p.note != nil {
+			p.note("process", fmt.Sprintf("signal %d ignored", int(sig)))
+		}
 		return nil
 	}
-	p.note("process", fmt.Sprintf("signal %d heeded: exits in %s", int(sig), FormatDuration(p.signal.ExitAfter)))
+	if p.note != nil {
+		p.note("process", fmt.Sprintf("signal %d heeded: exits in %s", int(sig), FormatDuration(p.signal.ExitAfter)))
+	}
 	status := 128 + int(sig)
 	p.timers = append(p.timers, time.AfterFunc(p.signal.ExitAfter, func() {
 		p.Exit(status, fmt.Sprintf("exits on signal %d", int(sig)))
@@ -78,7 +86,9 @@ func (p *Process) Exit(status int, why string) bool {
 		t.Stop()
 	}
 	p.timers = nil
-	p.note("process", fmt.Sprintf("%s: status %d", why, status))
+	if p.note != nil {
+		p.note("process", fmt.Sprintf("%s: status %d", why, status))
+	}
 	close(p.done)
 	return true
 }

@@ -1,11 +1,15 @@
 package harness_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"sort"
 	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
@@ -26,14 +30,17 @@ func BenchmarkCheckReference(b *testing.B) {
 	var before, after runtime.MemStats
 	ran := 0
 	count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
+	var cpu time.Duration
 	ok := suites.WithBubble(func(bubble harness.Bubble) {
 		runtime.ReadMemStats(&before)
 		b.ResetTimer()
+		cpu0 := cpuTime()
 		for i := 0; i < b.N; i++ {
 			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks), count); f != nil {
 				b.Fatal(f)
 			}
 		}
+		cpu = cpuTime() - cpu0
 		b.StopTimer()
 		runtime.ReadMemStats(&after)
 	})
@@ -45,6 +52,7 @@ func BenchmarkCheckReference(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/scenario")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/scenario")
+	b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/scenario")
 }
 
 // BenchmarkRunReference measures one scenario run with full detail (the
@@ -92,7 +100,7 @@ func BenchmarkDetectDeadlock(b *testing.B) {
 
 // BenchmarkCrowded measures the exploration's cost with and without
 // 10,000 unrelated goroutines parked in the process (parked=N): one op is
-// one Check of 3,000 generated scenarios (and the named ones) against the
+// one Check of 3,000 generated scenarios (and the named and warm-up ones) against the
 // reference. The harness's own cost must not grow with goroutines it has
 // nothing to do with.
 func BenchmarkCrowded(b *testing.B) {
@@ -101,21 +109,27 @@ func BenchmarkCrowded(b *testing.B) {
 		b.Run(fmt.Sprintf("parked=%d", n), func(b *testing.B) {
 			defer park(n)()
 			dumps := harness.DumpCount()
+			ran := 0
+			count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
+			var cpu time.Duration
 			ok := suites.WithBubble(func(bubble harness.Bubble) {
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				for i := 0; i < b.N; i++ {
-					if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks)); f != nil {
+					if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks), count); f != nil {
 						b.Fatal(f)
 					}
 				}
+				cpu = cpuTime() - cpu0
 				b.StopTimer()
 			})
 			if !ok {
 				b.Fatal("the bubble's test failed")
 			}
-			n := float64(b.N * (checks + len(scenarios.Named())))
+			n := float64(ran)
 			b.ReportMetric(n/b.Elapsed().Seconds(), "scenarios/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
+			b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/scenario")
 			b.ReportMetric(float64(harness.DumpCount()-dumps)/float64(b.N), "dumps/op")
 		})
 	}
@@ -241,4 +255,189 @@ func BenchmarkAutoPointHit(b *testing.B) {
 			autopoint.P(site)
 		}
 	})
+}
+
+// BenchmarkFloorReference is the floor under BenchmarkCheckReference: the
+// same scenarios (drawn beforehand from the generator Check explores
+// with, for the reference's fault points) and the same reference task,
+// simulated process, contexts, deliveries, teardown and point yields, each
+// in a bare synctest bubble on one processor as Check runs them, with no
+// harness bookkeeping: no rapid, no watchdog, no call records, no
+// contract. The ratio of the two ns/scenario is what the harness costs
+// (BENCHMARKS.md: harness/floor).
+func BenchmarkFloorReference(b *testing.B) {
+	pool := floorPool(b, 4096)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var cpu time.Duration
+	ok := suites.WithBubble(func(bubble harness.Bubble) {
+		b.ResetTimer()
+		cpu0 := cpuTime()
+		for i := 0; i < b.N; i++ {
+			sc := pool[i%len(pool)]
+			bubble(func() { floorScenario(catalog.NewReference, sc) })
+		}
+		cpu = cpuTime() - cpu0
+		b.StopTimer()
+	})
+	if !ok {
+		b.Fatal("the bubble's test failed")
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scenarios/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/scenario")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/scenario")
+}
+
+// floorPool draws n scenarios from the generator Check would explore the
+// reference with: its fault points (learned, as Check does, from the named
+// scenarios) and Kill calls.
+func floorPool(b *testing.B, n int) []scenarios.Scenario {
+	b.Helper()
+	points := map[string]bool{}
+	ok := suites.WithBubble(func(bubble harness.Bubble) {
+		for _, ns := range scenarios.Named() {
+			for _, p := range harness.Run(bubble, catalog.NewReference, ns.Scenario).Points {
+				points[p] = true
+			}
+		}
+	})
+	if !ok || len(points) == 0 {
+		b.Fatal("the named scenarios passed no fault point of the reference")
+	}
+	var names []string
+	for p := range points {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	gen := scenarios.Gen(scenarios.Shape{MaxActors: 4, MaxCalls: 3, Kill: true, Points: names})
+	pool := make([]scenarios.Scenario, n)
+	for i := range pool {
+		pool[i] = gen.Example(i)
+	}
+	return pool
+}
+
+// floorScenario plays sc against a task from newTask as the harness does
+// (clients, deliveries, teardown, wind-down), inside the calling bubble,
+// recording nothing.
+func floorScenario(newTask harness.NewTask, sc scenarios.Scenario) {
+	const (
+		grace       = 100 * time.Millisecond
+		horizon     = time.Minute
+		teardownCtx = 10 * time.Second
+		windDown    = time.Second
+	)
+	proc := faults.NewProcess(harness.Pid, sc.Exit, sc.Signal, nil)
+	defer proc.Exit(sc.Exit.Status, "exits (cleanup)")
+	points := faults.NewPoints(sc.Points, nil)
+	task := newTask(harness.Env{Process: proc, Point: points.Point, Fail: func(string) error { return nil }})
+	killer, _ := task.(harness.Killer)
+	reaped := make(chan struct{})
+	var reapOnce sync.Once
+	reap := func(e harness.Exit) {
+		task.Reap(e)
+		reapOnce.Do(func() { close(reaped) })
+	}
+	var calls sync.WaitGroup
+	go func() {
+		<-proc.Done()
+		status, _ := proc.Status()
+		for _, d := range sc.Deliveries {
+			st := status
+			if d.Status != faults.StatusReal {
+				st = d.Status
+			}
+			calls.Add(1)
+			go func() {
+				defer calls.Done()
+				time.Sleep(d.After)
+				reap(harness.Exit{Pid: harness.Pid, Status: st})
+			}()
+		}
+	}()
+	var actors sync.WaitGroup
+	for _, a := range sc.Actors {
+		actors.Add(1)
+		go func() {
+			defer actors.Done()
+			for _, c := range a.Calls {
+				if c.Delay > 0 {
+					time.Sleep(c.Delay)
+				}
+				ctx, cancel := floorContext(c.Ctx)
+				switch c.Op {
+				case scenarios.Wait:
+					_, _ = task.Wait(ctx)
+				case scenarios.Delete:
+					_, _ = task.Delete(ctx)
+				case scenarios.Kill:
+					if killer != nil {
+						_ = killer.Kill(ctx, c.Signal)
+					}
+				}
+				cancel()
+			}
+		}()
+	}
+	// Teardown starts when the clients are done, or at the horizon (a
+	// Wait with no deadline returns only once the teardown reaps).
+	clientsDone := make(chan struct{})
+	go func() { actors.Wait(); close(clientsDone) }()
+	timer := time.NewTimer(horizon)
+	select {
+	case <-clientsDone:
+	case <-timer.C:
+	}
+	proc.Exit(sc.Exit.Status, "exits at teardown")
+	if sc.Lost() {
+		status, _ := proc.Status()
+		calls.Add(1)
+		go func() {
+			defer calls.Done()
+			reap(harness.Exit{Pid: harness.Pid, Status: status})
+		}()
+	}
+	var last time.Duration
+	for _, d := range sc.Deliveries {
+		last = max(last, d.After)
+	}
+	timer.Reset(last + grace)
+	select {
+	case <-reaped:
+	case <-timer.C:
+	}
+	timer.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), teardownCtx)
+	_, _ = task.Delete(ctx)
+	cancel()
+	calls.Wait()
+	time.Sleep(windDown)
+	synctest.Wait()
+}
+
+// floorContext builds a call's context as the harness does.
+func floorContext(c faults.Ctx) (context.Context, context.CancelFunc) {
+	switch c.Kind {
+	case faults.Timeout:
+		return context.WithTimeout(context.Background(), c.After)
+	case faults.CancelAfter:
+		ctx, cancel := context.WithCancel(context.Background())
+		t := time.AfterFunc(c.After, cancel)
+		return ctx, func() { t.Stop(); cancel() }
+	case faults.Cancelled:
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx, cancel
+	}
+	return context.Background(), func() {}
+}
+
+// cpuTime returns the CPU time the process has used (user and system): on
+// a machine shared with other work it is a steadier measure of what a
+// benchmark costs than wall time, which includes waiting for a processor.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -206,7 +206,18 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 			defer runtime.GOMAXPROCS(prev)
 		}
 	}
-	r := &run{cfg: cfg, sc: sc, newTask: newTask, byGoid: make(map[int64]*callRecord)}
+	r := &run{cfg: cfg, sc: sc, newTask: newTask}
+	// Sized for the scenario's calls (the clients', the deliveries', the
+	// teardown's two), each with a start and an end event.
+	calls := len(sc.Deliveries) + 2
+	for _, a := range sc.Actors {
+		calls += len(a.Calls)
+	}
+	r.calls = make([]*callRecord, 0, calls)
+	r.events = make([]event, 0, 2*calls+4)
+	if cfg.detail { // goroutine ids are recorded only with detail
+		r.byGoid = make(map[int64]*callRecord, calls)
+	}
 	// Fault notes are for timelines: without detail they would only cost
 	// formatting on the implementation's goroutines. Built here, before
 	// the bubble starts, so the watchdog may read it whatever the bubble
@@ -743,7 +754,13 @@ func (r *run) main() {
 	r.mu.Unlock()
 	defer r.phase.Store(phaseEnded)
 
-	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, r.note)
+	// The process's notes are for timelines, which only detail wants:
+	// without it they are not even formatted.
+	var procNote faults.Note
+	if r.cfg.detail {
+		procNote = r.note
+	}
+	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, procNote)
 	defer proc.Exit(r.sc.Exit.Status, "exits (harness cleanup)")
 	task := r.build(proc)
 	if task == nil {
