@@ -89,6 +89,31 @@ func TestAutoLoopHitNine(t *testing.T) {
 			t.Errorf("yield at hit %d: failed %v, want %v\n%s", hit, res.Failed(), fails, res.Report(""))
 		}
 	}
+	// Exploration draws the window itself, not only yields at every hit:
+	// some explored scenario fails with a single-hit yield at hit 9.
+	shape, f := harness.LearnShape(bubble, newAutoLoop)
+	if f != nil {
+		t.Fatalf("found before exploring:\n%s", f.Error())
+	}
+	gen := scenarios.Gen(shape)
+	found := -1
+	for i := 0; i < 20000 && found < 0; i++ {
+		sc := gen.Example(i)
+		at := func(hit int) func(faults.PointFault) bool {
+			return func(f faults.PointFault) bool { return f.Name == loop && f.Hit == hit }
+		}
+		if !slices.ContainsFunc(sc.Points, at(9)) || slices.ContainsFunc(sc.Points, at(0)) {
+			continue
+		}
+		if harness.RunQuick(bubble, newAutoLoop, sc).Failed() {
+			found = i
+		}
+	}
+	if found < 0 {
+		t.Errorf("no explored scenario with a yield at hit 9 of %s failed", loop)
+	} else {
+		t.Logf("example %d fails with a yield at hit 9:\n%s", found, gen.Example(found))
+	}
 	f, cov := check(t, newAutoLoop, harness.Checks(3000))
 	if f == nil {
 		t.Fatalf("the loop's bug was not found: %s", cov)

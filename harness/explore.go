@@ -74,29 +74,41 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	cfg.logRelaxations()
 	defer cfg.claimHook()()
 	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
-	if f := p.corpus(); f != nil {
+	shape, f := p.learn()
+	if f != nil {
 		return p.finish(f)
+	}
+	return p.finish(explore(name, p, scenarios.Gen(shape)))
+}
+
+// learn runs what comes before exploring — the corpus, the named
+// scenarios, the named ones for each fail point seen, the warm-up — and
+// returns the shape to explore with, or the first failure.
+func (p *prelude) learn() (scenarios.Shape, *Failure) {
+	cfg := p.cfg
+	if f := p.corpus(); f != nil {
+		return scenarios.Shape{}, f
 	}
 	for _, n := range scenarios.Named() {
 		if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
-			return p.finish(f)
+			return scenarios.Shape{}, f
 		}
 	}
 	for _, point := range sortedKeys(p.fails) {
 		for _, n := range scenarios.FailNamed(point) {
 			if f := p.run(n.Scenario, "named scenario "+n.Name); f != nil {
-				return p.finish(f)
+				return scenarios.Shape{}, f
 			}
 		}
 	}
 	shape := scenarios.Shape{MaxActors: cfg.maxActors, MaxCalls: cfg.maxCalls, Kill: p.killer}
 	if f := p.warmUp(scenarios.Gen(shape)); f != nil {
-		return p.finish(f)
+		return scenarios.Shape{}, f
 	}
 	shape.Kill = p.killer
 	shape.Points, shape.Hits = p.points()
 	shape.Fails = sortedKeys(p.fails)
-	return p.finish(explore(name, p, scenarios.Gen(shape)))
+	return shape, nil
 }
 
 // ExploreAround replays the corpus, runs base as written, then variations of it

@@ -1,6 +1,9 @@
 package harness
 
-import "github.com/reaptest/reaptest/faults"
+import (
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/scenarios"
+)
 
 // DumpCount returns how many whole-process goroutine dumps the watchdog
 // and the judges have taken so far, for benchmarks and tests.
@@ -14,4 +17,23 @@ func RouteHits(p *faults.Points) (release func()) {
 	giveBack := cfg.claimHook()
 	stop := cfg.aim(p)
 	return func() { stop(); giveBack() }
+}
+
+// LearnShape runs what Check runs before exploring and returns the shape
+// Check would explore with, or the failure found on the way.
+func LearnShape(bubble Bubble, newTask NewTask, opts ...Option) (scenarios.Shape, *Failure) {
+	cfg := newConfig(opts)
+	defer cfg.setProcs()()
+	defer cfg.claimHook()()
+	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	return p.learn()
+}
+
+// RunQuick runs one scenario as exploration does: without detail, on
+// one processor, owning autopoint's hook.
+func RunQuick(bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
+	cfg := defaults()
+	defer cfg.setProcs()()
+	defer cfg.claimHook()()
+	return runScenario(cfg, bubble, newTask, sc)
 }

@@ -160,21 +160,31 @@ func (d *failDraw) draw(t *rapid.T, to []faults.FailFault) []faults.FailFault {
 // three, each at one hit of one point (or every hit), with a number of
 // yields.
 //
-// With learned hits (Shape.Hits) the hit is drawn uniformly over all the
-// hits of all the points — k = the sum of the points' most hits in one
-// scenario, the "steps" of PCT (Burckhardt et al., ASPLOS 2010) — so a
-// window at hit 9 of a point inside a loop is as likely as one at the
-// first hit of a point passed once: a race that needs the yields at d−1
-// given hits is drawn with probability at least 1/4 · (d−1)! · (3/(4k))^(d−1)
-// per scenario for d−1 ≤ 3 (1/4 for the number of faults, 3/4 for a
-// single hit rather than every hit), times the chance of a yield count
-// that opens the window wide enough. One draw in four yields at every
-// hit of the point instead.
+// With learned hits (Shape.Hits: h_p, the most hits of point p in one
+// scenario; m points; k = Σ h_p, the "steps" of PCT, Burckhardt et al.,
+// ASPLOS 2010) each fault picks its point one way or the other, half the
+// time each: uniformly over the m points (a point passed once is not
+// drowned by one inside a loop), or uniformly over all k steps (PCT's
+// choice: a busy point gets its share). The hit is then uniform over
+// 1..h_p, and one fault in four yields at every hit of its point instead.
+// So a given hit of point p is drawn by one fault with probability
+//
+//	3/4 · 1/2 · (1/(m·h_p) + 1/k)
+//
+// and a race that needs yields at d−1 given hits (d−1 ≤ 3) is drawn with
+// at least 1/4 · (d−1)! times the product of those, per scenario (1/4 for
+// the number of faults), times the chance that the scenario's clients and
+// exits expose it and that the yield count keeps the window open. A
+// window at hit 9 of a point inside a loop is reachable; without learned
+// hits only hits 1, 2, 3 and every are.
 type pointDraw struct {
 	names  []string
 	cum    []int // cum[i] is the number of hits of the points before i
 	count  *rapid.Generator[int]
-	step   *rapid.Generator[int] // over every hit of every point
+	by     *rapid.Generator[int]   // 0: point uniform over points; 1: over steps
+	point  *rapid.Generator[int]   // over points
+	step   *rapid.Generator[int]   // over every hit of every point
+	hits   []*rapid.Generator[int] // hits[i]: over 1..Hits[i]
 	every  *rapid.Generator[int]
 	name   *rapid.Generator[string] // without learned hits
 	hit    *rapid.Generator[int]    // without learned hits
@@ -191,10 +201,15 @@ func newPointDraw(s Shape) *pointDraw {
 	if len(s.Hits) == len(s.Points) {
 		total := 0
 		d.cum = make([]int, len(s.Points))
+		d.hits = make([]*rapid.Generator[int], len(s.Points))
 		for i, h := range s.Hits {
+			h = max(h, 1)
 			d.cum[i] = total
-			total += max(h, 1)
+			d.hits[i] = rapid.IntRange(1, h)
+			total += h
 		}
+		d.by = rapid.IntRange(0, 1)
+		d.point = rapid.IntRange(0, len(s.Points)-1)
 		d.step = rapid.IntRange(0, total-1)
 		d.every = rapid.IntRange(0, 3)
 		return d
@@ -211,16 +226,20 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 	}
 	for range d.count.Draw(t, "points") {
 		var f faults.PointFault
-		if d.step != nil {
+		switch {
+		case d.by == nil:
+			f.Name = d.name.Draw(t, "point.name")
+			f.Hit = d.hit.Draw(t, "point.hit")
+		case d.by.Draw(t, "point.by") == 0:
+			i := d.point.Draw(t, "point.index")
+			f.Name, f.Hit = d.names[i], d.hits[i].Draw(t, "point.hit")
+		default:
 			step := d.step.Draw(t, "point.step")
 			i := sort.Search(len(d.cum), func(i int) bool { return d.cum[i] > step }) - 1
 			f.Name, f.Hit = d.names[i], step-d.cum[i]+1
-			if d.every.Draw(t, "point.every") == 3 {
-				f.Hit = 0
-			}
-		} else {
-			f.Name = d.name.Draw(t, "point.name")
-			f.Hit = d.hit.Draw(t, "point.hit")
+		}
+		if d.every != nil && d.every.Draw(t, "point.every") == 3 {
+			f.Hit = 0
 		}
 		f.Yields = d.yields.Draw(t, "point.yields")
 		to = append(to, f)
