@@ -77,26 +77,45 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 			res = last
 		}
 	}
+	// try runs cand confirm times and returns its last result if every
+	// run failed the same way.
+	try := func(cand scenarios.Scenario) (*Result, bool) {
+		var last *Result
+		for range confirm {
+			budget--
+			r := runScenario(cfg, bubble, newTask, cand)
+			if signature(r) != sig {
+				return nil, false
+			}
+			last = r
+		}
+		return last, true
+	}
 	for progress := true; progress && budget > 0; {
 		progress = false
 		for _, cand := range edits(res.Scenario) {
 			if budget <= 0 {
 				break
 			}
-			var last *Result
-			ok := true
-			for range confirm {
-				budget--
-				r := runScenario(cfg, bubble, newTask, cand)
-				if signature(r) != sig {
-					ok = false
-					break
-				}
-				last = r
-			}
-			if ok {
+			if last, ok := try(cand); ok {
 				res, progress = last, true
 				break // edits of the smaller scenario next
+			}
+		}
+	}
+	// A yield at every hit of a point says little about where the window
+	// is: pin it to the first single hit that still fails, so the report
+	// reads "hit=9".
+	for i, f := range res.Scenario.Points {
+		if f.Hit != 0 || budget <= 0 {
+			continue
+		}
+		for hit := 1; hit <= min(hitsOf(res, f.Name), maxPinned) && budget > 0; hit++ {
+			cand := clone(res.Scenario)
+			cand.Points[i].Hit = hit
+			if last, ok := try(cand); ok {
+				res = last
+				break
 			}
 		}
 	}
@@ -108,6 +127,24 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 		}
 	}
 	return res
+}
+
+// maxPinned is the most hits minimize tries when it pins a yield at every
+// hit of a point to one.
+const maxPinned = 64
+
+// hitsOf returns how many times the scenario of res passed the point
+// name.
+func hitsOf(res *Result, name string) int {
+	n := 0
+	if res.points != nil {
+		res.points.Each(func(pn string, hits int) {
+			if pn == name {
+				n = hits
+			}
+		})
+	}
+	return n
 }
 
 // edits returns simpler variants of sc, the biggest cuts first.
