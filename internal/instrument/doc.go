@@ -5,6 +5,45 @@
 // user's files are never touched: the rewritten copies live in a cache
 // directory and reach the compiler through go test -overlay.
 //
+// # Building
+//
+// [Build] makes the binary: go test -c -overlay=<rewritten files> with the
+// running test binary's build flags, for the running test binary's
+// package. It instruments the package that defines the task's type and
+// the packages of the main module it imports ([Config.TaskPkg]), and any
+// package named in [Config.Packages]. It is done once per test binary run
+// and cached across runs under os.UserCacheDir()/reaptest, keyed by
+// everything that determines the binary (toolchain, flags, the sources of
+// every package and test file). Concurrent builds, from parallel Ginkgo
+// processes too, write through temporary files renamed into place. When
+// it fails (no go command, a build error, no writable cache) its error is
+// one line that says why; the caller then runs uninstrumented and says so.
+//
+// Build flags carry over from the running binary's build info: -race,
+// -tags, -gcflags, -ldflags (not recorded under -trimpath), -trimpath,
+// -cover and the covermode the caller passes ([Config.CoverMode]), and
+// CGO_ENABLED, GOOS, GOARCH, GOEXPERIMENT and the like. What the running
+// binary cannot know, such as -coverpkg, goes in the environment variable
+// REAPTEST_BUILDFLAGS ([EnvBuildFlags]), e.g.
+//
+//	REAPTEST_BUILDFLAGS='-coverpkg=./...' go test -cover -coverpkg=./... ./...
+//
+// REAPTEST_AUTOPOINTS=0 ([EnvAutopoints], [Enabled]) turns automatic fault
+// points off.
+//
+// # Coverage
+//
+// With -cover, go test hands the cover tool the original files, not the
+// overlay's (golang/go#73802): a covered package would silently be built
+// uninstrumented. Build then runs the build through a small -toolexec
+// wrapper (built once into the cache) that gives the cover tool the
+// rewritten files. Because the rewriting adds no statement and keeps every
+// position (below), the child's coverage metadata is identical to the
+// parent's, and a child run with -test.gocoverdir=<the parent's>
+// ([Binary.Args]) adds its counts to the parent's report exactly: same
+// percentage, same profile, as if the check had run in process. A child
+// that crashes writes no coverage.
+//
 // # What is rewritten
 //
 // In the Go files of the instrumented packages (see [Build]), with type

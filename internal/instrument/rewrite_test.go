@@ -213,7 +213,7 @@ func isHook(c *ast.CallExpr) bool {
 
 // moduleDir writes a module requiring this checkout of reaptest with the
 // given files into a temporary directory.
-func moduleDir(t *testing.T, files map[string]string) string {
+func moduleDir(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -244,7 +244,7 @@ func moduleDir(t *testing.T, files map[string]string) string {
 }
 
 // goRun runs the go command in dir.
-func goRun(t *testing.T, dir string, args ...string) (string, error) {
+func goRun(t testing.TB, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("go", args...)
 	cmd.Dir = dir

@@ -1,0 +1,537 @@
+package instrument
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// EnvAutopoints turns automatic fault points off when set to 0, false or
+// off; see [Enabled].
+const EnvAutopoints = "REAPTEST_AUTOPOINTS"
+
+// EnvBuildFlags holds build flags for the instrumented build that the
+// running test binary cannot know, separated by spaces (no quoting), e.g.
+// "-coverpkg=./... -tags=integration". They come after the flags carried
+// over from the running binary, so they win.
+const EnvBuildFlags = "REAPTEST_BUILDFLAGS"
+
+// Enabled reports whether EnvAutopoints leaves automatic fault points on
+// (the default).
+func Enabled() bool {
+	switch strings.ToLower(os.Getenv(EnvAutopoints)) {
+	case "0", "false", "off", "no":
+		return false
+	}
+	return true
+}
+
+// Config says what to build. The zero value but TaskPkg builds the
+// running test binary's package, with its build flags.
+type Config struct {
+	// TaskPkg is the import path of the package that defines the task's
+	// type (reflect.Type.PkgPath). It is instrumented, with the packages of
+	// the main module it imports. When it is the test package itself (or
+	// its _test package), the test package's non-test files and the main
+	// module packages its tests import are.
+	TaskPkg string
+	// Packages are further packages to instrument, by import path, e.g. a
+	// dependency such as github.com/docker/docker/container (only those
+	// packages, not what they import).
+	Packages []string
+	// CoverMode is testing.CoverMode() of the running test binary: set,
+	// count or atomic when it was built with -cover, "" otherwise.
+	CoverMode string
+
+	// Dir is the test package's directory; "" for the working directory
+	// (a go test binary runs in its package's directory).
+	Dir string
+	// TestPkg is the import path of the test package; "" for the running
+	// test binary's (its build info's path without ".test").
+	TestPkg string
+	// Flags are the build flags; nil for the running binary's (from its
+	// build info) followed by EnvBuildFlags.
+	Flags []string
+	// Env is added to the go command's environment; nil for the running
+	// binary's build settings that are environment variables (GOOS,
+	// CGO_ENABLED, GOEXPERIMENT, ...).
+	Env []string
+	// CacheDir holds the rewritten files and binaries; "" for
+	// os.UserCacheDir()/reaptest, or a directory under os.TempDir() when
+	// that cannot be made.
+	CacheDir string
+}
+
+// Binary is an instrumented test binary.
+type Binary struct {
+	// Path is the test binary: run it as the isolated child instead of
+	// the running one.
+	Path string
+	// Args are to be added to the child's command line: the coverage
+	// directory (-test.gocoverdir) when the running binary has one, so
+	// that the child's coverage is merged into the parent's report.
+	Args []string
+	// Packages are the instrumented packages' import paths.
+	Packages []string
+	// Sites is the number of synchronization operations made points.
+	Sites int
+	// Skips are the operations not made points, and why
+	// ("example.com/rt/task.go:12:3 Add: a deferred call with arguments").
+	Skips []string
+	// Unrewritten are the files or packages left as they were, and why.
+	Unrewritten []string
+	// Cached is true when the binary was reused from the cache.
+	Cached bool
+	// Took is how long Build took.
+	Took time.Duration
+}
+
+// builds memoizes Build per Config within this process: the build is
+// done at most once per test binary run.
+var builds struct {
+	mu sync.Mutex
+	m  map[string]*buildCall // guarded by mu; by Config
+}
+
+type buildCall struct {
+	once sync.Once
+	bin  *Binary
+	err  error
+}
+
+// Build makes the instrumented test binary described by cfg, or finds it
+// in the cache. Calls with the same Config share one build. Its error is
+// one line saying what failed and why, fit to head a report; the caller
+// then runs uninstrumented.
+func Build(ctx context.Context, cfg Config) (*Binary, error) {
+	key, _ := json.Marshal(cfg)
+	builds.mu.Lock()
+	if builds.m == nil {
+		builds.m = map[string]*buildCall{}
+	}
+	c := builds.m[string(key)]
+	if c == nil {
+		c = &buildCall{}
+		builds.m[string(key)] = c
+	}
+	builds.mu.Unlock()
+	c.once.Do(func() {
+		start := time.Now()
+		c.bin, c.err = build(ctx, cfg)
+		if c.err != nil {
+			c.err = fmt.Errorf("automatic fault points off: instrumented build failed: %s", oneLine(c.err.Error()))
+		} else {
+			c.bin.Took = time.Since(start)
+		}
+	})
+	if c.err != nil {
+		return nil, c.err
+	}
+	b := *c.bin
+	return &b, nil
+}
+
+// oneLine joins the lines of s and shortens it.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 400 {
+		s = s[:400] + " …"
+	}
+	return s
+}
+
+// rewriterVersion changes whenever the rewriting changes, so that cached
+// binaries of an older rewriting are not reused.
+const rewriterVersion = "1"
+
+func build(ctx context.Context, cfg Config) (*Binary, error) {
+	goPath, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("no go command: %v", err)
+	}
+	if cfg.TaskPkg == "" {
+		return nil, errors.New("no task package given")
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	testPkg := cfg.TestPkg
+	if testPkg == "" {
+		bi, ok := debug.ReadBuildInfo()
+		if !ok || !strings.HasSuffix(bi.Path, ".test") {
+			return nil, errors.New("the running binary is not a go test binary (no build info ending in .test)")
+		}
+		testPkg = strings.TrimSuffix(bi.Path, ".test")
+	}
+	flags, env := cfg.Flags, cfg.Env
+	if flags == nil {
+		flags, env = carried(cfg.Env)
+	}
+	if cfg.CoverMode != "" && !slices.ContainsFunc(flags, func(f string) bool { return strings.HasPrefix(f, "-covermode") }) {
+		flags = append(flags, "-cover", "-covermode="+cfg.CoverMode)
+	}
+	cover := slices.ContainsFunc(flags, isCoverFlag)
+	g := &goCmd{path: goPath, env: env}
+	cache, err := cacheDir(cfg.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+
+	patterns := []string{testPkg}
+	if cfg.TaskPkg != testPkg && cfg.TaskPkg != testPkg+"_test" {
+		patterns = append(patterns, cfg.TaskPkg)
+	}
+	patterns = append(patterns, cfg.Packages...)
+	var listFlags []string
+	for _, f := range flags {
+		if !isCoverFlag(f) {
+			listFlags = append(listFlags, f)
+		}
+	}
+	pkgs, err := goList(ctx, g, dir, append([]string{"-test"}, listFlags...), patterns...)
+	if err != nil {
+		return nil, err
+	}
+	byPath := map[string]*listed{}
+	ex := exports{}
+	var exportFiles []string
+	for _, p := range pkgs {
+		exportFiles = append(exportFiles, p.ImportPath+"="+p.Export)
+		if strings.Contains(p.ImportPath, " ") || strings.HasSuffix(p.ImportPath, ".test") {
+			continue // a test variant or the test main
+		}
+		byPath[p.ImportPath] = p
+		ex[p.ImportPath] = p.Export
+	}
+	tp := byPath[testPkg]
+	if tp == nil {
+		return nil, fmt.Errorf("go list did not list the test package %s", testPkg)
+	}
+	if tp.Error != nil {
+		return nil, fmt.Errorf("go list %s: %s", testPkg, tp.Error.Err)
+	}
+
+	selected, notes := selectPackages(cfg, testPkg, byPath)
+	bin := &Binary{Unrewritten: notes}
+	fset := token.NewFileSet()
+	imp := ex.importer(fset)
+	overlay := map[string]string{}
+	var overlayKeys []string
+	for _, lp := range selected {
+		pr, err := rewritePackage(fset, lp, imp(lp.ImportMap))
+		if err != nil {
+			bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": "+oneLine(err.Error()))
+			continue
+		}
+		for _, s := range pr.skips {
+			bin.Skips = append(bin.Skips, lp.ImportPath+"/"+s)
+		}
+		for _, s := range pr.unrewritten {
+			bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+"/"+s)
+		}
+		if len(pr.files) == 0 {
+			continue
+		}
+		bin.Packages = append(bin.Packages, lp.ImportPath)
+		bin.Sites += pr.sites
+		for orig, src := range pr.files {
+			sum := sha256.Sum256(src)
+			p := filepath.Join(cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
+			if err := writeOnce(p, src); err != nil {
+				return nil, fmt.Errorf("writing the rewritten %s: %v", orig, err)
+			}
+			overlay[orig] = p
+			overlayKeys = append(overlayKeys, orig+"="+p)
+		}
+	}
+	if len(overlay) == 0 {
+		return nil, fmt.Errorf("no synchronization operation to instrument in %s (%s)", strings.Join(patterns, ", "), strings.Join(bin.Unrewritten, "; "))
+	}
+
+	// The binary is named by everything that determines it: the export
+	// data of every package (named by the go command from its sources,
+	// flags and toolchain), the test files, the flags and environment, the
+	// rewritten files and the rewriter.
+	h := sha256.New()
+	sort.Strings(exportFiles)
+	sort.Strings(overlayKeys)
+	fmt.Fprintf(h, "rewriter %s\ntest %s\ndir %s\nflags %q\nenv %q\n", rewriterVersion, testPkg, dir, flags, env)
+	for _, s := range exportFiles {
+		fmt.Fprintln(h, s)
+	}
+	for _, s := range overlayKeys {
+		fmt.Fprintln(h, s)
+	}
+	for _, f := range slices.Concat(absFiles(tp.Dir, tp.TestGoFiles), absFiles(tp.Dir, tp.XTestGoFiles), absFiles(tp.Dir, tp.TestEmbedFiles), absFiles(tp.Dir, tp.XTestEmbedFiles)) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(h, "%s %x\n", f, sha256.Sum256(data))
+	}
+	key := hex.EncodeToString(h.Sum(nil))[:32]
+	name := filepath.Base(testPkg) + ".test"
+	binDir := filepath.Join(cache, "bin", key)
+	bin.Path = filepath.Join(binDir, name)
+	bin.Args = childArgs(cover)
+	if _, err := os.Stat(bin.Path); err == nil {
+		now := time.Now()
+		_ = os.Chtimes(binDir, now, now)
+		bin.Cached = true
+		return bin, nil
+	}
+	prune(filepath.Join(cache, "bin"))
+
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	overlayFile := filepath.Join(binDir, "overlay.json")
+	data, _ := json.Marshal(struct{ Replace map[string]string }{overlay})
+	if err := writeOnce(overlayFile, data); err != nil {
+		return nil, fmt.Errorf("writing the overlay: %v", err)
+	}
+	args := []string{"test", "-c", "-overlay=" + overlayFile}
+	if cover {
+		// go test -cover gives the cover tool the original files, not the
+		// overlay's (golang/go#73802): a wrapper gives it the rewritten ones.
+		wrapper, err := coverWrapper(ctx, g, cache)
+		if err != nil {
+			return nil, fmt.Errorf("building the cover wrapper: %v", err)
+		}
+		args = append(args, "-toolexec="+quoteField(wrapper)+" "+quoteField(overlayFile))
+	}
+	tmp := filepath.Join(binDir, fmt.Sprintf(".%s.%d.tmp", name, os.Getpid()))
+	args = append(args, "-o", tmp)
+	args = append(args, flags...)
+	args = append(args, "--", testPkg)
+	if _, err := g.run(ctx, dir, args...); err != nil {
+		_ = os.Remove(tmp)
+		return nil, fmt.Errorf("%s (rewritten: %s)", err, strings.Join(bin.Packages, ", "))
+	}
+	if err := os.Rename(tmp, bin.Path); err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	return bin, nil
+}
+
+// selectPackages picks the packages to instrument: the task's package (or
+// the test package and what its tests import), the main module packages
+// they import, and the named ones. Notes say what was passed over.
+func selectPackages(cfg Config, testPkg string, byPath map[string]*listed) (selected []*listed, notes []string) {
+	named := map[string]bool{}
+	var roots []string
+	if cfg.TaskPkg == testPkg || cfg.TaskPkg == testPkg+"_test" {
+		tp := byPath[testPkg]
+		roots = append(roots, testPkg)
+		roots = append(roots, tp.TestImports...)
+		roots = append(roots, tp.XTestImports...)
+		named[testPkg] = true
+	} else {
+		roots = append(roots, cfg.TaskPkg)
+		named[cfg.TaskPkg] = true
+	}
+	for _, p := range cfg.Packages {
+		named[p] = true
+	}
+	want := map[string]bool{}
+	mainModule := func(p *listed) bool { return p.Module != nil && p.Module.Main }
+	for _, r := range roots {
+		p := byPath[r]
+		if p == nil {
+			if named[r] {
+				notes = append(notes, r+": not listed as a plain package (only a test variant of it is built)")
+			}
+			continue
+		}
+		if named[r] || mainModule(p) {
+			want[r] = true
+		}
+		for _, d := range p.Deps {
+			if dp := byPath[d]; dp != nil && mainModule(dp) {
+				want[d] = true
+			}
+		}
+	}
+	for p := range named {
+		want[p] = true
+	}
+	for path := range want {
+		p := byPath[path]
+		switch {
+		case p == nil:
+			notes = append(notes, path+": not found by go list")
+		case p.Standard:
+			if named[path] {
+				notes = append(notes, path+": the standard library is not instrumented")
+			}
+		case path == HookPath || strings.HasPrefix(path, "github.com/reaptest/reaptest/harness") || !named[path] && (path == "github.com/reaptest/reaptest" || strings.HasPrefix(path, "github.com/reaptest/reaptest/")):
+			// reaptest's own packages: only when named
+		case p.Error != nil:
+			notes = append(notes, path+": "+oneLine(p.Error.Err))
+		case len(p.GoFiles) == 0:
+		default:
+			selected = append(selected, p)
+		}
+	}
+	sort.Slice(selected, func(i, j int) bool { return selected[i].ImportPath < selected[j].ImportPath })
+	sort.Strings(notes)
+	return selected, notes
+}
+
+// isCoverFlag reports whether f is a coverage flag.
+func isCoverFlag(f string) bool {
+	return f == "-cover" || strings.HasPrefix(f, "-cover=") || strings.HasPrefix(f, "-covermode") || strings.HasPrefix(f, "-coverpkg")
+}
+
+// envSettings are the build settings that are environment variables.
+var envSettings = map[string]bool{
+	"CGO_ENABLED": true, "CGO_CFLAGS": true, "CGO_CPPFLAGS": true, "CGO_CXXFLAGS": true, "CGO_LDFLAGS": true,
+	"GOOS": true, "GOARCH": true, "GOEXPERIMENT": true, "GOFIPS140": true,
+	"GOAMD64": true, "GOARM": true, "GOARM64": true, "GO386": true, "GOMIPS": true, "GOMIPS64": true, "GOPPC64": true, "GORISCV64": true, "GOWASM": true,
+}
+
+// carried returns the running binary's build flags (from its build info)
+// followed by EnvBuildFlags, and its build environment followed by env.
+func carried(env []string) (flags, outEnv []string) {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "-cover" || s.Key == "-compiler":
+			case strings.HasPrefix(s.Key, "-"):
+				flags = append(flags, s.Key+"="+s.Value)
+			case envSettings[s.Key]:
+				outEnv = append(outEnv, s.Key+"="+s.Value)
+			}
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "-cover" && s.Value == "true" {
+				flags = append(flags, "-cover")
+			}
+		}
+	}
+	flags = append(flags, strings.Fields(os.Getenv(EnvBuildFlags))...)
+	return flags, append(outEnv, env...)
+}
+
+// childArgs are the flags that make the child write its coverage where
+// the parent merges it.
+func childArgs(cover bool) []string {
+	if !cover {
+		return nil
+	}
+	if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+		return []string{"-test.gocoverdir=" + f.Value.String()}
+	}
+	return nil
+}
+
+// cacheDir makes the cache directory.
+func cacheDir(dir string) (string, error) {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("cache directory: %v", err)
+		}
+		return dir, nil
+	}
+	var errs []string
+	if d, err := os.UserCacheDir(); err == nil {
+		d = filepath.Join(d, "reaptest")
+		if err := writable(d); err == nil {
+			return d, nil
+		} else {
+			errs = append(errs, err.Error())
+		}
+	} else {
+		errs = append(errs, err.Error())
+	}
+	d := filepath.Join(os.TempDir(), fmt.Sprintf("reaptest-%d", os.Getuid()))
+	if err := writable(d); err != nil {
+		errs = append(errs, err.Error())
+		return "", fmt.Errorf("no writable cache directory: %s", strings.Join(errs, "; "))
+	}
+	return d, nil
+}
+
+// writable makes dir and checks that a file can be made in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".probe")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeOnce writes data to p unless p exists, through a temporary file
+// renamed into place, so that concurrent writers never expose a partial
+// file.
+func writeOnce(p string, data []byte) error {
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// keep is how long an unused cached binary is kept.
+const keep = 7 * 24 * time.Hour
+
+// prune removes the cached binaries not used for a while.
+func prune(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > keep {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// quoteField quotes s for the go command's flag splitting when it needs it.
+func quoteField(s string) string {
+	if !strings.ContainsAny(s, " \t\n'\"") {
+		return s
+	}
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,303 @@
+package instrument
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const fixtureTask = `package p
+
+import (
+	"sync"
+
+	"example.com/p/q"
+)
+
+type Task struct {
+	mu     sync.Mutex
+	done   chan struct{}
+	closed bool
+	c      q.Counter
+}
+
+func New() *Task { return &Task{done: make(chan struct{})} }
+
+func (t *Task) Reap() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.closed {
+		t.closed = true
+		close(t.done)
+	}
+	t.c.Inc()
+}
+
+func (t *Task) Wait() { <-t.done }
+
+func (t *Task) Unused() int {
+	n := 0
+	n++
+	return n
+}
+`
+
+const fixtureQ = `package q
+
+import "sync/atomic"
+
+type Counter struct{ n atomic.Int64 }
+
+func (c *Counter) Inc() { c.n.Add(1) }
+`
+
+// The test runs the task when MODE is set; with MODE=instrumented it
+// checks that the points are there and passed.
+const fixtureTest = `package p
+
+import (
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness/autopoint"
+)
+
+func TestWork(t *testing.T) {
+	mode := os.Getenv("MODE")
+	if mode == "" {
+		return
+	}
+	var hits atomic.Int32
+	autopoint.SetHook(func(uint32) { hits.Add(1) })
+	defer autopoint.SetHook(nil)
+	tk := New()
+	go tk.Reap()
+	tk.Wait()
+	tk.Reap()
+	var names []string
+	for i := range autopoint.Count() {
+		names = append(names, autopoint.Name(uint32(i)))
+	}
+	t.Logf("sites: %s", strings.Join(names, ", "))
+	if mode == "instrumented" && hits.Load() == 0 {
+		t.Errorf("no point passed; sites %q", names)
+	}
+	if mode == "plain" && len(names) != 0 {
+		t.Errorf("sites in the plain build: %q", names)
+	}
+}
+`
+
+func fixtureModule(t testing.TB) string {
+	t.Helper()
+	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "task_test.go": fixtureTest})
+	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// lineOf is the line of the first occurrence of s in src.
+func lineOf(src, s string) int { return 1 + strings.Count(src[:strings.Index(src, s)], "\n") }
+
+// forget drops the memoized builds, as a new test binary run would.
+func forget() {
+	builds.mu.Lock()
+	builds.m = nil
+	builds.mu.Unlock()
+}
+
+// run runs a test binary and returns its output.
+func runBinary(t *testing.T, dir, exe string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", filepath.Base(exe), strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// Build instruments the task's package and the main module package it
+// imports, names the points as autopoint does, and reuses the cached
+// binary on the next run.
+func TestBuild(t *testing.T) {
+	dir := fixtureModule(t)
+	cfg := Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()}
+	ctx := context.Background()
+	bin, err := Build(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first build: %v, %d sites in %q", bin.Took, bin.Sites, bin.Packages)
+	if want := []string{"example.com/p", "example.com/p/q"}; !slices.Equal(bin.Packages, want) {
+		t.Errorf("Packages = %q, want %q", bin.Packages, want)
+	}
+	if bin.Sites != 5 || bin.Cached {
+		t.Errorf("Sites = %d, Cached = %v; want 5 (Lock, Unlock, close, recv, Add), false", bin.Sites, bin.Cached)
+	}
+	out := runBinary(t, dir, bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.v")
+	for _, want := range []string{
+		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "t.mu.Lock()")) + " Lock",
+		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "defer t.mu.Unlock()")) + " Unlock",
+		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "close(t.done)")) + " close",
+		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "<-t.done")) + " recv",
+		"q.go:" + strconv.Itoa(lineOf(fixtureQ, "c.n.Add(1)")) + " Add",
+		"--- PASS: TestWork",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the instrumented binary's output lacks %q:\n%s", want, out)
+		}
+	}
+	again, err := Build(ctx, cfg)
+	if err != nil || again.Path != bin.Path || again.Took != bin.Took {
+		t.Errorf("second Build in the same run = %+v, %v; want the first one's result", again, err)
+	}
+	forget()
+	cached, err := Build(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("cached build: %v", cached.Took)
+	if !cached.Cached || cached.Path != bin.Path {
+		t.Errorf("next run's Build: Cached = %v, Path = %s; want true, %s", cached.Cached, cached.Path, bin.Path)
+	}
+	// A changed source makes a new binary.
+	if err := os.WriteFile(filepath.Join(dir, "q", "q.go"), []byte(strings.Replace(fixtureQ, "c.n.Add(1)", "c.n.Add(2)", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forget()
+	changed, err := Build(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Cached || changed.Path == bin.Path {
+		t.Errorf("after a source change: Cached = %v, same path = %v; want a new binary", changed.Cached, changed.Path == bin.Path)
+	}
+}
+
+var coverageRE = regexp.MustCompile(`coverage: [0-9.]+% of statements`)
+
+// Under go test -cover, the parent's coverage with the instrumented child
+// doing the work is exactly the coverage of doing it in process: same
+// percentage, same profile. The child is really instrumented (its points
+// are passed), which go test -cover -overlay alone does not do.
+func TestBuildCoverageExact(t *testing.T) {
+	dir := fixtureModule(t)
+	parent := filepath.Join(t.TempDir(), "parent.test")
+	if out, err := goRun(t, dir, "test", "-c", "-cover", "-covermode=count", "-o", parent, "."); err != nil {
+		t.Fatalf("go test -c -cover: %v\n%s", err, out)
+	}
+	profile := func(name string) string { return filepath.Join(t.TempDir(), name) }
+
+	inDir, inProf := t.TempDir(), profile("in.out")
+	inOut := runBinary(t, dir, parent, []string{"MODE=plain"}, "-test.run=^TestWork$", "-test.gocoverdir="+inDir, "-test.coverprofile="+inProf)
+
+	bin, err := Build(context.Background(), Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CoverMode: "count", CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcDir, pcProf := t.TempDir(), profile("pc.out")
+	runBinary(t, dir, bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.gocoverdir="+pcDir)
+	pcOut := runBinary(t, dir, parent, nil, "-test.run=^TestWork$", "-test.gocoverdir="+pcDir, "-test.coverprofile="+pcProf)
+
+	aloneDir := t.TempDir()
+	aloneOut := runBinary(t, dir, parent, nil, "-test.run=^TestWork$", "-test.gocoverdir="+aloneDir, "-test.coverprofile="+profile("alone.out"))
+
+	in, pc, alone := coverageRE.FindString(inOut), coverageRE.FindString(pcOut), coverageRE.FindString(aloneOut)
+	t.Logf("in process: %s; parent with the instrumented child: %s; parent alone: %s", in, pc, alone)
+	if in == "" || in != pc {
+		t.Errorf("parent with the child reports %q, in process %q: want the same", pc, in)
+	}
+	if alone == in {
+		t.Errorf("the parent alone reports %q like the in-process run: the test does not tell the child's coverage apart", alone)
+	}
+	if a, b := mustRead(t, inProf), mustRead(t, pcProf); a != b {
+		t.Errorf("coverage profiles differ:\nin process:\n%s\nparent with the child:\n%s", a, b)
+	}
+}
+
+// Build's errors are one line that says what failed.
+func TestBuildErrors(t *testing.T) {
+	dir := fixtureModule(t)
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		path string
+		want string
+	}{
+		{"no go command", Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()}, "/nonexistent", "no go command"},
+		{"cache not writable", Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: filepath.Join(file, "cache")}, "", "cache directory"},
+		{"build fails", Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{"-ldflags=-notaflag"}, CacheDir: t.TempDir()}, "", "go test: "},
+		{"nothing to instrument", Config{TaskPkg: "example.com/p/none", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()}, "", "example.com/p/none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.path != "" {
+				t.Setenv("PATH", tc.path)
+			}
+			_, err := Build(ctx, tc.cfg)
+			if err == nil {
+				t.Fatalf("Build succeeded, want an error about %q", tc.want)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || !strings.HasPrefix(msg, "automatic fault points off: instrumented build failed: ") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error = %q, want one line starting with the reason and naming %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkBuild measures the instrumented build of the fixture module:
+// first (nothing cached by reaptest; the go build cache holds the
+// dependencies after the first iteration) and cached (the binary reused,
+// as on every run after the first).
+func BenchmarkBuild(b *testing.B) {
+	mod := fixtureModule(b)
+	b.Run("first", func(b *testing.B) {
+		for range b.N {
+			forget()
+			cfg := Config{TaskPkg: "example.com/p", Dir: mod, TestPkg: "example.com/p", Flags: []string{}, CacheDir: b.TempDir()}
+			if _, err := Build(context.Background(), cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		cfg := Config{TaskPkg: "example.com/p", Dir: mod, TestPkg: "example.com/p", Flags: []string{}, CacheDir: b.TempDir()}
+		if _, err := Build(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			forget()
+			bin, err := Build(context.Background(), cfg)
+			if err != nil || !bin.Cached {
+				b.Fatalf("Build = %+v, %v; want the cached binary", bin, err)
+			}
+		}
+	})
+}
+
+func mustRead(t testing.TB, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
