@@ -99,40 +99,63 @@ func BenchmarkDetectDeadlock(b *testing.B) {
 }
 
 // BenchmarkCrowded measures the exploration's cost with and without
-// 10,000 unrelated goroutines parked in the process (parked=N): one op is
-// one Check of 3,000 generated scenarios (and the named and warm-up ones) against the
-// reference. The harness's own cost must not grow with goroutines it has
-// nothing to do with.
+// 10,000 unrelated goroutines parked in the process: each op runs one
+// Check of 3,000 generated scenarios (and the named and warm-up ones)
+// against the reference alone, then parks the goroutines and runs another,
+// so that the two halves of a pair see the same machine. It reports both
+// halves' ns/scenario, their ratio (crowded/alone), and the goroutine
+// dumps the crowded half took. The harness's own cost must not grow with
+// goroutines it has nothing to do with.
 func BenchmarkCrowded(b *testing.B) {
 	const checks = 3000
-	for _, n := range []int{0, 10000} {
-		b.Run(fmt.Sprintf("parked=%d", n), func(b *testing.B) {
-			defer park(n)()
-			dumps := harness.DumpCount()
-			ran := 0
-			count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
-			var cpu time.Duration
-			ok := suites.WithBubble(func(bubble harness.Bubble) {
-				b.ResetTimer()
-				cpu0 := cpuTime()
-				for i := 0; i < b.N; i++ {
-					if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks), count); f != nil {
-						b.Fatal(f)
-					}
-				}
-				cpu = cpuTime() - cpu0
-				b.StopTimer()
-			})
-			if !ok {
-				b.Fatal("the bubble's test failed")
+	var alone, crowded time.Duration
+	var ranAlone, ranCrowded int
+	var dumps int64
+	var gcAlone, gcCrowded uint32
+	var cpuAlone, cpuCrowded time.Duration
+	ok := suites.WithBubble(func(bubble harness.Bubble) {
+		check := func(ran *int, gcs *uint32, cpu *time.Duration) time.Duration {
+			count := harness.OnExplored(func(c harness.Coverage) { *ran += c.Scenarios })
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			gc0 := ms.NumGC
+			start, cpu0 := time.Now(), cpuTime()
+			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks), count); f != nil {
+				b.Fatal(f)
 			}
-			n := float64(ran)
-			b.ReportMetric(n/b.Elapsed().Seconds(), "scenarios/s")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/scenario")
-			b.ReportMetric(float64(cpu.Nanoseconds())/n, "cpu-ns/scenario")
-			b.ReportMetric(float64(harness.DumpCount()-dumps)/float64(b.N), "dumps/op")
-		})
+			d := time.Since(start)
+			*cpu += cpuTime() - cpu0
+			runtime.ReadMemStats(&ms)
+			*gcs += ms.NumGC - gc0
+			return d
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			alone += check(&ranAlone, &gcAlone, &cpuAlone)
+			b.StopTimer()
+			unpark := park(10000)
+			b.StartTimer()
+			d := harness.DumpCount()
+			crowded += check(&ranCrowded, &gcCrowded, &cpuCrowded)
+			dumps += harness.DumpCount() - d
+			b.StopTimer()
+			unpark()
+			b.StartTimer()
+		}
+		b.StopTimer()
+	})
+	if !ok {
+		b.Fatal("the bubble's test failed")
 	}
+	a := float64(alone.Nanoseconds()) / float64(ranAlone)
+	c := float64(crowded.Nanoseconds()) / float64(ranCrowded)
+	b.ReportMetric(a, "alone-ns/scenario")
+	b.ReportMetric(c, "crowded-ns/scenario")
+	b.ReportMetric(c/a, "crowded/alone")
+	b.ReportMetric((float64(cpuCrowded)/float64(ranCrowded))/(float64(cpuAlone)/float64(ranAlone)), "crowded/alone-cpu")
+	b.ReportMetric(float64(dumps)/float64(b.N), "crowded-dumps/op")
+	b.ReportMetric(float64(gcAlone)/float64(b.N), "alone-gcs/op")
+	b.ReportMetric(float64(gcCrowded)/float64(b.N), "crowded-gcs/op")
 }
 
 // park starts n goroutines blocked on a channel, outside any bubble, and
@@ -263,28 +286,51 @@ func BenchmarkAutoPointHit(b *testing.B) {
 // simulated process, contexts, deliveries, teardown and point yields, each
 // in a bare synctest bubble on one processor as Check runs them, with no
 // harness bookkeeping: no rapid, no watchdog, no call records, no
-// contract. The ratio of the two ns/scenario is what the harness costs
-// (BENCHMARKS.md: harness/floor).
+// contract.
+//
+// Each op runs one Check of 100 explored scenarios (plus the named and
+// warm-up ones) and then the floor over as many scenarios, so that both
+// halves of a pair see the same machine; it reports each half's
+// ns/scenario and their ratio (harness/floor, BENCHMARKS.md).
 func BenchmarkFloorReference(b *testing.B) {
+	const checks = 100
 	pool := floorPool(b, 4096)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	var cpu time.Duration
+	var harnessTime, floorTime time.Duration
+	var harnessCPU, floorCPU time.Duration
+	ran, next := 0, 0
+	count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
 	ok := suites.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
-		cpu0 := cpuTime()
 		for i := 0; i < b.N; i++ {
-			sc := pool[i%len(pool)]
-			bubble(func() { floorScenario(catalog.NewReference, sc) })
+			before := ran
+			start, cpu0 := time.Now(), cpuTime()
+			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Checks(checks), count); f != nil {
+				b.Fatal(f)
+			}
+			harnessTime += time.Since(start)
+			harnessCPU += cpuTime() - cpu0
+			start, cpu0 = time.Now(), cpuTime()
+			for range ran - before {
+				sc := pool[next%len(pool)]
+				next++
+				bubble(func() { floorScenario(catalog.NewReference, sc) })
+			}
+			floorTime += time.Since(start)
+			floorCPU += cpuTime() - cpu0
 		}
-		cpu = cpuTime() - cpu0
 		b.StopTimer()
 	})
 	if !ok {
 		b.Fatal("the bubble's test failed")
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "scenarios/s")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/scenario")
-	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/scenario")
+	n := float64(ran)
+	h, f := float64(harnessTime.Nanoseconds())/n, float64(floorTime.Nanoseconds())/n
+	b.ReportMetric(h, "harness-ns/scenario")
+	b.ReportMetric(f, "floor-ns/scenario")
+	b.ReportMetric(h/f, "harness/floor")
+	b.ReportMetric(float64(harnessCPU)/float64(floorCPU), "harness/floor-cpu")
+	b.ReportMetric(1e9/f, "floor-scenarios/s")
 }
 
 // floorPool draws n scenarios from the generator Check would explore the
