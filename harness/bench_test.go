@@ -197,14 +197,18 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 	if !ok {
 		b.Fatalf("no named scenario %q", scenario)
 	}
-	var total time.Duration
+	var total, dumpCost time.Duration
 	dumps := harness.DumpCount()
 	ok = suites.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			start := time.Now()
+			d := harness.DumpCount()
 			res := harness.Run(bubble, e.New, n.Scenario)
 			total += time.Since(start)
+			if harness.DumpCount() > d {
+				dumpCost += harness.LastDumpCost()
+			}
 			if p := res.Primary(); p == nil || p.Class != want {
 				b.Fatalf("%s on %s: got %v, want a %s\n%s", impl, scenario, p, want, res.Report(""))
 			}
@@ -216,6 +220,7 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 	}
 	b.ReportMetric(float64(total)/float64(b.N)/float64(time.Millisecond), "ms/detect")
 	b.ReportMetric(float64(harness.DumpCount()-dumps)/float64(b.N), "dumps/op")
+	b.ReportMetric(float64(dumpCost)/float64(b.N)/float64(time.Millisecond), "ms-dump/op")
 }
 
 // BenchmarkMemoryFlat runs 10,000 scenarios against the reference per op

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"time"
+
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/scenarios"
 )
@@ -37,3 +39,6 @@ func RunQuick(bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
 	defer cfg.claimHook()()
 	return runScenario(cfg, bubble, newTask, sc)
 }
+
+// LastDumpCost returns what the last goroutine dump cost, in real time.
+func LastDumpCost() time.Duration { return time.Duration(lastDumpCost.Load()) }

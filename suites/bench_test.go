@@ -286,3 +286,58 @@ func memDelta(f func()) (bytes, allocs uint64) {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc, after.Mallocs - before.Mallocs
 }
+
+// benchChecksEnv, set by BenchmarkIsolation for the processes it starts,
+// is how many scenarios TestIsolationThroughput explores.
+const benchChecksEnv = "REAPTEST_BENCH_CHECKS"
+
+// The reference passes a check run through TestTask, in a child process
+// (isolation, TestTask's default) or in this one (REAPTEST_ISOLATE=0).
+// BenchmarkIsolation times it both ways.
+func TestIsolationThroughput(t *testing.T) {
+	n := 200
+	if v := os.Getenv(benchChecksEnv); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			t.Fatalf("%s=%q: %v", benchChecksEnv, v, err)
+		}
+	}
+	suites.TestTask(t, catalog.NewReference, harness.Checks(n), harness.Corpus(""))
+}
+
+// BenchmarkIsolation measures what isolation costs a check: each op runs
+// this test binary three times, as `go test -run` would, on
+// TestIsolationThroughput with 3,000 scenarios of the reference in process
+// (REAPTEST_ISOLATE=0), then isolated (the check in a child process of
+// its own, writing its progress record before every scenario), and once
+// with no test at all to measure the process's own start, which is
+// subtracted from both. It reports scenarios/s both ways and their ratio
+// (isolated/in-process).
+func BenchmarkIsolation(b *testing.B) {
+	const checks = 3000
+	run := func(args []string, env ...string) time.Duration {
+		cmd := exec.Command(os.Args[0], append([]string{"-test.count=1"}, args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		d := time.Since(start)
+		if err != nil {
+			b.Fatalf("%s %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
+		}
+		return d
+	}
+	test := []string{"-test.run=^TestIsolationThroughput$"}
+	checksEnv := fmt.Sprintf("%s=%d", benchChecksEnv, checks)
+	var inProcess, isolated, startup time.Duration
+	for range b.N {
+		startup += run([]string{"-test.run=^$"})
+		inProcess += run(test, suites.EnvIsolate+"=0", checksEnv)
+		isolated += run(test, suites.EnvIsolate+"=1", checksEnv)
+	}
+	in := float64(checks*b.N) / (inProcess - startup).Seconds()
+	iso := float64(checks*b.N) / (isolated - startup).Seconds()
+	b.ReportMetric(in, "in-process-scenarios/s")
+	b.ReportMetric(iso, "isolated-scenarios/s")
+	b.ReportMetric(iso/in, "isolated/in-process")
+	b.ReportMetric(float64(startup.Milliseconds())/float64(b.N), "startup-ms")
+}
