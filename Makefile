@@ -15,24 +15,33 @@ test:
 
 # The benchmarks behind BENCHMARKS.md, which is regenerated from their
 # output by suites/internal/benchmd: throughput and memory on the reference,
-# the real-time cost of a deadlock and of a virtual-time hang, and
-# time-to-detect per buggy implementation, reaptest beside the baseline
-# stress loop (suites/bench_test.go, suites/baseline_test.go). About four
+# the harness beside its floor, a crowded test binary, the real-time cost of
+# a deadlock (by goroutine count) and of a virtual-time hang, isolation,
+# automatic point hits, and time-to-detect per buggy implementation,
+# reaptest beside the baseline stress loop (suites/bench_test.go,
+# suites/baseline_test.go); then a CPU profile of the reference's check.
+# The machine is shared: figures are medians over -count runs. About six
 # minutes on 2 cores, most of it the baseline sleeping for real.
-BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckReference|RunReference)$$' -benchmem -benchtime=2s
-BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x
+BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckReference|RunReference)$$' -benchmem -benchtime=1s -count=6
+BENCH_FLOOR      = $(GO) test ./harness -run '^$$' -bench '^Benchmark(FloorReference|Crowded)$$' -benchtime=2x -count=6
+BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x -count=3
+BENCH_POINTS     = $(GO) test ./harness -run '^$$' -bench '^BenchmarkAutoPointHit$$' -benchtime=0.2s -count=6
+BENCH_ISOLATION  = $(GO) test ./suites -run '^$$' -bench '^BenchmarkIsolation$$' -benchtime=2x -count=6
 BENCH_STRESS     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkBaselineReference$$' -benchmem -benchtime=100x
 BENCH_DETECT     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^reaptest$$' -benchtime=1x -timeout=30m -detect.seeds=20
 BENCH_BASELINE   = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^baseline$$' -benchtime=1x -timeout=30m -detect.seeds=20 -baseline.budget=10s -baseline.iterations=2000
-BENCH = BENCH_THROUGHPUT BENCH_COST BENCH_STRESS BENCH_DETECT BENCH_BASELINE
+BENCH = BENCH_THROUGHPUT BENCH_FLOOR BENCH_COST BENCH_POINTS BENCH_ISOLATION BENCH_STRESS BENCH_DETECT BENCH_BASELINE
 
 bench: SHELL := /bin/bash
 bench:
-	@start=$$(date +%s); out=$$(mktemp); status=0; \
+	@start=$$(date +%s); out=$$(mktemp); prof=$$(mktemp -d); status=0; \
 	$(foreach v,$(BENCH),echo "+ $($(v))"; $($(v)) 2>&1 | tee -a "$$out"; [ $${PIPESTATUS[0]} -eq 0 ] || status=1;) \
-	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -elapsed $$(( $$(date +%s) - start )) \
+	echo "+ CPU profile of BenchmarkCheckReference"; \
+	$(GO) test ./harness -run '^$$' -bench '^BenchmarkCheckReference$$' -benchtime=3s -o "$$prof/harness.test" -cpuprofile "$$prof/cpu.prof" >/dev/null && \
+	$(GO) tool pprof -top -nodecount=25 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p' > "$$prof/top.txt" || status=1; \
+	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -elapsed $$(( $$(date +%s) - start )) -profile "$$prof/top.txt" \
 		$(foreach v,$(BENCH),-cmd "$($(v))") || status=1; \
-	rm -f "$$out"; exit $$status
+	rm -rf "$$out" "$$prof"; exit $$status
 
 # Replay one scenario file against one catalog entry, e.g.
 #   make repro IMPL=check-then-act SCENARIO=testdata/reaptest/check-then-act/<file> REPEAT=100

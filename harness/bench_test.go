@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
-	"sort"
 	"sync"
 	"syscall"
 	"testing"
@@ -293,12 +292,12 @@ func BenchmarkAutoPointHit(b *testing.B) {
 // harness bookkeeping: no rapid, no watchdog, no call records, no
 // contract.
 //
-// Each op runs one Check of 100 explored scenarios (plus the named and
-// warm-up ones) and then the floor over as many scenarios, so that both
+// Each op runs one Check of 1,000 explored scenarios (the default, plus
+// the named and warm-up ones) and then the floor over as many scenarios, so that both
 // halves of a pair see the same machine; it reports each half's
 // ns/scenario and their ratio (harness/floor, BENCHMARKS.md).
 func BenchmarkFloorReference(b *testing.B) {
-	const checks = 100
+	const checks = 1000
 	pool := floorPool(b, 4096)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	var harnessTime, floorTime time.Duration
@@ -339,27 +338,21 @@ func BenchmarkFloorReference(b *testing.B) {
 }
 
 // floorPool draws n scenarios from the generator Check would explore the
-// reference with: its fault points (learned, as Check does, from the named
-// scenarios) and Kill calls.
+// reference with (harness.LearnShape: the shape the named scenarios and
+// the warm-up teach it).
 func floorPool(b *testing.B, n int) []scenarios.Scenario {
 	b.Helper()
-	points := map[string]bool{}
+	var shape scenarios.Shape
 	ok := suites.WithBubble(func(bubble harness.Bubble) {
-		for _, ns := range scenarios.Named() {
-			for _, p := range harness.Run(bubble, catalog.NewReference, ns.Scenario).Points {
-				points[p] = true
-			}
+		var f *harness.Failure
+		if shape, f = harness.LearnShape(bubble, catalog.NewReference); f != nil {
+			b.Fatal(f)
 		}
 	})
-	if !ok || len(points) == 0 {
-		b.Fatal("the named scenarios passed no fault point of the reference")
+	if !ok || len(shape.Points) == 0 {
+		b.Fatalf("no shape with fault points learned from the reference: %+v", shape)
 	}
-	var names []string
-	for p := range points {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	gen := scenarios.Gen(scenarios.Shape{MaxActors: 4, MaxCalls: 3, Kill: true, Points: names})
+	gen := scenarios.Gen(shape)
 	pool := make([]scenarios.Scenario, n)
 	for i := range pool {
 		pool[i] = gen.Example(i)
