@@ -234,7 +234,25 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	imp := ex.importer(fset)
 	overlay := map[string]string{}
 	var overlayKeys []string
+	// Files in the module cache cannot be overlaid: their packages are
+	// built from a copy of their module (see shadowModule).
+	modCache, workspace := goEnv(ctx, g, dir)
+	shadows := map[string]*shadow{} // by module directory
 	for _, lp := range selected {
+		inCache := modCache != "" && strings.HasPrefix(lp.Dir, modCache+string(filepath.Separator))
+		if inCache {
+			switch {
+			case lp.Module == nil || tp.Module == nil || tp.Module.GoMod == "":
+				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache, and no main module to replace it in")
+				continue
+			case lp.Module.Replace != nil:
+				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache as the replacement of "+lp.Module.Path+"; replace it with a directory to instrument it")
+				continue
+			case workspace:
+				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache, and a go.work is in use (-modfile cannot replace the module)")
+				continue
+			}
+		}
 		pr, err := rewritePackage(fset, lp, imp(lp.ImportMap))
 		if err != nil {
 			bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": "+oneLine(err.Error()))
@@ -253,6 +271,16 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		bin.Sites += pr.sites
 		for orig, src := range pr.files {
 			sum := sha256.Sum256(src)
+			if inCache {
+				sh := shadows[lp.Module.Dir]
+				if sh == nil {
+					sh = &shadow{path: lp.Module.Path, version: lp.Module.Version, dir: lp.Module.Dir, files: map[string][]byte{}}
+					shadows[lp.Module.Dir] = sh
+				}
+				sh.files[orig] = src
+				overlayKeys = append(overlayKeys, fmt.Sprintf("%s=%x", orig, sum))
+				continue
+			}
 			p := filepath.Join(cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
 			if err := writeOnce(p, src); err != nil {
 				return nil, fmt.Errorf("writing the rewritten %s: %v", orig, err)
@@ -261,7 +289,7 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 			overlayKeys = append(overlayKeys, orig+"="+p)
 		}
 	}
-	if len(overlay) == 0 {
+	if len(overlayKeys) == 0 {
 		return nil, fmt.Errorf("no synchronization operation to instrument in %s (%s)", strings.Join(patterns, ", "), strings.Join(bin.Unrewritten, "; "))
 	}
 
@@ -308,6 +336,13 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		return nil, fmt.Errorf("writing the overlay: %v", err)
 	}
 	args := []string{"test", "-c", "-overlay=" + overlayFile}
+	if len(shadows) > 0 {
+		modfile, err := shadowModfile(cache, binDir, tp.Module.GoMod, shadows)
+		if err != nil {
+			return nil, fmt.Errorf("copying the instrumented modules: %v", err)
+		}
+		args = append(args, "-modfile="+modfile)
+	}
 	if cover {
 		// go test -cover gives the cover tool the original files, not the
 		// overlay's (golang/go#73802): a wrapper gives it the rewritten ones.

@@ -301,3 +301,53 @@ func mustRead(t testing.TB, p string) string {
 	}
 	return string(b)
 }
+
+// A named dependency in the module cache (which the go command does not
+// let an overlay replace) is instrumented through a copy of its module.
+func TestBuildDependencyInModuleCache(t *testing.T) {
+	dir := moduleDir(t, map[string]string{"task.go": "package p\n", "task_test.go": `package p
+
+import (
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness/autopoint"
+	"golang.org/x/sync/errgroup"
+)
+
+func TestGroup(t *testing.T) {
+	var hits atomic.Int32
+	autopoint.SetHook(func(uint32) { hits.Add(1) })
+	defer autopoint.SetHook(nil)
+	var g errgroup.Group
+	g.Go(func() error { return nil })
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i := range autopoint.Count() {
+		names = append(names, autopoint.Name(uint32(i)))
+	}
+	t.Logf("sites: %s; %d passed", strings.Join(names, ", "), hits.Load())
+	if hits.Load() == 0 || !strings.Contains(strings.Join(names, ","), "errgroup.go:") {
+		t.Errorf("errgroup is not instrumented")
+	}
+}
+`})
+	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	bin, err := Build(context.Background(), Config{TaskPkg: "example.com/p", Packages: []string{"golang.org/x/sync/errgroup"}, Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(bin.Packages, []string{"golang.org/x/sync/errgroup"}) || bin.Sites == 0 {
+		t.Errorf("Packages = %q, Sites = %d; want errgroup's points", bin.Packages, bin.Sites)
+	}
+	out := runBinary(t, dir, bin.Path, nil, "-test.run=^TestGroup$", "-test.v")
+	if !strings.Contains(out, "--- PASS: TestGroup") {
+		t.Errorf("the instrumented errgroup test did not pass:\n%s", out)
+	}
+	t.Log(out)
+}

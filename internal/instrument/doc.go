@@ -19,6 +19,14 @@
 // it fails (no go command, a build error, no writable cache) its error is
 // one line that says why; the caller then runs uninstrumented and says so.
 //
+// A package in the module cache cannot be overlaid (the go command
+// refuses): its module is then replaced, through a copy of the main
+// module's go.mod passed as -modfile, by a copy of the module in the cache
+// directory (hard links to its files, and the rewritten ones). This does
+// not work in workspace mode (go.work) or for a module that go.mod already
+// replaces by another module version; such packages are listed in
+// [Binary.Unrewritten].
+//
 // Build flags carry over from the running binary's build info: -race,
 // -tags, -gcflags, -ldflags (not recorded under -trimpath), -trimpath,
 // -cover and the covermode the caller passes ([Config.CoverMode]), and
@@ -80,6 +88,11 @@
 // for range over a channel. Each is listed in the build's skips.
 //
 // # Positions
+//
+// A file of a module whose go.mod says a version older than go1.18 gets
+// "&& go1.18" on its //go:build line (or a //go:build go1.18 line before
+// its first, followed by a directive that numbers the lines as before), so
+// that it may call the generic V.
 //
 // No statement is added: every operation is wrapped in an expression, and
 // every inserted text is followed by a /*line file:line:col*/ directive that

@@ -35,6 +35,7 @@ type edit struct {
 	text       func() string // rendered once site ids are known
 	tail       bool
 	span       [2]int
+	bare       bool // no line directive after it (inside a line comment)
 }
 
 // fileRewriter rewrites one type-checked file.
@@ -58,7 +59,10 @@ type fileRewriter struct {
 // followed by a line directive restoring the position of the original
 // text after it, so that every token of the original keeps its
 // position (line and column) for the compiler and the cover tool.
-func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int) (out []byte, sites []string, skips []string, err error) {
+//
+// With upgrade, the file's build constraint gains go1.18 (the language
+// version V needs), for a module whose go.mod says an older one.
+func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int, upgrade bool) (out []byte, sites []string, skips []string, err error) {
 	tf := fset.File(f.Pos())
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, nil, fmt.Errorf("the parsed file does not match its source")
@@ -79,6 +83,9 @@ func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info,
 	r.edits = append(r.edits, edit{start: nameEnd, end: nameEnd, text: func() string {
 		return "; import " + hookName + " " + strconv.Quote(HookPath)
 	}})
+	if upgrade {
+		r.upgrade(f)
+	}
 	out, err = r.render()
 	if err != nil {
 		return nil, nil, nil, err
@@ -428,10 +435,34 @@ func (r *fileRewriter) render() ([]byte, error) {
 			b.WriteString(text)
 			last = max(last, e.end)
 		}
-		b.WriteString(r.directive(last, 0))
+		if !r.edits[i-1].bare {
+			b.WriteString(r.directive(last, 0))
+		}
 	}
 	b.Write(r.src[last:])
 	return b.Bytes(), nil
+}
+
+// upgrade makes the file need go1.18, which sets its language version to
+// at least that: it adds "&& go1.18" to its //go:build line on that line,
+// or adds the line before the first, followed by a directive that gives
+// the first line its number back.
+func (r *fileRewriter) upgrade(f *ast.File) {
+	for _, g := range f.Comments {
+		if g.Pos() > f.Package {
+			break
+		}
+		for _, c := range g.List {
+			if expr, ok := strings.CutPrefix(c.Text, "//go:build "); ok {
+				start, end := r.off(c.Pos())+len("//go:build "), r.off(c.End())
+				r.edits = append(r.edits, edit{start: start, end: end, bare: true, text: func() string {
+					return "(" + strings.TrimSpace(expr) + ") && go1.18"
+				}})
+				return
+			}
+		}
+	}
+	r.edits = append(r.edits, edit{start: 0, end: 0, text: func() string { return "//go:build go1.18\n" }})
 }
 
 // directive is the line directive that gives the byte after it the
@@ -469,13 +500,14 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 		rewrite[p] = i
 	}
 	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}}
+	upgrade := lp.Module != nil && !atLeastGo118(lp.Module.GoVersion)
 	for i, p := range c.paths {
 		idx, ok := rewrite[p]
 		if !ok {
 			continue
 		}
 		base := filepath.Base(p)
-		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx)
+		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx, upgrade)
 		for _, s := range skips {
 			pr.skips = append(pr.skips, base+":"+s)
 		}
@@ -489,4 +521,16 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 		}
 	}
 	return pr, nil
+}
+
+// atLeastGo118 reports whether the go.mod version v is go1.18 or newer.
+func atLeastGo118(v string) bool {
+	major, rest, _ := strings.Cut(v, ".")
+	minor, _, _ := strings.Cut(rest, ".")
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	if err1 != nil || err2 != nil {
+		return false // no go line: go1.16
+	}
+	return ma > 1 || ma == 1 && mi >= 18
 }

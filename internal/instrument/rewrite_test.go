@@ -51,7 +51,7 @@ func rewriteSource(t *testing.T, src string) (out string, sites, skips []string)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, src)
 	}
-	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0)
+	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, false)
 	if err != nil {
 		t.Fatalf("rewriteFile: %v", err)
 	}
@@ -348,5 +348,30 @@ func TestBoom(t *testing.T) {
 	}
 	if !strings.Contains(o, "--- PASS: TestBoom") || !strings.Contains(o, "close of closed channel") {
 		t.Errorf("go test output lacks the passing TestBoom and its panic:\n%s", o)
+	}
+}
+
+// A file of a module older than go1.18 gets the build constraint that
+// lets it use V, on its own line without moving the others, or before
+// the first with a directive that gives the lines their numbers back.
+func TestRewriteUpgradesOldModules(t *testing.T) {
+	for _, tc := range []struct{ src, first string }{
+		{"//go:build linux || !linux\n\npackage p\n\nfunc f(ch chan int) { close(ch) }\n", "//go:build (linux || !linux) && go1.18"},
+		{"// Package p.\npackage p\n\nfunc f(ch chan int) { close(ch) }\n", "//go:build go1.18"},
+	} {
+		fset := token.NewFileSet()
+		c, err := typeCheck(fset, "example.com/p", []string{"/src/p/task.go"}, [][]byte{[]byte(tc.src)}, stdExports(t).importer(fset)(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, _, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(b)
+		if first, _, _ := strings.Cut(out, "\n"); first != tc.first {
+			t.Errorf("first line = %q, want %q", first, tc.first)
+		}
+		samePositions(t, tc.src, out)
 	}
 }
