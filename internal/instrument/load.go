@@ -40,13 +40,13 @@ type listed struct {
 	ImportMap       map[string]string
 	Deps            []string
 	Module          *struct {
-		Path    string
-		Version string
-		Main    bool
-		Dir     string
+		Path      string
+		Version   string
+		Main      bool
+		Dir       string
 		GoMod     string
 		GoVersion string
-		Replace *struct{ Path, Version string }
+		Replace   *struct{ Path, Version string }
 	}
 	Error *struct{ Err string }
 }
