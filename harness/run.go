@@ -214,9 +214,9 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		calls += len(a.Calls)
 	}
 	r.calls = make([]*callRecord, 0, calls)
-	r.events = make([]event, 0, 2*calls+4)
-	if cfg.detail { // goroutine ids are recorded only with detail
+	if cfg.detail { // goroutine ids and calls' events are recorded only with detail
 		r.byGoid = make(map[int64]*callRecord, calls)
+		r.events = make([]event, 0, 2*calls+4)
 	}
 	// Fault notes are for timelines: without detail they would only cost
 	// formatting on the implementation's goroutines. Built here, before
@@ -252,8 +252,12 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	defer r.mu.Unlock()
 	if cfg.detail || res.Failed() {
 		res.Relaxations = cfg.relaxations()
-		res.Timeline = make([]Event, len(r.events))
-		for i, e := range r.events {
+		events := r.events
+		if !cfg.detail {
+			events = append(r.callEvents(), events...)
+		}
+		res.Timeline = make([]Event, len(events))
+		for i, e := range events {
 			res.Timeline[i] = e.format()
 		}
 		sort.SliceStable(res.Timeline, func(i, j int) bool { return res.Timeline[i].At < res.Timeline[j].At })
@@ -700,6 +704,29 @@ func (r *run) note(who, what string) {
 	r.events = append(r.events, event{at: r.nowLocked(), who: who, what: what})
 }
 
+// callEvents returns the starts and ends of the calls, in the order they
+// happened, for a timeline of a scenario run without detail (which
+// records the calls but not their events). Call with r.mu held.
+func (r *run) callEvents() []event {
+	type seqEvent struct {
+		seq int64
+		e   event
+	}
+	evs := make([]seqEvent, 0, 2*len(r.calls))
+	for _, c := range r.calls {
+		evs = append(evs, seqEvent{c.startSeq, event{at: c.start, who: c.who, call: c}})
+		if c.endSeq != 0 {
+			evs = append(evs, seqEvent{c.endSeq, event{at: c.end, who: c.who, call: c, ends: true}})
+		}
+	}
+	sort.Slice(evs, func(i, j int) bool { return evs[i].seq < evs[j].seq })
+	out := make([]event, len(evs))
+	for i, e := range evs {
+		out[i] = e.e
+	}
+	return out
+}
+
 // nowLocked returns the virtual time; call with r.mu held, in the bubble.
 func (r *run) nowLocked() time.Duration {
 	r.progress.Add(1)
@@ -958,7 +985,9 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	}
 	r.calls = append(r.calls, rec)
 	r.inflight++
-	r.events = append(r.events, event{at: rec.start, who: rec.who, call: rec})
+	if r.cfg.detail { // else callEvents makes them from r.calls if a timeline is wanted
+		r.events = append(r.events, event{at: rec.start, who: rec.who, call: rec})
+	}
 	r.mu.Unlock()
 
 	var exit Exit
@@ -993,7 +1022,9 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 			}
 		}
 		r.inflight--
-		r.events = append(r.events, event{at: rec.end, who: rec.who, call: rec, ends: true})
+		if r.cfg.detail {
+			r.events = append(r.events, event{at: rec.end, who: rec.who, call: rec, ends: true})
+		}
 		r.mu.Unlock()
 		r.signal()
 	}()

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"testing"
 
+	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -52,4 +53,33 @@ func lostExit(t *testing.T) scenarios.Scenario {
 		t.Fatal("no named scenario lost-exit")
 	}
 	return n.Scenario
+}
+
+// A scenario run without detail (as exploration runs them) records its
+// calls but not their timeline events; when it fails, its timeline is
+// made from the calls: every start and every end, in order.
+func TestQuickRunTimelineFromCalls(t *testing.T) {
+	sc := scenarios.Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: 0},
+		Deliveries: []faults.Delivery{{Status: faults.StatusReal}, {Status: 137}}}}
+	res := harness.RunQuick(bubble(t), catalog.NewUnguardedClose, sc)
+	if !res.Failed() {
+		t.Fatal("unguarded-close survived two deliveries")
+	}
+	var begins, ends []string
+	for _, e := range res.Timeline {
+		switch e.Mark {
+		case harness.MarkBegins:
+			begins = append(begins, e.Call)
+		case harness.MarkReturns:
+			ends = append(ends, e.Call)
+		}
+	}
+	if len(begins) < 2 || len(ends) < 2 {
+		t.Fatalf("timeline has starts %q and ends %q, want both deliveries' (and the teardown's)\n%s", begins, ends, res.Report(""))
+	}
+	for i := 1; i < len(res.Timeline); i++ {
+		if res.Timeline[i].At < res.Timeline[i-1].At {
+			t.Fatalf("timeline out of order at %d:\n%s", i, res.Report(""))
+		}
+	}
 }
