@@ -363,14 +363,16 @@ func (s *stallWatch) reset(p uint64, now time.Time, wait time.Duration) {
 	*s = stallWatch{seen: p, wait: wait, next: now.Add(wait)}
 }
 
-// due reports whether a dump is due at now. While goroutines of the
-// process wait for a processor the scenario may only be waiting its turn
-// (a garbage collection, another test): the dump is put off, a few times.
+// due reports whether a dump is due at now. While other goroutines of
+// the process run or wait for a processor the scenario may only be
+// waiting its turn (a garbage collection, another test, a thread the
+// operating system put aside): the dump is put off, for up to eight
+// ticks.
 func (s *stallWatch) due(now time.Time) bool {
 	if now.Before(s.next) {
 		return false
 	}
-	if s.postponed < 4 && othersRunnable() {
+	if s.postponed < 8 && othersRunning() {
 		s.postponed++
 		return false
 	}
@@ -385,12 +387,21 @@ func (s *stallWatch) backoff(now time.Time) {
 	s.postponed = 0
 }
 
-// othersRunnable reports whether some goroutine of the process is waiting
-// for a processor.
-func othersRunnable() bool {
-	sample := [1]metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}}
+// othersRunning reports whether a goroutine of the process other than
+// the caller is running or waiting for a processor.
+func othersRunning() bool {
+	sample := [2]metrics.Sample{
+		{Name: "/sched/goroutines/runnable:goroutines"},
+		{Name: "/sched/goroutines/running:goroutines"},
+	}
 	metrics.Read(sample[:])
-	return sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > 0
+	var n uint64
+	for _, s := range sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			n += s.Value.Uint64()
+		}
+	}
+	return n > 1 // the caller is running
 }
 
 // overLimits returns a violation if the process holds more goroutines or

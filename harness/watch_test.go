@@ -29,20 +29,35 @@ func TestWatchdogDoesNotDumpWhileScenariosProgress(t *testing.T) {
 
 // A mutex deadlock stops the scenario's progress; the watchdog judges it
 // on one dump (taken with the world stopped, it is consistent), not on a
-// dump per poll.
+// dump per poll as it did (two looks at least, each a dump). A scenario
+// the machine stalled before it deadlocked may cost one dump more, so of
+// three deadlocks at least two must take exactly one dump, and none more
+// than two.
 func TestWatchdogDumpsOncePerStall(t *testing.T) {
 	defer park(2000)()
 	e, ok := catalog.Lookup("lock-while-waiting")
 	if !ok {
 		t.Fatal("no catalog entry lock-while-waiting")
 	}
-	before := harness.DumpCount()
-	res := harness.Run(bubble(t), e.New, lostExit(t))
-	if p := res.Primary(); p == nil || p.Class != harness.ClassHang {
-		t.Fatalf("primary violation = %v, want a hang\n%s", p, res.Report(""))
+	var counts []int64
+	once := 0
+	for range 3 {
+		before := harness.DumpCount()
+		res := harness.Run(bubble(t), e.New, lostExit(t))
+		if p := res.Primary(); p == nil || p.Class != harness.ClassHang {
+			t.Fatalf("primary violation = %v, want a hang\n%s", p, res.Report(""))
+		}
+		n := harness.DumpCount() - before
+		counts = append(counts, n)
+		if n == 1 {
+			once++
+		}
+		if n > 2 {
+			once = -10
+		}
 	}
-	if n := harness.DumpCount() - before; n != 1 {
-		t.Errorf("%d goroutine dumps to judge one mutex deadlock, want 1", n)
+	if once < 2 {
+		t.Errorf("goroutine dumps to judge a mutex deadlock, three times: %v; want 1 at least twice and never more than 2", counts)
 	}
 }
 
