@@ -351,3 +351,32 @@ func TestGroup(t *testing.T) {
 	}
 	t.Log(out)
 }
+
+// BenchmarkBuildCatalog measures the build the suites need: the bundled
+// catalog instrumented in the suites test binary, under -race.
+func BenchmarkBuildCatalog(b *testing.B) {
+	cfg := func(cache string) Config {
+		return Config{TaskPkg: "github.com/reaptest/reaptest/suites/catalog", Dir: "../../suites", TestPkg: "github.com/reaptest/reaptest/suites", Flags: []string{"-race=true"}, CacheDir: cache}
+	}
+	b.Run("first", func(b *testing.B) {
+		for range b.N {
+			forget()
+			if _, err := Build(context.Background(), cfg(b.TempDir())); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		c := cfg(b.TempDir())
+		if _, err := Build(context.Background(), c); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			forget()
+			if bin, err := Build(context.Background(), c); err != nil || !bin.Cached {
+				b.Fatalf("Build = %+v, %v; want the cached binary", bin, err)
+			}
+		}
+	})
+}
