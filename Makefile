@@ -38,7 +38,8 @@ bench:
 	$(foreach v,$(BENCH),echo "+ $($(v))"; $($(v)) 2>&1 | tee -a "$$out"; [ $${PIPESTATUS[0]} -eq 0 ] || status=1;) \
 	echo "+ CPU profile of BenchmarkCheckReference"; \
 	$(GO) test ./harness -run '^$$' -bench '^BenchmarkCheckReference$$' -benchtime=3s -o "$$prof/harness.test" -cpuprofile "$$prof/cpu.prof" >/dev/null && \
-	$(GO) tool pprof -top -nodecount=25 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p' > "$$prof/top.txt" || status=1; \
+	{ $(GO) tool pprof -top -cum -nodecount=45 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p'; echo; \
+	  $(GO) tool pprof -top -nodecount=20 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p'; } > "$$prof/top.txt" || status=1; \
 	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -elapsed $$(( $$(date +%s) - start )) -profile "$$prof/top.txt" \
 		$(foreach v,$(BENCH),-cmd "$($(v))") || status=1; \
 	rm -rf "$$out" "$$prof"; exit $$status

@@ -436,7 +436,7 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	p("| benchmark | figure |\n|---|---|\n")
 	if b := res.byName["BenchmarkCheckReference"]; b != nil {
 		sps, _ := b.get("scenarios/s")
-		p("| reaptest on the reference, every detector on (`BenchmarkCheckReference`: Check of 100 explored + the named scenarios) | **%s scenarios/s** (%s ns/scenario) |\n", thousands(sps), thousands(metric(b, "ns/scenario")))
+		p("| reaptest on the reference, every detector on (`BenchmarkCheckReference`: Check of 100 explored + the named and warm-up scenarios, median of %d runs) | **%s scenarios/s** (%s ns/scenario) |\n", len(b.runs), thousands(sps), thousands(metric(b, "ns/scenario")))
 		p("| memory per scenario (same) | %s B, %s allocs |\n", thousands(metric(b, "B/scenario")), thousands(metric(b, "allocs/scenario")))
 		p("| memory per Check (same) | %s B, %s allocs |\n", thousands(metric(b, "B/op")), thousands(metric(b, "allocs/op")))
 	}
@@ -670,6 +670,6 @@ func writePerformance(p func(string, ...any), res *results, prof string) {
 	}
 	p("\n### Targets\n\n%s\n", strings.Join(targets, "\n"))
 	if prof != "" {
-		p("\n### Where the time goes\n\nCPU profile of `BenchmarkCheckReference` (`go tool pprof -top`), taken by `make bench`:\n\n```\n%s\n```\n", prof)
+		p("\n### Where the time goes\n\nCPU profile of `BenchmarkCheckReference`, taken by `make bench`: `go tool pprof -top -cum` (where the time goes by caller: the clients' calls, rapid's draws, stack growth of new goroutines, the bubble's main), then `-top` (the leaves):\n\n```\n%s\n```\n", prof)
 	}
 }
