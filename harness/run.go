@@ -164,6 +164,7 @@ type run struct {
 
 	seq      atomic.Int64  // orders call starts and ends
 	progress atomic.Uint64 // bumped by the bubble's goroutines as the scenario moves (watch reads it)
+	clock    atomic.Int64  // virtual time (ns) main last saw; see waitFor
 	phase    atomic.Int32
 	bubble   atomic.Int64 // synctest bubble id
 
@@ -184,7 +185,12 @@ type run struct {
 	extra    []*Violation          // guarded by mu; found outside evaluate
 	dump     []*goroutine          // guarded by mu; bubble goroutines when judged
 	judgedAt time.Duration         // guarded by mu
-	judged   bool                  // guarded by mu
+	// planned is the latest virtual time something the scenario planned
+	// may still happen at, as far as known so far: a call's ctx ending, a
+	// client's next call, the process's exit and its deliveries (guarded
+	// by mu; it only grows). See awaitClients.
+	planned time.Duration
+	judged  bool // guarded by mu
 }
 
 // Run runs one scenario against a fresh task from newTask inside a bubble
@@ -295,6 +301,8 @@ func (r *run) watch(res *Result, done <-chan any) {
 	defer timer.Stop()
 	var st stallWatch
 	st.reset(r.progress.Load(), start, 2*tick)
+	limit := r.cfg.scenarioLimit // grows while virtual time advances (a task that polls)
+	var clock int64              // r.clock when limit was last set
 	for {
 		select {
 		case p := <-done:
@@ -318,7 +326,7 @@ func (r *run) watch(res *Result, done <-chan any) {
 		if p := r.progress.Load(); p != st.seen {
 			st.reset(p, now, 2*tick)
 		}
-		overdue := now.Sub(start) > r.cfg.scenarioLimit
+		overdue := now.Sub(start) > limit
 		if !overdue && !st.due(now) {
 			timer.Reset(tick)
 			continue
@@ -332,6 +340,18 @@ func (r *run) watch(res *Result, done <-chan any) {
 		case stalled && sig == st.sig && time.Since(st.sigAt) >= outsideWait:
 			r.abandon(res, gs, false)
 			return
+		case overdue && !stalled && now.Sub(start) < max(pollingLimit*r.cfg.scenarioLimit, time.Minute) &&
+			(r.clock.Load() != clock || r.clockMoves(gs)):
+
+			if r.phase.Load() == phaseEnded {
+				// The scenario is over but a goroutine of the task still
+				// wakes on its timers: it outlives the teardown.
+				r.abandon(res, gs, false)
+				return
+			}
+			// Virtual time advances, tick by tick: a task that polls, not
+			// a busy loop. It gets another real-time limit.
+			limit, clock = now.Sub(start)+r.cfg.scenarioLimit, r.clock.Load()
 		case overdue:
 			r.abandon(res, gs, !stalled)
 			return
@@ -343,6 +363,39 @@ func (r *run) watch(res *Result, done <-chan any) {
 			st.backoff(now)
 		}
 		timer.Reset(tick)
+	}
+}
+
+// pollingLimit is how many real-time limits (ScenarioTimeout) a scenario
+// whose virtual clock keeps advancing (a task that polls) may take, and at
+// least a minute.
+const pollingLimit = 20
+
+// clockMoves reports whether the bubble's virtual clock is advancing, as
+// far as goroutine dumps can tell: over gs and up to 20 more dumps taken a
+// millisecond apart, every goroutine of the bubble was seen durably
+// blocked, which is how testing/synctest lets the clock move on to the
+// next timer. A goroutine in a busy loop is never seen blocked. (Two
+// goroutines that hand work back and forth forever would pass too; the
+// polling limit still ends them.)
+func (r *run) clockMoves(gs []*goroutine) bool {
+	blocked := map[int64]bool{}
+	for i := 0; ; i++ {
+		all := len(gs) > 0
+		for _, g := range gs {
+			if g.durable {
+				blocked[g.id] = true
+			}
+			all = all && blocked[g.id]
+		}
+		if all {
+			return true
+		}
+		if i == 20 {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+		gs = r.bubbleGoroutines(dumpAll())
 	}
 }
 
@@ -755,16 +808,22 @@ func (r *run) signal() {
 
 // waitFor waits until cond (called with r.mu held) holds, or d of virtual
 // time has passed.
+//
+// It wakes at least every clockStep of virtual time to publish the clock
+// (r.clock), so that the watchdog can tell a task that polls, whose
+// scenario advances tick by tick, from a busy loop, which stops the clock.
 func (r *run) waitFor(cond func() bool, d time.Duration) {
+	end := time.Now().Add(d)
 	if r.timer == nil {
-		r.timer = time.NewTimer(d)
+		r.timer = time.NewTimer(min(d, clockStep))
 	} else {
-		r.timer.Reset(d)
+		r.timer.Reset(min(d, clockStep))
 	}
 	timer := r.timer
 	defer timer.Stop()
 	for {
 		r.progress.Add(1)
+		r.clock.Store(int64(time.Since(r.t0)))
 		r.mu.Lock()
 		ok := cond()
 		r.mu.Unlock()
@@ -774,10 +833,18 @@ func (r *run) waitFor(cond func() bool, d time.Duration) {
 		select {
 		case <-r.changed:
 		case <-timer.C:
-			return
+			left := time.Until(end)
+			if left <= 0 {
+				return
+			}
+			timer.Reset(min(left, clockStep))
 		}
 	}
 }
+
+// clockStep is the most virtual time waitFor lets pass without publishing
+// the clock.
+const clockStep = time.Second
 
 // main is the body of the bubble: it plays the world, the clients and the
 // teardown, then records what is left.
@@ -812,15 +879,17 @@ func (r *run) main() {
 	go r.monitor(task, proc)
 	r.mu.Lock()
 	r.actors = len(r.sc.Actors)
+	if r.sc.Exit.After != faults.Never {
+		r.planLocked(r.sc.Exit.After + r.lastDelivery() + r.cfg.grace)
+	}
 	r.mu.Unlock()
 	for i, a := range r.sc.Actors {
 		go r.actor(scenarios.ActorName(i), a, task, killer)
 	}
-	r.waitFor(func() bool { return r.actors == 0 }, r.cfg.horizon)
+	r.note("teardown", "teardown begins"+r.awaitClients())
 
 	// Teardown: the process exits, a lost exit is delivered, the task is
 	// deleted, and everything gets time to end.
-	r.note("teardown", "teardown begins")
 	r.fails.Disarm() // the fault has cleared: the teardown Delete must be able to succeed
 	if len(r.sc.Fails) > 0 {
 		r.note("teardown", "injected failures stop")
@@ -831,11 +900,7 @@ func (r *run) main() {
 		status, _ := proc.Status()
 		go r.reap(rec, task, Exit{Pid: Pid, Status: status})
 	}
-	var lastDelivery time.Duration
-	for _, d := range r.sc.Deliveries {
-		lastDelivery = max(lastDelivery, d.After)
-	}
-	r.waitFor(func() bool { return r.reaped }, lastDelivery+r.cfg.grace)
+	r.waitFor(func() bool { return r.reaped }, r.lastDelivery()+r.cfg.grace)
 	del := &callRecord{who: "teardown", seq: 1, op: scenarios.Delete, teardown: true,
 		ctx: faults.Ctx{Kind: faults.Timeout, After: r.cfg.teardownCtx}}
 	go func() {
@@ -854,6 +919,47 @@ func (r *run) main() {
 	if r.inflight > 0 && r.cfg.detail {
 		r.dump = r.bubbleGoroutines(dumpAll())
 	}
+}
+
+// awaitClients waits until every client has made its calls, and returns
+// "" then. It stops waiting earlier once nothing the scenario planned can
+// happen any more (see planLocked) and a grace period has passed since
+// that and since the last call began or returned: the calls still in
+// flight then wait for what only the teardown brings (an exit that never
+// comes, a lost exit), and waiting on would cost a task that polls real
+// time for every tick. The horizon caps the wait. It returns why it
+// stopped early, for the timeline.
+func (r *run) awaitClients() string {
+	for {
+		r.mu.Lock()
+		now := time.Since(r.t0)
+		quiet := max(r.planned, r.last) + r.cfg.grace
+		done, inflight := r.actors == 0, r.inflight
+		r.mu.Unlock()
+		switch {
+		case done:
+			return ""
+		case now >= r.cfg.horizon:
+			return fmt.Sprintf(" at the horizon (%s), %d call(s) in flight", faults.FormatDuration(r.cfg.horizon), inflight)
+		case now >= quiet:
+			return fmt.Sprintf(": nothing planned is left, %d call(s) in flight wait for it", inflight)
+		}
+		r.waitFor(func() bool { return r.actors == 0 }, min(quiet, r.cfg.horizon)-now)
+	}
+}
+
+// planLocked records that something planned may happen as late as t
+// (virtual); call with r.mu held.
+func (r *run) planLocked(t time.Duration) { r.planned = max(r.planned, t) }
+
+// lastDelivery returns the latest delay of a planned delivery after the
+// exit.
+func (r *run) lastDelivery() time.Duration {
+	var last time.Duration
+	for _, d := range r.sc.Deliveries {
+		last = max(last, d.After)
+	}
+	return last
 }
 
 // build makes the task, reporting a panic in the constructor.
@@ -884,9 +990,11 @@ type signalRecorder struct {
 	r *run
 }
 
-// Signal records sig for every Kill in flight, then delivers it.
+// Signal records sig for every Kill in flight, then delivers it. The exit
+// it may cause, and that exit's deliveries, are planned events.
 func (p signalRecorder) Signal(sig syscall.Signal) error {
 	p.r.mu.Lock()
+	p.r.planLocked(time.Since(p.r.t0) + p.r.sc.Signal.ExitAfter + p.r.lastDelivery() + p.r.cfg.grace)
 	for _, c := range p.r.calls {
 		if c.op == scenarios.Kill && c.endSeq == 0 {
 			c.signalled = append(c.signalled, sig)
@@ -929,6 +1037,9 @@ func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
 	}()
 	for i, c := range a.Calls {
 		if c.Delay > 0 {
+			r.mu.Lock()
+			r.planLocked(time.Since(r.t0) + c.Delay)
+			r.mu.Unlock()
 			time.Sleep(c.Delay)
 		}
 		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx}
@@ -990,6 +1101,13 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 	rec.ctxDone = never
 	if d := rec.ctx.Done(); d != faults.Never {
 		rec.ctxDone = rec.start + d
+		r.planLocked(rec.ctxDone + r.cfg.grace)
+	}
+	switch {
+	case rec.op == scenarios.Reap:
+		r.planLocked(rec.start + r.cfg.grace)
+	case rec.op == scenarios.Kill && r.cfg.killBound > 0:
+		r.planLocked(rec.start + r.cfg.killBound + r.cfg.grace)
 	}
 	if id != 0 {
 		r.byGoid[id] = rec
