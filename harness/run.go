@@ -165,6 +165,7 @@ type run struct {
 	seq      atomic.Int64  // orders call starts and ends
 	progress atomic.Uint64 // bumped by the bubble's goroutines as the scenario moves (watch reads it)
 	clock    atomic.Int64  // virtual time (ns) main last saw; see waitFor
+	slow     atomic.Bool   // set by watch once the scenario has taken slowAfter of real time
 	phase    atomic.Int32
 	bubble   atomic.Int64 // synctest bubble id
 
@@ -323,6 +324,9 @@ func (r *run) watch(res *Result, done <-chan any) {
 			return
 		}
 		now := time.Now()
+		if now.Sub(start) > slowAfter {
+			r.slow.Store(true)
+		}
 		if p := r.progress.Load(); p != st.seen {
 			st.reset(p, now, 2*tick)
 		}
@@ -814,10 +818,11 @@ func (r *run) signal() {
 // scenario advances tick by tick, from a busy loop, which stops the clock.
 func (r *run) waitFor(cond func() bool, d time.Duration) {
 	end := time.Now().Add(d)
+	step := clockStepMin
 	if r.timer == nil {
-		r.timer = time.NewTimer(min(d, clockStep))
+		r.timer = time.NewTimer(min(d, step))
 	} else {
-		r.timer.Reset(min(d, clockStep))
+		r.timer.Reset(min(d, step))
 	}
 	timer := r.timer
 	defer timer.Stop()
@@ -837,14 +842,23 @@ func (r *run) waitFor(cond func() bool, d time.Duration) {
 			if left <= 0 {
 				return
 			}
-			timer.Reset(min(left, clockStep))
+			step = min(10*step, clockStep)
+			if r.slow.Load() {
+				step = clockStepMin
+			}
+			timer.Reset(min(left, step))
 		}
 	}
 }
 
-// clockStep is the most virtual time waitFor lets pass without publishing
-// the clock.
-const clockStep = time.Second
+// waitFor publishes the clock after clockStepMin of virtual time, then
+// every 10 times as long up to clockStep; every clockStepMin again once the
+// scenario is slow (r.slow), as one whose clock advances in small ticks is.
+const (
+	clockStepMin = 10 * time.Millisecond
+	clockStep    = time.Second
+	slowAfter    = 5 * time.Millisecond // real time: a scenario past it is slow
+)
 
 // main is the body of the bubble: it plays the world, the clients and the
 // teardown, then records what is left.
