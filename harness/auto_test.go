@@ -68,6 +68,14 @@ func TestAutoCheckThenAct(t *testing.T) {
 			t.Errorf("minimized scenario keeps a yield it does not need: %+v\n%s", pf, report)
 		}
 	}
+	// The scenario file parses back and replays the failure.
+	sc, err := scenarios.Parse(f.Scenario.String())
+	if err != nil {
+		t.Fatalf("the minimized scenario does not parse back: %v\n%s", err, f.Scenario)
+	}
+	if r := harness.Replay(suites.Bubble(t), newAutoCheckThenAct, sc, 20); r == nil || r.Primary().Class != harness.ClassPanic {
+		t.Errorf("the parsed scenario does not replay the panic: %v\n%s", r, sc)
+	}
 	if f.Coverage.Sites != autopoint.Count() || f.Coverage.SitesReached == 0 {
 		t.Errorf("coverage %+v: want %d sites, some reached", f.Coverage, autopoint.Count())
 	}
