@@ -105,17 +105,25 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	}
 	// A yield at every hit of a point says little about where the window
 	// is: pin it to the first single hit that still fails, so the report
-	// reads "hit=9".
+	// reads "hit=9". One yield at one hit may not hold the window open
+	// where one at every hit did (the goroutines take turns): a single
+	// hit is also tried with 16.
+pin:
 	for i, f := range res.Scenario.Points {
 		if f.Hit != 0 || budget <= 0 {
 			continue
 		}
 		for hit := 1; hit <= min(hitsOf(res, f.Name), maxPinned) && budget > 0; hit++ {
-			cand := clone(res.Scenario)
-			cand.Points[i].Hit = hit
-			if last, ok := try(cand); ok {
-				res = last
-				break
+			for _, yields := range []int{f.Yields, max(f.Yields, 16)} {
+				cand := clone(res.Scenario)
+				cand.Points[i].Hit, cand.Points[i].Yields = hit, yields
+				if last, ok := try(cand); ok {
+					res = last
+					continue pin
+				}
+				if yields == f.Yields && f.Yields >= 16 {
+					break
+				}
 			}
 		}
 	}
