@@ -146,6 +146,22 @@ func DeferredClose[T any](id uint32, c chan<- T) {
 	close(c)
 }
 
+// Range passes the point id before every receive of a for range over c:
+// for v := range ch becomes for v := range autopoint.Range(id, ch). The
+// receives happen on the loop's goroutine, one at a time, as in the
+// original loop, which ends when c is closed.
+func Range[T any](id uint32, c <-chan T) func(yield func(T) bool) {
+	return func(yield func(T) bool) {
+		for {
+			P(id)
+			v, ok := <-c
+			if !ok || !yield(v) {
+				return
+			}
+		}
+	}
+}
+
 // Count is the number of sites registered.
 func Count() int {
 	mu.Lock()

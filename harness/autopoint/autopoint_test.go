@@ -58,3 +58,37 @@ func TestDeferredClose(t *testing.T) {
 		t.Errorf("after the deferred close: channel open = %v, points %v; want closed, [%d]", ok, seen, base)
 	}
 }
+
+func TestRange(t *testing.T) {
+	base := Register("example.com/rg", "rg.go", "5:2 recv")
+	hits := 0
+	old := SetHook(func(id uint32) {
+		if id == base {
+			hits++
+		}
+	})
+	defer SetHook(old)
+	ch := make(chan int, 3)
+	ch <- 1
+	ch <- 2
+	ch <- 3
+	close(ch)
+	var got []int
+	for v := range Range(base, ch) {
+		got = append(got, v)
+	}
+	if len(got) != 3 || got[0] != 1 || got[2] != 3 || hits != 4 {
+		t.Errorf("got %v with %d points passed; want [1 2 3] and 4 (one per receive, the last sees the close)", got, hits)
+	}
+	ch2 := make(chan int, 2)
+	ch2 <- 1
+	ch2 <- 2
+	for v := range Range(base, ch2) {
+		if v == 1 {
+			break
+		}
+	}
+	if v := <-ch2; v != 2 {
+		t.Errorf("after a break at the first value, the channel holds %d, want 2 (no receive ahead)", v)
+	}
+}

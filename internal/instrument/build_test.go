@@ -41,6 +41,13 @@ func (t *Task) Reap() {
 
 func (t *Task) Wait() { <-t.done }
 
+func (t *Task) Drain(ch chan int) (n int) {
+	for v := range ch {
+		n += v
+	}
+	return n
+}
+
 func (t *Task) Unused() int {
 	n := 0
 	n++
@@ -82,6 +89,13 @@ func TestWork(t *testing.T) {
 	go tk.Reap()
 	tk.Wait()
 	tk.Reap()
+	ch := make(chan int, 2)
+	ch <- 1
+	ch <- 2
+	close(ch)
+	if n := tk.Drain(ch); n != 3 {
+		t.Errorf("Drain = %d, want 3", n)
+	}
 	var names []string
 	for i := range autopoint.Count() {
 		names = append(names, autopoint.Name(uint32(i)))
@@ -143,8 +157,8 @@ func TestBuild(t *testing.T) {
 	if want := []string{"example.com/p", "example.com/p/q"}; !slices.Equal(bin.Packages, want) {
 		t.Errorf("Packages = %q, want %q", bin.Packages, want)
 	}
-	if bin.Sites != 5 || bin.Cached {
-		t.Errorf("Sites = %d, Cached = %v; want 5 (Lock, Unlock, close, recv, Add), false", bin.Sites, bin.Cached)
+	if bin.Sites != 6 || bin.Cached {
+		t.Errorf("Sites = %d, Cached = %v; want 6 (Lock, Unlock, close, recv, range, Add), false", bin.Sites, bin.Cached)
 	}
 	out := runBinary(t, dir, bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.v")
 	for _, want := range []string{
@@ -152,6 +166,7 @@ func TestBuild(t *testing.T) {
 		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "defer t.mu.Unlock()")) + " Unlock",
 		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "close(t.done)")) + " close",
 		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "<-t.done")) + " recv",
+		"task.go:" + strconv.Itoa(lineOf(fixtureTask, "range ch")) + " recv",
 		"q.go:" + strconv.Itoa(lineOf(fixtureQ, "c.n.Add(1)")) + " Add",
 		"--- PASS: TestWork",
 	} {

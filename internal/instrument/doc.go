@@ -65,8 +65,14 @@
 //   - sync/atomic functions (named Add, Load, Store, Swap, CompareAndSwap,
 //     And, Or) and every method of the atomic types.
 //   - channel send (autopoint.V(id, ch) <- v), receive (<-autopoint.V(id,
-//     ch)), in any expression, condition or loop header; a for range over a
-//     channel passes its point once, before the loop; close(ch).
+//     ch)), in any expression, condition or loop header; close(ch).
+//   - for v := range ch becomes for v := range autopoint.Range(id, ch), a
+//     range over a function that receives from ch: the point is passed
+//     before every receive, on the loop's goroutine. (Over a type
+//     parameter whose type set is channels, the point is passed once,
+//     before the loop.) The loop's body then runs inside a function
+//     literal the compiler makes, which stack traces show as
+//     "(*T).loop-range1" above autopoint.Range's frame.
 //   - select: its point wraps the channel of its first communication, which
 //     is evaluated first when the select begins; its cases are not points
 //     of their own.
@@ -84,15 +90,15 @@
 // named. Not points: a deferred operation with arguments (defer
 // wg.Add(-1)), a go statement calling a builtin or an implicitly
 // instantiated generic function with no typed argument to wrap, a method
-// value called later (f := mu.Unlock; f()), and the later receives of a
-// for range over a channel. Each is listed in the build's skips.
+// value called later (f := mu.Unlock; f()). Each but the last is listed
+// in [Binary.Skips].
 //
 // # Positions
 //
-// A file of a module whose go.mod says a version older than go1.18 gets
-// "&& go1.18" on its //go:build line (or a //go:build go1.18 line before
-// its first, followed by a directive that numbers the lines as before), so
-// that it may call the generic V.
+// A file of a module whose go.mod says a version older than the rewritten
+// file needs (go1.18 for the generic V, go1.23 for Range) gets "&& go1.N"
+// on its //go:build line (or a //go:build go1.N line before its first,
+// followed by a directive that numbers the lines as before).
 //
 // No statement is added: every operation is wrapped in an expression, and
 // every inserted text is followed by a /*line file:line:col*/ directive that

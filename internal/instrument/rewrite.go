@@ -49,6 +49,7 @@ type fileRewriter struct {
 	edits []edit
 	skips []string          // operations left alone, and why
 	done  map[ast.Node]bool // nodes an enclosing statement already handled
+	minor int               // the go1.minor language version the rewritten file needs
 }
 
 // rewriteFile rewrites f (parsed from src, type-checked into info) of
@@ -60,14 +61,15 @@ type fileRewriter struct {
 // text after it, so that every token of the original keeps its
 // position (line and column) for the compiler and the cover tool.
 //
-// With upgrade, the file's build constraint gains go1.18 (the language
-// version V needs), for a module whose go.mod says an older one.
-func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int, upgrade bool) (out []byte, sites []string, skips []string, err error) {
+// modMinor is the minor version of the go line of the file's module (1.x):
+// when the rewritten file needs a newer language version (go1.18 for V,
+// go1.23 for Range), its build constraint says so.
+func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int, modMinor int) (out []byte, sites []string, skips []string, err error) {
 	tf := fset.File(f.Pos())
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, nil, fmt.Errorf("the parsed file does not match its source")
 	}
-	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), done: map[ast.Node]bool{}}
+	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), done: map[ast.Node]bool{}, minor: 18}
 	ast.Inspect(f, r.visit)
 	if len(r.sites) == 0 {
 		return nil, nil, r.skips, nil
@@ -83,7 +85,7 @@ func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info,
 	r.edits = append(r.edits, edit{start: nameEnd, end: nameEnd, text: func() string {
 		return "; import " + hookName + " " + strconv.Quote(HookPath)
 	}})
-	if upgrade {
+	if modMinor < r.minor || hasGoVersionConstraint(f) {
 		r.upgrade(f)
 	}
 	out, err = r.render()
@@ -118,11 +120,14 @@ func (r *fileRewriter) newSite(pos token.Pos, op string) *site {
 func (r *fileRewriter) id(s *site) string { return fmt.Sprintf("%s+%d", r.base, s.id) }
 
 // wrap makes e evaluate through V: hook.V(id, e).
-func (r *fileRewriter) wrap(e ast.Expr, s *site) {
+func (r *fileRewriter) wrap(e ast.Expr, s *site) { r.wrapWith("V", e, s) }
+
+// wrapWith makes e the argument of the hook's function fn: hook.fn(id, e).
+func (r *fileRewriter) wrapWith(fn string, e ast.Expr, s *site) {
 	start, end := r.off(e.Pos()), r.off(e.End())
 	span := [2]int{start, end}
 	r.edits = append(r.edits,
-		edit{start: start, end: start, span: span, text: func() string { return hookName + ".V(" + r.id(s) + ", " }},
+		edit{start: start, end: start, span: span, text: func() string { return hookName + "." + fn + "(" + r.id(s) + ", " }},
 		edit{start: end, end: end, span: span, tail: true, text: func() string { return ")" }})
 }
 
@@ -144,8 +149,12 @@ func (r *fileRewriter) visit(n ast.Node) bool {
 	case *ast.SelectStmt:
 		r.selectStmt(n)
 	case *ast.RangeStmt:
-		if isChan(r.info.TypeOf(n.X)) {
-			r.wrap(n.X, r.newSite(n.Range, "recv"))
+		t := r.info.TypeOf(n.X)
+		if _, param := types.Unalias(t).(*types.TypeParam); param && isChan(t) {
+			r.wrap(n.X, r.newSite(n.Range, "recv")) // once, before the loop
+		} else if isChan(t) {
+			r.wrapWith("Range", n.X, r.newSite(n.Range, "recv")) // before every receive
+			r.minor = max(r.minor, 23)
 		}
 	case *ast.SendStmt:
 		r.wrap(n.Chan, r.newSite(n.Pos(), "send"))
@@ -443,8 +452,8 @@ func (r *fileRewriter) render() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// upgrade makes the file need go1.18, which sets its language version to
-// at least that: it adds "&& go1.18" to its //go:build line on that line,
+// upgrade makes the file need go1.<r.minor>, which sets its language
+// version to at least that: it adds "&& go1.N" to its //go:build line on that line,
 // or adds the line before the first, followed by a directive that gives
 // the first line its number back.
 func (r *fileRewriter) upgrade(f *ast.File) {
@@ -456,13 +465,30 @@ func (r *fileRewriter) upgrade(f *ast.File) {
 			if expr, ok := strings.CutPrefix(c.Text, "//go:build "); ok {
 				start, end := r.off(c.Pos())+len("//go:build "), r.off(c.End())
 				r.edits = append(r.edits, edit{start: start, end: end, bare: true, text: func() string {
-					return "(" + strings.TrimSpace(expr) + ") && go1.18"
+					return fmt.Sprintf("(%s) && go1.%d", strings.TrimSpace(expr), r.minor)
 				}})
 				return
 			}
 		}
 	}
-	r.edits = append(r.edits, edit{start: 0, end: 0, text: func() string { return "//go:build go1.18\n" }})
+	r.edits = append(r.edits, edit{start: 0, end: 0, text: func() string { return fmt.Sprintf("//go:build go1.%d\n", r.minor) }})
+}
+
+// hasGoVersionConstraint reports whether f's //go:build line names a Go
+// version, which may set the file's language version below what the
+// rewritten file needs.
+func hasGoVersionConstraint(f *ast.File) bool {
+	for _, g := range f.Comments {
+		if g.Pos() > f.Package {
+			break
+		}
+		for _, c := range g.List {
+			if expr, ok := strings.CutPrefix(c.Text, "//go:build "); ok && strings.Contains(expr, "go1.") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // directive is the line directive that gives the byte after it the
@@ -500,14 +526,17 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 		rewrite[p] = i
 	}
 	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}}
-	upgrade := lp.Module != nil && !atLeastGo118(lp.Module.GoVersion)
+	modMinor := 99 // GOPATH mode: the newest language
+	if lp.Module != nil {
+		modMinor = goMinor(lp.Module.GoVersion)
+	}
 	for i, p := range c.paths {
 		idx, ok := rewrite[p]
 		if !ok {
 			continue
 		}
 		base := filepath.Base(p)
-		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx, upgrade)
+		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx, modMinor)
 		for _, s := range skips {
 			pr.skips = append(pr.skips, base+":"+s)
 		}
@@ -523,14 +552,18 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 	return pr, nil
 }
 
-// atLeastGo118 reports whether the go.mod version v is go1.18 or newer.
-func atLeastGo118(v string) bool {
+// goMinor is the minor version of the go.mod version v (1.x), 16 when
+// there is none (the go command's default).
+func goMinor(v string) int {
 	major, rest, _ := strings.Cut(v, ".")
 	minor, _, _ := strings.Cut(rest, ".")
 	ma, err1 := strconv.Atoi(major)
 	mi, err2 := strconv.Atoi(minor)
-	if err1 != nil || err2 != nil {
-		return false // no go line: go1.16
+	switch {
+	case err1 != nil || err2 != nil:
+		return 16
+	case ma > 1:
+		return 99
 	}
-	return ma > 1 || ma == 1 && mi >= 18
+	return mi
 }

@@ -51,7 +51,7 @@ func rewriteSource(t *testing.T, src string) (out string, sites, skips []string)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, src)
 	}
-	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, false)
+	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 25)
 	if err != nil {
 		t.Fatalf("rewriteFile: %v", err)
 	}
@@ -93,6 +93,8 @@ func f(t *T, fk fake, ch chan int, ro <-chan int, chch chan chan int, l sync.Loc
 }
 
 func recvC[C ~chan int](c C) int { return <-c }
+
+func rangeC[C ~chan int](c C) { for range c {} }
 `
 
 // The rewriter makes every synchronization operation pass a point, and
@@ -118,7 +120,9 @@ func TestRewriteOps(t *testing.T) {
 		{"receive", `x := <-ch; use(x)`, `x := <-__reaptest.V(` + id + `0, ch); use(x)`, []string{"recv"}, 0},
 		{"receive in a condition", `if v, ok := <-ro; ok { use(v) }`, `if v, ok := <-__reaptest.V(` + id + `0, ro); ok { use(v) }`, []string{"recv"}, 0},
 		{"receive in a loop header", `for <-ro != 0 {}`, `for <-__reaptest.V(` + id + `0, ro) != 0 {}`, []string{"recv"}, 0},
-		{"range over a channel", `for v := range ch { use(v) }`, `for v := range __reaptest.V(` + id + `0, ch) { use(v) }`, []string{"recv"}, 0},
+		{"range over a channel", `for v := range ch { use(v) }`, `for v := range __reaptest.Range(` + id + `0, ch) { use(v) }`, []string{"recv"}, 0},
+		{"range over a receive-only channel", `for range ro {}`, `for range __reaptest.Range(` + id + `0, ro) {}`, []string{"recv"}, 0},
+		{"range over a type parameter channel", `rangeC(ch)`, `rangeC(ch)`, nil, 0},
 		{"range over a slice", `for v := range []int{1} { use(v) }`, `for v := range []int{1} { use(v) }`, nil, 0},
 		{"nested receives", `use(<-<-chch)`, `use(<-__reaptest.V(` + id + `0, <-__reaptest.V(` + id + `1, chch)))`, []string{"recv", "recv"}, 0},
 		{"close", `close(ch)`, `close(__reaptest.V(` + id + `0, ch))`, []string{"close"}, 0},
@@ -358,13 +362,14 @@ func TestRewriteUpgradesOldModules(t *testing.T) {
 	for _, tc := range []struct{ src, first string }{
 		{"//go:build linux || !linux\n\npackage p\n\nfunc f(ch chan int) { close(ch) }\n", "//go:build (linux || !linux) && go1.18"},
 		{"// Package p.\npackage p\n\nfunc f(ch chan int) { close(ch) }\n", "//go:build go1.18"},
+		{"// Package p.\npackage p\n\nfunc f(ch chan int) { for range ch {} }\n", "//go:build go1.23"},
 	} {
 		fset := token.NewFileSet()
 		c, err := typeCheck(fset, "example.com/p", []string{"/src/p/task.go"}, [][]byte{[]byte(tc.src)}, stdExports(t).importer(fset)(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, _, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, true)
+		b, _, _, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 16)
 		if err != nil {
 			t.Fatal(err)
 		}
