@@ -30,9 +30,11 @@
 // cost no real time, and a call that never returns is found as soon as
 // everything else is blocked. A goroutine waiting for a sync.Mutex (or on a
 // channel from outside the bubble) is not durably blocked, which freezes
-// the bubble's clock; a watchdog outside the bubble reads the goroutine
-// dump, sees that every goroutine of the bubble is blocked, and reports the
-// deadlock within milliseconds. Busy loops hit the real-time limit
+// the bubble's clock; a watchdog outside the bubble sees the scenario stop
+// making progress, reads one goroutine dump, sees that every goroutine of
+// the bubble is blocked, and reports the deadlock within milliseconds (a
+// dump costs about 1 µs per goroutine of the process, so none is taken
+// while scenarios progress). Busy loops hit the real-time limit
 // ([ScenarioTimeout]). What the harness cannot stop (a frozen or spinning
 // bubble) it leaves behind and says so in Result.Abandoned.
 //
