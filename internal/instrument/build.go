@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -74,17 +75,19 @@ type Config struct {
 	// os.UserCacheDir()/reaptest, or a directory under os.TempDir() when
 	// that cannot be made.
 	CacheDir string
+
+	mangle func(path string, src []byte) []byte // tests: spoil a rewritten file
 }
 
 // Binary is an instrumented test binary.
 type Binary struct {
 	// Path is the test binary: run it as the isolated child instead of
 	// the running one.
-	Path string
+	Path string `json:"-"`
 	// Args are to be added to the child's command line: the coverage
 	// directory (-test.gocoverdir) when the running binary has one, so
 	// that the child's coverage is merged into the parent's report.
-	Args []string
+	Args []string `json:"-"`
 	// Packages are the instrumented packages' import paths.
 	Packages []string
 	// Sites is the number of synchronization operations made points.
@@ -95,9 +98,9 @@ type Binary struct {
 	// Unrewritten are the files or packages left as they were, and why.
 	Unrewritten []string
 	// Cached is true when the binary was reused from the cache.
-	Cached bool
+	Cached bool `json:"-"`
 	// Took is how long Build took.
-	Took time.Duration
+	Took time.Duration `json:"-"`
 }
 
 // builds memoizes Build per Config within this process: the build is
@@ -238,6 +241,7 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	// built from a copy of their module (see shadowModule).
 	modCache, workspace := goEnv(ctx, g, dir)
 	shadows := map[string]*shadow{} // by module directory
+	files := map[string]rewrittenFile{}
 	for _, lp := range selected {
 		inCache := modCache != "" && strings.HasPrefix(lp.Dir, modCache+string(filepath.Separator))
 		if inCache {
@@ -270,6 +274,10 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		bin.Packages = append(bin.Packages, lp.ImportPath)
 		bin.Sites += pr.sites
 		for orig, src := range pr.files {
+			if cfg.mangle != nil {
+				src = cfg.mangle(orig, src)
+			}
+			files[orig] = rewrittenFile{pkg: lp.ImportPath, sites: pr.fileSites[orig]}
 			sum := sha256.Sum256(src)
 			if inCache {
 				sh := shadows[lp.Module.Dir]
@@ -287,6 +295,7 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 			}
 			overlay[orig] = p
 			overlayKeys = append(overlayKeys, orig+"="+p)
+			files[orig] = rewrittenFile{pkg: lp.ImportPath, sites: pr.fileSites[orig], path: p}
 		}
 	}
 	if len(overlayKeys) == 0 {
@@ -319,7 +328,12 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	binDir := filepath.Join(cache, "bin", key)
 	bin.Path = filepath.Join(binDir, name)
 	bin.Args = childArgs(cover)
+	manifest := filepath.Join(binDir, "manifest.json")
 	if _, err := os.Stat(bin.Path); err == nil {
+		var m Binary
+		if data, err := os.ReadFile(manifest); err == nil && json.Unmarshal(data, &m) == nil {
+			bin.Packages, bin.Sites, bin.Skips, bin.Unrewritten = m.Packages, m.Sites, m.Skips, m.Unrewritten
+		}
 		now := time.Now()
 		_ = os.Chtimes(binDir, now, now)
 		bin.Cached = true
@@ -330,40 +344,123 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
-	overlayFile := filepath.Join(binDir, "overlay.json")
-	data, _ := json.Marshal(struct{ Replace map[string]string }{overlay})
-	if err := writeOnce(overlayFile, data); err != nil {
-		return nil, fmt.Errorf("writing the overlay: %v", err)
-	}
-	args := []string{"test", "-c", "-overlay=" + overlayFile}
-	if len(shadows) > 0 {
-		modfile, err := shadowModfile(cache, binDir, tp.Module.GoMod, shadows)
-		if err != nil {
-			return nil, fmt.Errorf("copying the instrumented modules: %v", err)
-		}
-		args = append(args, "-modfile="+modfile)
-	}
+	var wrapper string
 	if cover {
 		// go test -cover gives the cover tool the original files, not the
 		// overlay's (golang/go#73802): a wrapper gives it the rewritten ones.
-		wrapper, err := coverWrapper(ctx, g, cache)
-		if err != nil {
+		if wrapper, err = coverWrapper(ctx, g, cache); err != nil {
 			return nil, fmt.Errorf("building the cover wrapper: %v", err)
 		}
-		args = append(args, "-toolexec="+quoteField(wrapper)+" "+quoteField(overlayFile))
 	}
-	tmp := filepath.Join(binDir, fmt.Sprintf(".%s.%d.tmp", name, os.Getpid()))
-	args = append(args, "-o", tmp)
-	args = append(args, flags...)
-	args = append(args, "--", testPkg)
-	if _, err := g.run(ctx, dir, args...); err != nil {
+	tmp, err := tempName(binDir, "."+name+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	// A rewritten file that does not compile is left out, and the build
+	// tried once more without it.
+	for attempt := 0; ; attempt++ {
+		overlayFile := filepath.Join(binDir, fmt.Sprintf("overlay-%d.json", attempt))
+		data, _ := json.Marshal(struct{ Replace map[string]string }{overlay})
+		if err := writeOnce(overlayFile, data); err != nil {
+			return nil, fmt.Errorf("writing the overlay: %v", err)
+		}
+		args := []string{"test", "-c", "-overlay=" + overlayFile}
+		if len(shadows) > 0 {
+			modfile, err := shadowModfile(cache, binDir, fmt.Sprintf("go-%d", attempt), tp.Module.GoMod, shadows)
+			if err != nil {
+				return nil, fmt.Errorf("copying the instrumented modules: %v", err)
+			}
+			args = append(args, "-modfile="+modfile)
+		}
+		if cover {
+			args = append(args, "-toolexec="+quoteField(wrapper)+" "+quoteField(overlayFile))
+		}
+		args = append(args, "-o", tmp)
+		args = append(args, flags...)
+		args = append(args, "--", testPkg)
+		_, err := g.run(ctx, dir, args...)
+		if err == nil {
+			break
+		}
 		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("%s (rewritten: %s)", err, strings.Join(bin.Packages, ", "))
+		bad := culprits(err.Error(), dir, files)
+		if attempt > 0 || len(bad) == 0 || len(bad) == len(files) {
+			return nil, fmt.Errorf("%s (rewritten: %s)", err, strings.Join(bin.Packages, ", "))
+		}
+		for _, f := range bad {
+			rf := files[f]
+			delete(files, f)
+			delete(overlay, f)
+			for _, sh := range shadows {
+				delete(sh.files, f)
+			}
+			bin.Sites -= rf.sites
+			bin.Unrewritten = append(bin.Unrewritten, rf.pkg+"/"+filepath.Base(f)+": the rewritten file did not compile: "+firstLineAbout(err.Error(), f, dir))
+		}
+		bin.Packages = bin.Packages[:0]
+		for _, rf := range files {
+			if !slices.Contains(bin.Packages, rf.pkg) {
+				bin.Packages = append(bin.Packages, rf.pkg)
+			}
+		}
+		sort.Strings(bin.Packages)
+	}
+	data, _ := json.Marshal(bin)
+	if err := writeOnce(manifest, data); err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
 	}
 	if err := os.Rename(tmp, bin.Path); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
 	return bin, nil
+}
+
+// rewrittenFile is what Build knows of one rewritten file.
+type rewrittenFile struct {
+	pkg   string
+	sites int
+	path  string // the rewritten copy, for an overlaid file
+}
+
+// pathForms are the ways the go command may write file f in an error:
+// absolute, relative to dir, or the rewritten copy's path.
+func pathForms(f, dir string, rf rewrittenFile) []string {
+	forms := []string{f}
+	if rel, err := filepath.Rel(dir, f); err == nil && !strings.HasPrefix(rel, "..") {
+		forms = append(forms, "."+string(filepath.Separator)+rel, rel)
+	}
+	if rf.path != "" {
+		forms = append(forms, rf.path)
+	}
+	return forms
+}
+
+// culprits are the rewritten files the build error msg points at (at a
+// line: "file.go:12:3:").
+func culprits(msg, dir string, files map[string]rewrittenFile) []string {
+	var bad []string
+	for f, rf := range files {
+		for _, form := range pathForms(f, dir, rf) {
+			if regexp.MustCompile(`(^|[\s(])` + regexp.QuoteMeta(form) + `:\d+`).MatchString(msg) {
+				bad = append(bad, f)
+				break
+			}
+		}
+	}
+	sort.Strings(bad)
+	return bad
+}
+
+// firstLineAbout is the first line of msg that names f.
+func firstLineAbout(msg, f, dir string) string {
+	for _, l := range strings.Split(msg, "\n") {
+		for _, form := range pathForms(f, dir, rewrittenFile{}) {
+			if strings.Contains(l, form+":") {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	return oneLine(msg)
 }
 
 // selectPackages picks the packages to instrument: the task's package (or
@@ -558,6 +655,17 @@ func prune(dir string) {
 			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// tempName reserves a new file name in dir, unique among processes and
+// goroutines, for a file to be renamed into place.
+func tempName(dir, pattern string) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	f.Close()
+	return f.Name(), nil
 }
 
 // quoteField quotes s for the go command's flag splitting when it needs it.

@@ -2,6 +2,7 @@ package instrument
 
 import (
 	"context"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -394,4 +395,84 @@ func BenchmarkBuildCatalog(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A rewritten file that does not compile is left out (and said so), the
+// rest is instrumented; a cached binary reports the same.
+func TestBuildLeavesOutFileThatDoesNotCompile(t *testing.T) {
+	dir := fixtureModule(t)
+	cfg := Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir(),
+		mangle: func(path string, src []byte) []byte {
+			if filepath.Base(path) == "q.go" {
+				return append(src, "\nvar _ int = \"not an int\"\n"...)
+			}
+			return src
+		}}
+	bin, err := Build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(bin.Packages, []string{"example.com/p"}) || bin.Sites != 5 || len(bin.Unrewritten) != 1 || !strings.HasPrefix(bin.Unrewritten[0], "example.com/p/q/q.go: the rewritten file did not compile: ") {
+		t.Errorf("Packages %q, Sites %d, Unrewritten %q; want example.com/p alone, 5 sites, q.go left out", bin.Packages, bin.Sites, bin.Unrewritten)
+	}
+	out := runBinary(t, dir, bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.v")
+	if strings.Contains(out, "q.go:") || !strings.Contains(out, "--- PASS: TestWork") {
+		t.Errorf("q.go's points are in the binary, or the test failed:\n%s", out)
+	}
+	forget()
+	cached, err := Build(context.Background(), cfg)
+	if err != nil || !cached.Cached || !slices.Equal(cached.Unrewritten, bin.Unrewritten) || cached.Sites != bin.Sites {
+		t.Errorf("cached Build = %+v, %v; want the same facts as the first", cached, err)
+	}
+}
+
+// Builds of the same binary at once (parallel Ginkgo processes) both
+// succeed and leave one working binary.
+func TestBuildConcurrent(t *testing.T) {
+	dir := fixtureModule(t)
+	cfg := Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()}
+	type result struct {
+		bin *Binary
+		err error
+	}
+	results := make(chan result, 2)
+	for range 2 {
+		go func() {
+			bin, err := build(context.Background(), cfg) // not memoized: two real builds
+			results <- result{bin, err}
+		}()
+	}
+	a, b := <-results, <-results
+	if a.err != nil || b.err != nil {
+		t.Fatalf("concurrent builds: %v; %v", a.err, b.err)
+	}
+	if a.bin.Path != b.bin.Path {
+		t.Errorf("two paths for one binary: %s, %s", a.bin.Path, b.bin.Path)
+	}
+	out := runBinary(t, dir, a.bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.v")
+	if !strings.Contains(out, "--- PASS: TestWork") {
+		t.Errorf("the binary does not work:\n%s", out)
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(filepath.Dir(a.bin.Path), ".*.tmp")); len(tmps) > 0 {
+		t.Errorf("temporary files left: %q", tmps)
+	}
+}
+
+// The child gets the parent's coverage directory when coverage is on.
+func TestChildArgs(t *testing.T) {
+	f := flag.Lookup("test.gocoverdir")
+	if f == nil {
+		t.Fatal("no -test.gocoverdir flag in this test binary")
+	}
+	old := f.Value.String()
+	defer f.Value.Set(old)
+	if err := f.Value.Set("/tmp/covdir"); err != nil {
+		t.Fatal(err)
+	}
+	if got := childArgs(true); !slices.Equal(got, []string{"-test.gocoverdir=/tmp/covdir"}) {
+		t.Errorf("childArgs(cover) = %q, want the coverage directory", got)
+	}
+	if got := childArgs(false); got != nil {
+		t.Errorf("childArgs(no cover) = %q, want none", got)
+	}
 }

@@ -15,9 +15,12 @@
 // and cached across runs under os.UserCacheDir()/reaptest, keyed by
 // everything that determines the binary (toolchain, flags, the sources of
 // every package and test file). Concurrent builds, from parallel Ginkgo
-// processes too, write through temporary files renamed into place. When
-// it fails (no go command, a build error, no writable cache) its error is
-// one line that says why; the caller then runs uninstrumented and says so.
+// processes too, write through temporary files renamed into place. A
+// rewritten file that does not compile (which the tests have not seen
+// happen) is left out and the build tried once more without it; the file
+// and the compiler's message are in [Binary.Unrewritten]. When the build
+// fails (no go command, a build error, no writable cache) its error is one
+// line that says why; the caller then runs uninstrumented and says so.
 //
 // A package in the module cache cannot be overlaid (the go command
 // refuses): its module is then replaced, through a copy of the main

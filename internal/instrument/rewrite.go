@@ -505,6 +505,7 @@ func (r *fileRewriter) directive(off, dcol int) string {
 type packageRewrite struct {
 	path        string
 	files       map[string][]byte // original absolute path -> rewritten source
+	fileSites   map[string]int    // original absolute path -> its sites
 	sites       int
 	skips       []string // "file.go:12:3 op: why": operations left alone
 	unrewritten []string // "file.go: why": files left as they are
@@ -525,7 +526,7 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 	for i, p := range absFiles(lp.Dir, lp.GoFiles) {
 		rewrite[p] = i
 	}
-	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}}
+	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}, fileSites: map[string]int{}}
 	modMinor := 99 // GOPATH mode: the newest language
 	if lp.Module != nil {
 		modMinor = goMinor(lp.Module.GoVersion)
@@ -546,6 +547,7 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 		}
 		if out != nil {
 			pr.files[p] = out
+			pr.fileSites[p] = len(sites)
 			pr.sites += len(sites)
 		}
 	}

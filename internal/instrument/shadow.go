@@ -44,9 +44,9 @@ func goEnv(ctx context.Context, g *goCmd, dir string) (modCache string, workspac
 	return modCache, workspace
 }
 
-// shadowModfile makes the modules' copies and a go.mod (with its go.sum)
-// in binDir that replaces each module with its copy, and returns its path.
-func shadowModfile(cache, binDir, gomod string, shadows map[string]*shadow) (string, error) {
+// shadowModfile makes the modules' copies and a name.mod (with its
+// name.sum) in binDir that replaces each module with its copy, and returns its path.
+func shadowModfile(cache, binDir, name, gomod string, shadows map[string]*shadow) (string, error) {
 	mod, err := os.ReadFile(gomod)
 	if err != nil {
 		return "", err
@@ -77,7 +77,7 @@ func shadowModfile(cache, binDir, gomod string, shadows map[string]*shadow) (str
 		}
 		fmt.Fprintf(&b, "replace %s %s => %s\n", sh.path, sh.version, copyDir)
 	}
-	modfile := filepath.Join(binDir, "go.mod")
+	modfile := filepath.Join(binDir, name+".mod")
 	if err := writeOnce(modfile, b.Bytes()); err != nil {
 		return "", err
 	}
@@ -85,7 +85,7 @@ func shadowModfile(cache, binDir, gomod string, shadows map[string]*shadow) (str
 	if err != nil && !os.IsNotExist(err) {
 		return "", err
 	}
-	if err := writeOnce(filepath.Join(binDir, "go.sum"), sum); err != nil {
+	if err := writeOnce(filepath.Join(binDir, name+".sum"), sum); err != nil {
 		return "", err
 	}
 	return modfile, nil
@@ -98,9 +98,14 @@ func mirror(src, dst string, files map[string][]byte) error {
 	if _, err := os.Stat(dst); err == nil {
 		return nil
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", dst, os.Getpid())
-	_ = os.RemoveAll(tmp)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,7 +18,6 @@ const wrapperSource = `package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,7 +85,10 @@ func coverWrapper(ctx context.Context, g *goCmd, cache string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", exe, os.Getpid())
+	tmp, err := tempName(dir, ".reaptest-cover-overlay.*.tmp")
+	if err != nil {
+		return "", err
+	}
 	// The wrapper runs on this machine, whatever the build targets.
 	host := &goCmd{path: g.path, env: []string{"GOFLAGS=", "GOWORK=off", "GOOS=", "GOARCH=", "CGO_ENABLED=0", "GOTOOLCHAIN=local"}}
 	if _, err := host.run(ctx, src, "build", "-o", tmp, "."); err != nil {
