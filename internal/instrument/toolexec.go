@@ -18,6 +18,7 @@ const wrapperSource = `package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
