@@ -84,6 +84,8 @@ func (v *Violation) Is(target error) bool {
 		return target == ErrLeak
 	case ClassContract:
 		return target == ErrContract
+	case ClassSetup:
+		return target == ErrSetup
 	}
 	return false
 }

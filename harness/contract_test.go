@@ -681,7 +681,7 @@ func TestEvaluateDoesNotMutate(t *testing.T) {
 func TestContractClausesHaveText(t *testing.T) {
 	for _, cl := range []string{ClauseNoPanic, ClauseWaitBounded, ClauseWaitSeesExit, ClauseDeleteBounded,
 		ClauseDeleteHonest, ClauseAfterDelete, ClauseOneExit, ClauseNoLeak, ClauseKillBounded,
-		ClauseReapPrompt, ClauseKillDelivers, ClauseDeadlock, ClauseRealTime} {
+		ClauseReapPrompt, ClauseKillDelivers, ClauseDeadlock, ClauseRealTime, ClauseOutsideBubble} {
 		if clauseText[cl] == "" {
 			t.Errorf("clause %q has no text", cl)
 		}

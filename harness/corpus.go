@@ -48,7 +48,7 @@ func (p *prelude) corpus() *Failure {
 // to the corpus; what names the fixed scenario that failed, if one did.
 func (c *config) failure(res *Result, what string, explored int) *Failure {
 	f := &Failure{Result: res, Name: what, Explored: explored, Command: c.repro}
-	if c.corpus == "" {
+	if p := res.Primary(); c.corpus == "" || p != nil && p.Class == ClassSetup {
 		return f
 	}
 	path, err := SaveScenario(c.corpus, res, c.repro)

@@ -20,9 +20,11 @@
 //
 // # What is judged
 //
-// Each [Violation] has a [Class] (panic, hang, leak, contract) and names
+// Each [Violation] has a [Class] (panic, hang, leak, contract; setup for a
+// task that waits on package-level state, see [Diagnose]) and names
 // its clause (ClauseNoPanic ... ClauseKillDelivers); errors.Is matches the
-// class sentinels [ErrPanic], [ErrHang], [ErrLeak] and [ErrContract].
+// class sentinels [ErrPanic], [ErrHang], [ErrLeak], [ErrContract] and
+// [ErrSetup].
 //
 // # How hangs are seen without waiting
 //

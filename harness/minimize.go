@@ -38,6 +38,18 @@ func signature(r *Result) string {
 // It runs with detail on, so the result it returns carries the full
 // evidence; a scenario found without it is run again with it.
 func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result {
+	if p := res.Primary(); p != nil && p.Class == ClassSetup {
+		// A setup diagnosis: nothing to shrink. Run once with detail, for
+		// the name of the waiting call.
+		if !res.detailed {
+			detailed := *cfg
+			detailed.detail = true
+			if r := runScenario(&detailed, bubble, newTask, res.Scenario); signature(r) == signature(res) {
+				return r
+			}
+		}
+		return res
+	}
 	if p := res.Primary(); p != nil && (p.Clause == ClauseLimits || p.Clause == ClauseRealTime) {
 		// Every run of a bomb adds its goroutines to the process for good,
 		// and every run of a busy loop a goroutine that spins for good: on

@@ -25,6 +25,7 @@ var clauseText = map[string]string{
 	ClauseRealTime:      "a scenario must end within its real-time limit",
 	ClauseLimits:        "a scenario must stay within the goroutine and memory limits",
 	ClauseCrash:         "clause 1: nothing the task does may take the process down",
+	ClauseOutsideBubble: "setup, not a verdict: the task waits on state that belongs to no scenario (package-level state)",
 }
 
 // Report formats the result as a report: the class and clause, the

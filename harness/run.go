@@ -128,9 +128,14 @@ func (r *Result) Err() error {
 	return errors.Join(errs...)
 }
 
-// Primary returns the violation a report leads with: a goroutine or memory
-// bomb, else a panic, else a hang, else a contract violation, else a leak.
+// Primary returns the violation a report leads with: a setup diagnosis,
+// else a goroutine or memory bomb, else a panic, else a hang, else a contract violation, else a leak.
 func (r *Result) Primary() *Violation {
+	for _, v := range r.Violations {
+		if v.Class == ClassSetup { // the task could not be judged at all
+			return v
+		}
+	}
 	for _, v := range r.Violations {
 		if v.Clause == ClauseLimits { // a bomb explains whatever else went wrong
 			return v
@@ -190,8 +195,10 @@ type run struct {
 	// may still happen at, as far as known so far: a call's ctx ending, a
 	// client's next call, the process's exit and its deliveries (guarded
 	// by mu; it only grows). See awaitClients.
-	planned time.Duration
-	judged  bool // guarded by mu
+	planned  time.Duration
+	judged   bool // guarded by mu
+	setup    bool // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
+	tornDown bool // guarded by mu; the teardown has begun
 }
 
 // Run runs one scenario against a fresh task from newTask inside a bubble
@@ -623,6 +630,13 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 			Got:      fmt.Sprintf("the scenario still running after %s of real time", r.cfg.scenarioLimit),
 			Want:     "a scenario that ends (virtual time makes a normal one take microseconds): a busy loop?",
 			Evidence: ev.String()})
+	} else if v := r.setupViolation(gs); v != nil && !r.tornDown {
+		// Before the teardown a wait on a channel from outside stops the
+		// scenario itself; after it, a goroutine left on one is a leak.
+		r.extra = append(r.extra, v)
+		r.setup = true
+		r.events = append(r.events, event{at: r.last, who: "harness",
+			what: "stalled: " + v.Call + " waits on a channel made outside the scenario"})
 	} else if !ended && !idle {
 		r.events = append(r.events, event{at: r.last, who: "harness",
 			what: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
@@ -700,6 +714,16 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	// What the harness found itself (a busy loop, a bubble that ended
 	// badly) leads: it explains the stuck calls evaluate finds.
 	vs := append(append([]*Violation(nil), r.extra...), evaluate(r.cfg, r.calls, Pid, now)...)
+	if r.setup {
+		// The stall is the setup's doing: what evaluate makes of the
+		// stuck calls is no verdict on the task.
+		vs = nil
+		for _, v := range r.extra {
+			if v.Class == ClassSetup {
+				vs = append(vs, v)
+			}
+		}
+	}
 	var dumped map[int64]bool // only when there is something to dump
 	for _, g := range append(append([]*goroutine(nil), r.dump...), leaked...) {
 		if dumped == nil {
@@ -900,7 +924,11 @@ func (r *run) main() {
 	for i, a := range r.sc.Actors {
 		go r.actor(scenarios.ActorName(i), a, task, killer)
 	}
-	r.note("teardown", "teardown begins"+r.awaitClients())
+	why := r.awaitClients()
+	r.mu.Lock()
+	r.tornDown = true
+	r.mu.Unlock()
+	r.note("teardown", "teardown begins"+why)
 
 	// Teardown: the process exits, a lost exit is delivered, the task is
 	// deleted, and everything gets time to end.

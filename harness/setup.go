@@ -1,0 +1,98 @@
+package harness
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ClassSetup is the class of a setup diagnosis: the task cannot be judged
+// as it is plugged in (it waits on state that belongs to no scenario), and
+// the check stops there. It is not a verdict on the exit path: a setup
+// diagnosis is not minimized, not saved to the corpus, and matches
+// ErrSetup only.
+const ClassSetup Class = "setup"
+
+// ErrSetup matches a setup diagnosis (errors.Is).
+var ErrSetup = fmt.Errorf("reaptest: setup")
+
+// ClauseOutsideBubble names a setup diagnosis: the task waits on a channel
+// made outside the scenario (package-level state).
+const ClauseOutsideBubble = "outside-bubble"
+
+// restructure is what every outside-bubble diagnosis asks for.
+const restructure = "every channel, context and timer the task waits on made inside the scenario: " +
+	"a package-level shutdown channel or context (made at init, or lazily by an earlier scenario) belongs to no scenario. " +
+	"Build it per task in the factory (NewTask), and have your shutdown path close or cancel each task's own channel or context"
+
+// outsideChannel reports whether g is blocked on a channel that is not
+// durable for testing/synctest: inside a bubble, only a channel made
+// outside it.
+func outsideChannel(g *goroutine) bool {
+	if g.durable {
+		return false
+	}
+	switch g.state {
+	case "chan receive", "chan send", "select":
+		return true
+	}
+	return false
+}
+
+// setupViolation returns the diagnosis for a stalled bubble in which some
+// goroutine waits on a channel made outside it, or nil. Call with r.mu
+// held.
+func (r *run) setupViolation(gs []*goroutine) *Violation {
+	var ev strings.Builder
+	var first *goroutine
+	for _, g := range gs {
+		if outsideChannel(g) {
+			if first == nil {
+				first = g
+			}
+			ev.WriteString(g.format("  "))
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	call := "a goroutine of the task"
+	if c := r.callOf(first); c != nil {
+		call = c.name()
+	}
+	return &Violation{Class: ClassSetup, Clause: ClauseOutsideBubble, Call: call,
+		Got: fmt.Sprintf("blocked in %s on a channel made outside the scenario: virtual time cannot advance while it waits",
+			first.blockedAt()),
+		Want: restructure, Evidence: ev.String()}
+}
+
+var outsideFatalRE = regexp.MustCompile(`(?m)^fatal error: (.*synctest.*outside bubble.*)$`)
+
+// Diagnose classifies the output of a test process that died: if it died
+// of a fatal error that testing/synctest raises when a goroutine uses a
+// channel, timer or lock of another bubble ("fatal error: select on
+// synctest channel from outside bubble"), which is what package-level
+// state made lazily inside one scenario does to the next, it returns a
+// setup diagnosis naming the function that used it; otherwise nil. Such a
+// crash cannot be recovered in the process; a supervisor that runs checks
+// in a child process (suites) calls Diagnose on the child's output before
+// treating the death as a crash of the task.
+func Diagnose(output string) *Violation {
+	m := outsideFatalRE.FindStringSubmatchIndex(output)
+	if m == nil {
+		return nil
+	}
+	fatal := output[m[2]:m[3]]
+	rest := output[m[1]:]
+	call, evidence := "the task", ""
+	if gs := parseDump([]byte(rest)); len(gs) > 0 {
+		g := gs[0] // the goroutine that crashed is printed first
+		if fs := g.implFrames(); len(fs) > 0 {
+			call = shortFunc(fs[0].fn)
+		}
+		evidence = g.format("  ")
+	}
+	return &Violation{Class: ClassSetup, Clause: ClauseOutsideBubble, Call: call,
+		Got:  fmt.Sprintf("fatal error: %s (a channel, timer or lock made inside an earlier scenario, kept in package-level state)", fatal),
+		Want: restructure, Evidence: evidence}
+}
