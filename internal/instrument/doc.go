@@ -53,7 +53,10 @@
 // parent's, and a child run with -test.gocoverdir=<the parent's>
 // ([Binary.Args]) adds its counts to the parent's report exactly: same
 // percentage, same profile, as if the check had run in process. A child
-// that crashes writes no coverage.
+// that crashes writes no coverage. A parent with no -test.gocoverdir (go
+// test always passes one; the ginkgo command's -cover and a binary run by
+// hand with only -test.coverprofile do not) merges from a directory it
+// makes at its exit, so the child's counts cannot reach its report.
 //
 // # What is rewritten
 //
