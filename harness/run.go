@@ -196,9 +196,10 @@ type run struct {
 	// client's next call, the process's exit and its deliveries (guarded
 	// by mu; it only grows). See awaitClients.
 	planned  time.Duration
-	judged   bool // guarded by mu
-	setup    bool // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
-	tornDown bool // guarded by mu; the teardown has begun
+	judged   bool          // guarded by mu
+	setup    bool          // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
+	tornDown bool          // guarded by mu; the teardown has begun
+	polled   time.Duration // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
 }
 
 // Run runs one scenario against a fresh task from newTask inside a bubble
@@ -351,7 +352,7 @@ func (r *run) watch(res *Result, done <-chan any) {
 		case stalled && sig == st.sig && time.Since(st.sigAt) >= outsideWait:
 			r.abandon(res, gs, false)
 			return
-		case overdue && !stalled && now.Sub(start) < max(pollingLimit*r.cfg.scenarioLimit, time.Minute) &&
+		case overdue && !stalled && now.Sub(start) < max(pollingLimit*r.cfg.scenarioLimit, pollingFloor) &&
 			(r.clock.Load() != clock || r.clockMoves(gs)):
 
 			if r.phase.Load() == phaseEnded {
@@ -364,6 +365,11 @@ func (r *run) watch(res *Result, done <-chan any) {
 			// a busy loop. It gets another real-time limit.
 			limit, clock = now.Sub(start)+r.cfg.scenarioLimit, r.clock.Load()
 		case overdue:
+			if limit > r.cfg.scenarioLimit {
+				r.mu.Lock()
+				r.polled = now.Sub(start)
+				r.mu.Unlock()
+			}
 			r.abandon(res, gs, !stalled)
 			return
 		case stalled && sig != st.sig:
@@ -378,9 +384,14 @@ func (r *run) watch(res *Result, done <-chan any) {
 }
 
 // pollingLimit is how many real-time limits (ScenarioTimeout) a scenario
-// whose virtual clock keeps advancing (a task that polls) may take, and at
-// least a minute.
-const pollingLimit = 20
+// whose virtual clock keeps advancing (a task that polls) may take, and
+// pollingFloor the least real time it gets: main's own timers end every
+// scenario within about 72s of virtual time, which a task polling every
+// 10µs takes about a minute of real time to go through.
+const (
+	pollingLimit = 20
+	pollingFloor = 5 * time.Minute
+)
 
 // clockMoves reports whether the bubble's virtual clock is advancing, as
 // far as goroutine dumps can tell: over gs and up to 20 more dumps taken a
@@ -626,10 +637,16 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 				ev.WriteString(g.format("  "))
 			}
 		}
-		r.extra = append(r.extra, &Violation{Class: ClassHang, Clause: ClauseRealTime, Call: r.runningCalls(gs),
+		v := &Violation{Class: ClassHang, Clause: ClauseRealTime, Call: r.runningCalls(gs),
 			Got:      fmt.Sprintf("the scenario still running after %s of real time", r.cfg.scenarioLimit),
 			Want:     "a scenario that ends (virtual time makes a normal one take microseconds): a busy loop?",
-			Evidence: ev.String()})
+			Evidence: ev.String()}
+		if r.polled > 0 {
+			v.Got = fmt.Sprintf("the scenario still running after %s of real time, its virtual clock advancing until the last limit (%s)",
+				r.polled.Round(time.Millisecond), r.cfg.scenarioLimit)
+			v.Want = "a scenario that ends: a task that polls this finely takes too long in virtual time, or stopped advancing it"
+		}
+		r.extra = append(r.extra, v)
 	} else if v := r.setupViolation(gs); v != nil && !r.tornDown {
 		// Before the teardown a wait on a channel from outside stops the
 		// scenario itself; after it, a goroutine left on one is a leak.
