@@ -40,6 +40,7 @@ type config struct {
 	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
 	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
 	typical       time.Duration // moving average of a scenario's real time, learned as a check runs
+	watchTimer    *time.Timer   // the watchdog's, reused from scenario to scenario (they run one at a time)
 	onExplored    func(Coverage)
 	ownsHook      bool // this check owns autopoint's hook (see autohook.go)
 	hookBusy      bool // another check owned it when this one started

@@ -306,7 +306,14 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 func (r *run) watch(res *Result, done <-chan any) {
 	start := time.Now()
 	tick := min(max(4*r.cfg.typical, 250*time.Microsecond), 2*time.Millisecond)
-	timer := time.NewTimer(tick)
+	// One timer serves a check's scenarios, one after the other.
+	timer := r.cfg.watchTimer
+	if timer == nil {
+		timer = time.NewTimer(tick)
+		r.cfg.watchTimer = timer
+	} else {
+		timer.Reset(tick)
+	}
 	defer timer.Stop()
 	var st stallWatch
 	st.reset(r.progress.Load(), start, 2*tick)
