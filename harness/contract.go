@@ -23,6 +23,9 @@ const (
 	ClassHang     Class = "hang"
 	ClassLeak     Class = "leak"
 	ClassContract Class = "contract"
+	// ClassRace is a data race the race detector found in the task (under
+	// go test -race, with isolation).
+	ClassRace Class = "race"
 )
 
 // Sentinel errors, one per class: errors.Is(err, ErrHang) holds for a hang
@@ -32,6 +35,7 @@ var (
 	ErrHang     = errors.New("reaptest: hang")
 	ErrLeak     = errors.New("reaptest: leak")
 	ErrContract = errors.New("reaptest: contract violation")
+	ErrRace     = errors.New("reaptest: data race")
 )
 
 // Clauses of the contract, as violations name them. README.md lists what
@@ -52,6 +56,7 @@ const (
 	ClauseRealTime      = "real-time-limit" // a scenario ran out of real time (busy loop)
 	ClauseLimits        = "limits"          // goroutines or heap past the limits (a bomb)
 	ClauseCrash         = "crash"           // the test process died: a panic on a task goroutine, a fatal error, os.Exit
+	ClauseNoRace        = "no-race"         // the race detector saw a data race in the task (go test -race)
 )
 
 // Violation is one way a scenario broke the contract: what happened, to
@@ -86,6 +91,8 @@ func (v *Violation) Is(target error) bool {
 		return target == ErrContract
 	case ClassSetup:
 		return target == ErrSetup
+	case ClassRace:
+		return target == ErrRace
 	}
 	return false
 }

@@ -48,10 +48,14 @@ type Failure struct {
 
 // Error returns the full report.
 func (f *Failure) Error() string {
-	if f.Text != "" {
-		return f.Text
+	text := f.Text
+	if text == "" {
+		text = f.Report(f.Command)
 	}
-	return f.Report(f.Command)
+	if f.SaveErr != nil && !strings.Contains(text, f.SaveErr.Error()) {
+		text += fmt.Sprintf("\nnote: the counterexample was not saved to the corpus: %v\n", f.SaveErr)
+	}
+	return text
 }
 
 // Unwrap returns the violations, so that errors.Is(f, ErrHang) works.
@@ -351,19 +355,30 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 		}
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
+	stopped := false // out of time (Deadline)
+	progress := newTicker(cfg.logf)
 	for range rounds {
+		if cfg.outOfTime() {
+			stopped = true
+			break
+		}
 		var target string // the class and clause being shrunk
 		var last *Result
 		foundAt := 0
 		skip := false // a costly failure is minimized without rapid's shrinking
 		prop := func(t *rapid.T) {
 			sc := gen.Draw(t, "scenario")
-			if skip {
+			if skip || target == "" && stopped {
+				return
+			}
+			if target == "" && cfg.outOfTime() {
+				stopped = true // the draws left in this round pass unrun
 				return
 			}
 			res := runScenario(cfg, p.bubble, p.newTask, sc)
 			p.census.Add(res.points)
 			p.ran++
+			progress.tick(p.ran)
 			if !res.Failed() {
 				return
 			}
@@ -406,7 +421,37 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 			return f
 		}
 	}
+	if stopped && cfg.logf != nil {
+		cfg.logf("reaptest: stopped early: out of time after %d scenarios (no failure found)", p.ran)
+	}
 	return nil
+}
+
+// progressEvery is how often a long check says how far it got.
+const progressEvery = 5 * time.Second
+
+// ticker logs a check's progress every progressEvery.
+type ticker struct {
+	logf  func(format string, args ...any)
+	start time.Time
+	next  time.Time
+}
+
+func newTicker(logf func(format string, args ...any)) *ticker {
+	now := time.Now()
+	return &ticker{logf: logf, start: now, next: now.Add(progressEvery)}
+}
+
+// tick logs the number of scenarios run when it is time to; it looks at
+// the clock once every 64 scenarios.
+func (t *ticker) tick(explored int) {
+	if t.logf == nil || explored%64 != 0 {
+		return
+	}
+	if now := time.Now(); now.After(t.next) {
+		t.next = now.Add(progressEvery)
+		t.logf("reaptest: %d scenarios so far, no failure (%s)", explored, now.Sub(t.start).Round(time.Second))
+	}
 }
 
 // flagSet reports whether the named flag was set on the command line.

@@ -39,6 +39,7 @@ type config struct {
 	maxGoroutines int           // more goroutines than this during a scenario is a failure
 	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
 	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
+	deadline      time.Time     // real time when exploring stops; zero for none
 	typical       time.Duration // moving average of a scenario's real time, learned as a check runs
 	watchTimer    *time.Timer   // the watchdog's, reused from scenario to scenario (they run one at a time)
 	onExplored    func(Coverage)
@@ -218,3 +219,13 @@ func Limits(goroutines int, heap uint64) Option {
 // once with no fault point between them need Procs(0) to be found at all,
 // and then only by chance.
 func Procs(n int) Option { return optionFunc(func(c *config) { c.procs = n }) }
+
+// Deadline sets the real time at which a check stops exploring, so that it
+// fits into the time its test has (the suites package sets it from
+// t.Deadline, the test binary's -timeout). Stopping there is not a
+// failure: the check logs "stopped early: out of time after N scenarios"
+// and passes, unless it found a failure before.
+func Deadline(t time.Time) Option { return optionFunc(func(c *config) { c.deadline = t }) }
+
+// outOfTime reports whether the check's deadline has passed.
+func (c *config) outOfTime() bool { return !c.deadline.IsZero() && time.Now().After(c.deadline) }

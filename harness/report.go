@@ -26,6 +26,7 @@ var clauseText = map[string]string{
 	ClauseLimits:        "a scenario must stay within the goroutine and memory limits",
 	ClauseCrash:         "clause 1: nothing the task does may take the process down",
 	ClauseOutsideBubble: "setup, not a verdict: the task waits on state that belongs to no scenario (package-level state)",
+	ClauseNoRace:        "no data race between the task's goroutines (the race detector, under go test -race)",
 }
 
 // Report formats the result as a report: the class and clause, the

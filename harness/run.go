@@ -129,7 +129,8 @@ func (r *Result) Err() error {
 }
 
 // Primary returns the violation a report leads with: a setup diagnosis,
-// else a goroutine or memory bomb, else a panic, else a hang, else a contract violation, else a leak.
+// else a goroutine or memory bomb, else a panic, else a data race, else a
+// hang, else a contract violation, else a leak.
 func (r *Result) Primary() *Violation {
 	for _, v := range r.Violations {
 		if v.Class == ClassSetup { // the task could not be judged at all
@@ -141,7 +142,7 @@ func (r *Result) Primary() *Violation {
 			return v
 		}
 	}
-	for _, class := range []Class{ClassPanic, ClassHang, ClassContract, ClassLeak} {
+	for _, class := range []Class{ClassPanic, ClassRace, ClassHang, ClassContract, ClassLeak} {
 		for _, v := range r.Violations {
 			if v.Class == class {
 				return v

@@ -29,8 +29,8 @@ func WithBubble(f func(harness.Bubble)) bool {
 }
 
 // runAsTest runs f as a test named "reaptest" through testing.RunTests. It
-// matches whatever -test.run says and never -test.skip, and runs f once
-// even under -test.count.
+// matches whatever -test.run says and never -test.skip, runs f once even
+// under -test.count, and prints nothing under -v unless it fails.
 func runAsTest(f func(t *testing.T)) (ran, ok bool) {
 	// -test.run and -test.skip are the caller's: this inner test matches
 	// any run pattern, and the skip pattern is cleared while it runs.
@@ -41,6 +41,13 @@ func runAsTest(f func(t *testing.T)) (ran, ok bool) {
 	}
 	var once sync.Once
 	match := func(string, string) (bool, error) { return true, nil }
+	// Quiet: under -v (and go test -json) the inner test would show as a
+	// test of its own that the user never wrote.
+	if fl := flag.Lookup("test.v"); fl != nil && fl.Value.String() != "false" {
+		v := fl.Value.String()
+		_ = fl.Value.Set("false")
+		defer func() { _ = fl.Value.Set(v) }()
+	}
 	// RunTests sets GOMAXPROCS to each -test.cpu value in turn: keep the
 	// caller's, inside and after.
 	procs := runtime.GOMAXPROCS(0)

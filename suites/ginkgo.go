@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -8,9 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
-	. "github.com/onsi/gomega"    //nolint:revive
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
@@ -20,60 +22,85 @@ import (
 // own Ginkgo suite: one spec per named scenario, then one that explores
 // generated scenarios under faults. Use it while the spec tree is built,
 // e.g. var _ = suites.DescribeTask("my task", NewTask). It never calls
-// RunSpecs. Specs carry the label "reaptest".
+// RunSpecs. Specs carry the label "reaptest" and are located at the
+// DescribeTask call; a failing spec fails with the report as its message.
 func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
-	return Describe(text, Label("reaptest"), func() {
+	at := types.NewCodeLocation(1)
+	return Describe(text, Label("reaptest"), at, func() {
 		for _, n := range scenarios.Named() {
-			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), func() {
-				GinkgoHelper()
-				var res *harness.Result
-				withT(func(t *testing.T) {
-					res = harness.Run(Bubble(t), newTask, n.Scenario, opts...)
-				})
-				if res.Failed() {
-					Fail(res.Report(ginkgoRepro(CurrentSpecReport().FullText())))
-				}
+			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), at, func() {
+				focus := CurrentSpecReport().FullText()
+				repro := ginkgoRepro(focus)
+				failIf(specIsolated(focus, "", repro, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+					f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
+					if f != nil {
+						f.Name = "named scenario " + n.Name
+					}
+					return f, nil
+				}))
 			})
 		}
-		It("survives explored scenarios under faults", func() {
-			GinkgoHelper()
+		It("survives explored scenarios under faults", at, func() {
 			focus := CurrentSpecReport().FullText()
-			f := specCheck(focus, fileName(focus), newTask, opts)
-			Expect(f).To(BeNil(), func() string { return f.Error() })
+			failIf(specCheck(focus, fileName(focus), newTask, opts))
 		})
 	})
+}
+
+// failIf fails the current spec with f's report, if f is a failure.
+func failIf(f *harness.Failure) {
+	if f != nil {
+		Fail(f.Error())
+	}
 }
 
 // specCheck runs the check of the spec focus — or, with REAPTEST_REPLAY
 // set, the replay of that file — keeping counterexamples in the corpus
 // testdata/reaptest/<corpus>.
 func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Option) *harness.Failure {
-	GinkgoHelper()
+	repro := ginkgoRepro(focus)
+	return specIsolated(focus, corpusDir(corpus), repro, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+		if path := os.Getenv(EnvReplay); path != "" {
+			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
+		}
+		base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
+		return harness.Check(fileName(focus), Bubble(t), newTask, append(append(base, extra...), opts...)...), nil
+	})
+}
+
+// specIsolated runs check for the spec focus: in a child process when
+// isolation is on, else here, with a *testing.T. A usage error fails the
+// spec; it is never a verdict on the task.
+func specIsolated(focus, corpus, repro string, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
 	if passOver(focus) {
 		return nil // a child started for another spec that the focus also matches
 	}
-	repro := ginkgoRepro(focus)
 	if !inChild() && isolated(opts) {
+		if err := replayUsage(); err != nil {
+			Fail(err.Error())
+		}
 		testNameOnce.Do(func() { testName = findRunSpecsCaller() })
-		tg := target{name: focus, args: []string{"-ginkgo.focus=" + regexp.QuoteMeta(focus) + "$"}, corpus: corpusDir(corpus), repro: repro}
+		tg := target{name: focus, args: []string{"-ginkgo.focus=" + regexp.QuoteMeta(focus) + "$"}, ginkgo: true, corpus: corpus, repro: repro,
+			logf: func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, format+"\n", args...) }}
 		if testName != "" {
 			tg.args = append(tg.args, "-test.run=^"+testName+"$")
 		}
+		tg.deadline = binaryDeadline()
 		f, err := checkIsolated(tg)
-		Expect(err).NotTo(HaveOccurred())
+		if err != nil {
+			Fail(err.Error())
+		}
 		return f
 	}
 	var f *harness.Failure
-	withT(func(t *testing.T) {
-		if path := os.Getenv(EnvReplay); path != "" {
-			f = replay(t, Bubble(t), newTask, path, repro, append(childOptions(), opts...))
-		} else {
-			base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
-			f = harness.Check(fileName(focus), Bubble(t), newTask, append(append(base, childOptions()...), opts...)...)
-		}
-	})
+	var err error
+	withT(func(t *testing.T) { f, err = check(t, childOptions()) })
 	if inChild() {
-		childDone(f)
+		childDone(f, err) // the parent reports; the child's spec passes
+		return nil
+	}
+	if err != nil {
+		Fail(err.Error())
 	}
 	return f
 }
@@ -81,20 +108,22 @@ func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Opt
 // DescribeAround registers a spec in the caller's Ginkgo suite that
 // explores around the scenario in the file at path (see
 // harness.ExploreAround) and fails with the first failure found. Its label
-// is "reaptest".
+// is "reaptest"; it is located at the DescribeAround call.
 func DescribeAround(text string, newTask harness.NewTask, path string, opts ...harness.Option) bool {
-	return Describe(text, Label("reaptest"), func() {
-		It("survives the scenario in "+path+" and the ones around it", func() {
-			GinkgoHelper()
+	at := types.NewCodeLocation(1)
+	return Describe(text, Label("reaptest"), at, func() {
+		It("survives the scenario in "+path+" and the ones around it", at, func() {
 			sc, err := scenarios.ParseFile(path)
-			Expect(err).NotTo(HaveOccurred())
+			if err != nil {
+				Fail(err.Error())
+			}
 			focus := CurrentSpecReport().FullText()
 			var f *harness.Failure
 			withT(func(t *testing.T) {
 				base := []harness.Option{harness.Reproduce(ginkgoRepro(focus)), harness.Corpus(corpusDir(fileName(focus)))}
 				f = harness.ExploreAround(fileName(focus), Bubble(t), newTask, sc, append(base, opts...)...)
 			})
-			Expect(f).To(BeNil(), func() string { return f.Error() })
+			failIf(f)
 		})
 	})
 }
@@ -102,7 +131,6 @@ func DescribeAround(text string, newTask harness.NewTask, path string, opts ...h
 // withT runs f with a *testing.T inside a Ginkgo spec, failing the spec
 // if that cannot be done.
 func withT(f func(t *testing.T)) {
-	GinkgoHelper()
 	ran, ok := runAsTest(f)
 	if !ran {
 		Fail("reaptest: could not start a test to run the scenario bubble in (a -test.skip pattern that matches \"reaptest\"?)")
@@ -120,7 +148,7 @@ var (
 // ginkgoRepro returns the command that reruns one spec.
 func ginkgoRepro(focus string) string {
 	testNameOnce.Do(func() { testName = findRunSpecsCaller() })
-	cmd := fmt.Sprintf("go test %s -count=1", packageDir())
+	cmd := fmt.Sprintf("go test%s %s -count=1", buildFlags(), packagePath())
 	if testName != "" {
 		cmd += fmt.Sprintf(" -run '^%s$'", testName)
 	}
@@ -156,4 +184,18 @@ func findRunSpecsCaller() string {
 		}
 	}
 	return ""
+}
+
+// started is about when the test binary started.
+var started = time.Now()
+
+// binaryDeadline is when the test binary's -test.timeout ends it, or zero:
+// a Ginkgo spec has no t.Deadline to ask.
+func binaryDeadline() time.Time {
+	if fl := flag.Lookup("test.timeout"); fl != nil {
+		if d, err := time.ParseDuration(fl.Value.String()); err == nil && d > 0 {
+			return started.Add(d)
+		}
+	}
+	return time.Time{}
 }

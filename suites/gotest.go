@@ -2,11 +2,14 @@ package suites
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
@@ -22,17 +25,98 @@ const (
 	EnvRepeat = "REAPTEST_REPEAT"
 )
 
-// TestTask checks newTask against the contract: it replays the saved
-// counterexamples under testdata/reaptest/<test name>, runs the named
-// scenarios, then explores generated ones under faults, and fails t with
-// the report of the first failure, minimized and saved, ending with the
-// command that replays it. With REAPTEST_REPLAY set it replays that
-// scenario file instead (REAPTEST_REPEAT times at most, until it fails).
+// TestTask checks newTask against the contract, in subtests that -run
+// selects by name: one per named scenario (TestX/lost-exit, ...), then
+// TestX/explore, which replays the saved counterexamples under
+// testdata/reaptest/<test name>, runs the named scenarios, and explores
+// generated ones under faults. A failing subtest fails with the report of
+// its failure, minimized and saved, ending with the command that replays
+// it. With REAPTEST_REPLAY set it replays that scenario file instead, in t
+// itself (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	t.Helper()
-	if f := checkT(t, newTask, opts...); f != nil {
-		t.Fatal("\n" + f.Error())
+	if os.Getenv(EnvReplay) != "" {
+		if f := checkT(t, newTask, opts...); f != nil {
+			t.Fatal("\n" + f.Error())
+		}
+		return
 	}
+	corpus := corpusDir(t.Name())
+	var failed []string
+	for _, n := range scenarios.Named() {
+		t.Run(n.Name, func(t *testing.T) {
+			if f := namedT(t, newTask, n, opts); f != nil {
+				failed = append(failed, n.Name)
+				t.Fatal("\n" + f.Error())
+			}
+		})
+	}
+	t.Run("explore", func(t *testing.T) {
+		if len(failed) > 0 {
+			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
+		}
+		if f := checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...); f != nil {
+			t.Fatal("\n" + f.Error())
+		}
+	})
+}
+
+// namedT runs one named scenario under t, in a child when isolated.
+func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, opts []harness.Option) *harness.Failure {
+	t.Helper()
+	repro := reproCommand(t.Name())
+	return isolatedT(t, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+		f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
+		if f != nil {
+			f.Name = "named scenario " + n.Name
+		}
+		return f, nil
+	})
+}
+
+// isolatedT runs check under t: in a child process when isolation is on
+// (the child runs check itself and tells the parent what it found), else
+// in this process. extra are the options a child adds. A usage error fails
+// t; it is never a verdict on the task.
+func isolatedT(t *testing.T, repro string, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
+	t.Helper()
+	if passOver(t.Name()) {
+		return nil // a child started for another test
+	}
+	if !inChild() && isolated(opts) {
+		if err := replayUsage(); err != nil {
+			t.Fatal(err)
+		}
+		f, err := checkIsolated(testTarget(t, repro))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	f, err := check(childOptions())
+	if inChild() {
+		// The parent reports; the child's test passes, printing nothing.
+		childDone(f, err)
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, before a
+// child is started for them.
+func replayUsage() error {
+	path := os.Getenv(EnvReplay)
+	if path == "" {
+		return nil
+	}
+	if _, err := scenarios.ParseFile(path); err != nil {
+		return fmt.Errorf("%s: %w", EnvReplay, err)
+	}
+	_, err := repeat()
+	return err
 }
 
 // ExploreAround explores around the scenario in the file at path — the
@@ -54,7 +138,14 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	if path := os.Getenv(EnvReplay); path != "" {
-		return replay(t, Bubble(t), newTask, path, reproCommand(t.Name()), opts)
+		f, err := replay(Bubble(t), newTask, path, reproCommand(t.Name()), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == nil {
+			t.Logf("reaptest: replayed %s: no failure", path)
+		}
+		return f
 	}
 	return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...)
 }
@@ -65,7 +156,7 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 // around it as ExploreAround does.
 func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, opts ...harness.Option) {
 	t.Helper()
-	dump, err := os.ReadFile(path)
+	dump, err := readLimited(path, maxDump)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,60 +170,76 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 	}
 }
 
+// maxDump is the largest goroutine dump ExploreDump reads.
+const maxDump = 256 << 20
+
+// readLimited reads the file at path, failing if it holds more than max
+// bytes (or never ends, as /dev/zero).
+func readLimited(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d MiB: want a goroutine dump", path, max>>20)
+	}
+	return data, nil
+}
+
 // defaults are the options every go test entry point starts from.
 func defaults(t *testing.T) []harness.Option {
-	return []harness.Option{
+	opts := []harness.Option{
 		harness.Reproduce(reproCommand(t.Name())),
 		harness.Logf(t.Logf),
 		harness.Corpus(corpusDir(t.Name())),
 	}
+	if d, ok := t.Deadline(); ok {
+		tg := target{deadline: d}
+		opts = append(opts, harness.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
+	}
+	return opts
 }
 
 // checkT runs harness.Check under t, or the replay REAPTEST_REPLAY asks
 // for, and returns its failure.
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
-	if passOver(t.Name()) {
-		return nil // a child started for another test
-	}
 	repro := reproCommand(t.Name())
-	if !inChild() && isolated(opts) {
-		f, err := checkIsolated(testTarget(t, repro))
-		if err != nil {
-			t.Fatal(err)
+	return isolatedT(t, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+		if path := os.Getenv(EnvReplay); path != "" {
+			f, err := replay(Bubble(t), newTask, path, repro, append(extra, opts...))
+			if err == nil && f == nil {
+				logf := t.Logf
+				if inChild() {
+					logf = childLogs.logf
+				}
+				logf("reaptest: replayed %s: no failure", path)
+			}
+			return f, err
 		}
-		return f
-	}
-	var f *harness.Failure
-	if path := os.Getenv(EnvReplay); path != "" {
-		f = replay(t, Bubble(t), newTask, path, repro, append(childOptions(), opts...))
-	} else {
-		f = harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), childOptions()...), opts...)...)
-	}
-	if inChild() {
-		childDone(f)
-	}
-	return f
+		return harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), extra...), opts...)...), nil
+	})
 }
 
 // replay replays the scenario file at path; repro is the command to rerun
-// the test. A file that does not parse fails t.
-func replay(t testing.TB, bubble harness.Bubble, newTask harness.NewTask, path, repro string, opts []harness.Option) *harness.Failure {
-	t.Helper()
+// the test. A file that does not parse, or a bad REAPTEST_REPEAT, is a
+// usage error.
+func replay(bubble harness.Bubble, newTask harness.NewTask, path, repro string, opts []harness.Option) (*harness.Failure, error) {
 	sc, err := scenarios.ParseFile(path)
 	if err != nil {
-		t.Fatalf("%s: %v", EnvReplay, err)
+		return nil, fmt.Errorf("%s: %w", EnvReplay, err)
 	}
 	times, err := repeat()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	opts = append([]harness.Option{harness.Reproduce(harness.ReplayCommand(repro, path))}, opts...)
-	f := harness.Replay(bubble, newTask, sc, times, opts...)
-	if f == nil {
-		t.Logf("reaptest: replayed %s %d time(s): no failure", path, times)
-	}
-	return f
+	return harness.Replay(bubble, newTask, sc, times, opts...), nil
 }
 
 // repeat reads REAPTEST_REPEAT.
@@ -165,10 +272,40 @@ func fileName(name string) string {
 	}, name)
 }
 
-// reproCommand returns a go test command line, run from the module root,
-// that reruns the test called name in the current package.
+// reproCommand returns a go test command line that reruns the test
+// called name in the current package, from anywhere in its module: the
+// package's import path, and the build flags of this run that change what
+// is tested (-race, -tags).
 func reproCommand(name string) string {
-	return fmt.Sprintf("go test %s -count=1 -run '%s'", packageDir(), runPattern(name))
+	return fmt.Sprintf("go test%s %s -count=1 -run '%s'", buildFlags(), packagePath(), runPattern(name))
+}
+
+// buildFlags returns " -race -tags=..." as the test binary was built.
+func buildFlags() string {
+	var b strings.Builder
+	if raceEnabled {
+		b.WriteString(" -race")
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" && s.Value != "" {
+				fmt.Fprintf(&b, " -tags=%s", s.Value)
+			}
+		}
+	}
+	return b.String()
+}
+
+// packagePath returns the import path of the package under test, from the
+// test binary's build information, or its directory relative to the
+// module root ("./dir") when that is not there.
+func packagePath() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if p, ok := strings.CutSuffix(bi.Path, ".test"); ok && p != "" {
+			return p
+		}
+	}
+	return packageDir()
 }
 
 // packageDir returns the current package's directory relative to its

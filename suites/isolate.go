@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,10 +33,12 @@ import (
 
 // envChild, in a child, names the directory it reports through; envTarget
 // the one test or spec it is for (a -test.run or Ginkgo focus pattern may
-// select others too, which the child then passes over).
+// select others too, which the child then passes over); envDeadline when
+// it stops exploring, in Unix nanoseconds.
 const (
-	envChild  = "REAPTEST_CHILD"
-	envTarget = "REAPTEST_TARGET"
+	envChild    = "REAPTEST_CHILD"
+	envTarget   = "REAPTEST_TARGET"
+	envDeadline = "REAPTEST_DEADLINE"
 )
 
 // passOver reports whether this process is a child and name is not the
@@ -50,6 +54,7 @@ const (
 	childLimit   = 10 * time.Minute // real time a whole child run may take
 	childStalled = 30 * time.Second // real time without a new scenario before a child is called stuck
 	crashBudget  = 40               // child runs to confirm and shrink a crash
+	minChildTime = time.Second      // less time than this before the deadline: no child is started
 )
 
 // isolated reports whether the check should run in a child.
@@ -67,31 +72,63 @@ func isolated(opts []harness.Option) bool {
 // inChild reports whether this process is a child running one check.
 func inChild() bool { return os.Getenv(envChild) != "" }
 
-// childOptions are what a child adds to its check: the progress file.
+// childLog collects, in a child, what the check logs, for the parent to
+// log in its turn (the child's own output is not shown).
+type childLog struct {
+	mu    sync.Mutex
+	lines []string // guarded by mu
+	ran   int      // scenarios run; guarded by mu
+}
+
+var childLogs childLog
+
+func (l *childLog) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+// childOptions are what a child adds to its check: the progress file, the
+// log the parent relays, the deadline the parent set.
 func childOptions() []harness.Option {
 	dir := os.Getenv(envChild)
 	if dir == "" {
 		return nil
 	}
+	opts := []harness.Option{harness.Logf(childLogs.logf)}
+	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
+		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
+	}
 	f, err := os.OpenFile(filepath.Join(dir, "progress"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil
+		return opts
 	}
-	return []harness.Option{harness.Progress(func(sc scenarios.Scenario) {
+	return append(opts, harness.Progress(func(sc scenarios.Scenario) {
+		childLogs.mu.Lock()
+		childLogs.ran++
+		childLogs.mu.Unlock()
 		_, _ = f.WriteString(sc.String() + recordSep)
-	})}
+	}))
 }
 
 // childResult is what a child tells its parent it found.
 type childResult struct {
 	Pass                           bool
+	Usage                          string // a usage error: no verdict
 	Class, Clause, Call, Got, Want string
 	Scenario, Report, File         string
+	Ran                            int      // scenarios run
+	Logs                           []string // what the check logged
 }
 
 // childDone writes what the child found for its parent.
-func childDone(f *harness.Failure) {
-	r := childResult{Pass: f == nil}
+func childDone(f *harness.Failure, usage error) {
+	childLogs.mu.Lock()
+	r := childResult{Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines}
+	childLogs.mu.Unlock()
+	if usage != nil {
+		r.Usage = usage.Error()
+	}
 	if f != nil {
 		p := f.Primary()
 		r.Class, r.Clause, r.Call, r.Got, r.Want = string(p.Class), p.Clause, p.Call, p.Got, p.Want
@@ -117,6 +154,7 @@ func (r childResult) failure(repro string) *harness.Failure {
 type child struct {
 	result   *childResult // what the child found; nil if it died
 	progress []string
+	ran      int // scenarios the child began, as its progress file tells
 	stderr   string
 	exit     error
 	stuck    bool // stopped for making no progress
@@ -129,51 +167,107 @@ type child struct {
 type target struct {
 	name     string   // the test's or spec's full name: the child checks only it
 	args     []string // flags that select the test, and the spec
+	ginkgo   bool     // a Ginkgo spec
 	corpus   string
 	repro    string
-	deadline time.Time // the test binary's, if it has one
+	deadline time.Time                        // the test binary's, if it has one
+	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 }
 
 // testTarget is the target of the go test t.
 func testTarget(t *testing.T, repro string) target {
-	tg := target{name: t.Name(), args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro}
+	tg := target{name: t.Name(), args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro, logf: t.Logf}
 	tg.deadline, _ = t.Deadline()
 	return tg
 }
 
-// runChild runs tg in a child process with extra environment, and waits
-// for it within the limits.
-func runChild(tg target, env ...string) (*child, error) {
-	dir, err := os.MkdirTemp("", "reaptest-child-")
-	if err != nil {
-		return nil, err
+// timeLeft is how long a child for tg may run: up to childLimit, and
+// short of the test binary's deadline by a margin for the parent's own
+// work (a fifth of what is left, between 0.5s and 10s).
+func (tg target) timeLeft() time.Duration {
+	if tg.deadline.IsZero() {
+		return childLimit
 	}
-	defer os.RemoveAll(dir)
-	limit := childLimit
-	if !tg.deadline.IsZero() {
-		limit = min(limit, time.Until(tg.deadline)-10*time.Second)
-		if limit <= 0 {
-			return nil, fmt.Errorf("no time left before the test binary's deadline (-test.timeout) to run a child")
-		}
-	}
-	args := append([]string{"-test.count=1", fmt.Sprintf("-test.timeout=%s", limit+time.Minute)}, tg.args...)
-	// rapid's flags and -test.v carry over, rebuilt from the parsed flags
-	// (so a value given as a separate argument comes along); Ginkgo's do
-	// not (a parallel process's would connect the child to the parallel
-	// run's server).
-	flag.Visit(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, "rapid.") || f.Name == "test.v" || f.Name == "test.paniconexit0" || f.Name == "test.short" {
-			args = append(args, "-"+f.Name+"="+f.Value.String())
-		}
-	})
+	left := time.Until(tg.deadline)
+	return min(childLimit, left-min(10*time.Second, max(left/5, 500*time.Millisecond)))
+}
+
+// childCommand says how a child for tg is started: the executable, its
+// arguments, and the environment it gets on top of the parent's. dir is
+// the directory it reports through; limit the real time it has. It is the
+// one place that knows: an instrumented build of the test binary plugs in
+// here.
+func childCommand(tg target, dir string, limit time.Duration) (exe string, args, env []string) {
 	exe, err := os.Executable()
 	if err != nil {
 		exe = os.Args[0]
 	}
+	args = append([]string{"-test.count=1", fmt.Sprintf("-test.timeout=%s", limit+time.Minute)}, tg.args...)
+	// rapid's flags carry over, rebuilt from the parsed flags (so a value
+	// given as a separate argument comes along); -test.v and Ginkgo's do
+	// not: the child's output is read, not shown (under go test -json its
+	// framing would reach the parent's text), and a parallel Ginkgo
+	// process's flags would connect the child to the parallel run's server.
+	flag.Visit(func(f *flag.Flag) {
+		switch {
+		case strings.HasPrefix(f.Name, "rapid."), f.Name == "test.paniconexit0", f.Name == "test.short":
+			args = append(args, "-"+f.Name+"="+f.Value.String())
+		case f.Name == "test.gocoverdir" && f.Value.String() != "":
+			// Coverage: the child's counters go where the parent's do,
+			// and the parent's report (go test -cover, -coverprofile)
+			// merges every counter file there.
+			args = append(args, "-"+f.Name+"="+f.Value.String())
+		}
+	})
+	if tg.ginkgo && flag.Lookup("ginkgo.no-color") != nil {
+		args = append(args, "-ginkgo.no-color")
+	}
+	// The child checks until its deadline, short of the parent's limit
+	// by what a last scenario and the report may take.
+	stop := time.Now().Add(limit - min(limit/4, 5*time.Second))
+	env = []string{envChild + "=" + dir, EnvIsolate + "=0", envTarget + "=" + tg.name,
+		envDeadline + "=" + strconv.FormatInt(stop.UnixNano(), 10)}
+	if raceEnabled {
+		// The first data race ends the child, as a crash does: it is then
+		// found, confirmed and shrunk as a crash is.
+		env = append(env, "GORACE="+haltOnRace(os.Getenv("GORACE")))
+	}
+	return exe, args, env
+}
+
+// haltOnRace returns the GORACE options with halt_on_error=1, keeping
+// the user's others.
+func haltOnRace(gorace string) string {
+	var keep []string
+	for _, o := range strings.Fields(gorace) {
+		if !strings.HasPrefix(o, "halt_on_error=") {
+			keep = append(keep, o)
+		}
+	}
+	return strings.Join(append(keep, "halt_on_error=1"), " ")
+}
+
+// errOutOfTime says a child was not started: the test binary's deadline
+// is too near.
+var errOutOfTime = errors.New("out of time: the test binary's deadline (-timeout) is too near to start a child")
+
+// runChild runs tg in a child process with extra environment, and waits
+// for it within the limits.
+func runChild(tg target, env ...string) (*child, error) {
+	limit := tg.timeLeft()
+	if limit < minChildTime {
+		return nil, errOutOfTime
+	}
+	dir, err := tempDir("reaptest-child-")
+	if err != nil {
+		return nil, err
+	}
+	defer removeTemp(dir)
+	exe, args, cenv := childCommand(tg, dir, limit)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(append(os.Environ(), envChild+"="+dir, EnvIsolate+"=0", envTarget+"="+tg.name), env...)
+	cmd.Env = append(append(os.Environ(), cenv...), env...)
 	out := &capped{max: 1 << 20}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) } // a goroutine dump first
@@ -182,12 +276,15 @@ func runChild(tg target, env ...string) (*child, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
+	untrack := trackProcess(cmd.Process)
+	defer untrack()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	c := &child{}
 	progress := filepath.Join(dir, "progress")
 	var lastSize int64 = -1
-	lastChange := time.Now()
+	start := time.Now()
+	lastChange, lastNote := start, start
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 wait:
@@ -195,19 +292,23 @@ wait:
 		select {
 		case c.exit = <-done:
 			break wait
-		case <-tick.C:
+		case now := <-tick.C:
 			var size int64 = -1
 			if fi, err := os.Stat(progress); err == nil {
 				size = fi.Size()
 			}
 			switch {
 			case size != lastSize:
-				lastSize, lastChange = size, time.Now()
-			case size >= 0 && time.Since(lastChange) > childStalled && !c.stuck:
+				lastSize, lastChange = size, now
+			case size >= 0 && now.Sub(lastChange) > childStalled && !c.stuck:
 				// The stall clock runs once the check has begun: a slow
 				// start (a BeforeSuite) is not the task's.
 				c.stuck = true
 				cancel() // SIGQUIT: a goroutine dump, then the exit; WaitDelay kills
+			}
+			if tg.logf != nil && now.Sub(lastNote) >= progressEvery && size > 0 {
+				lastNote = now
+				tg.logf("reaptest: %d scenarios so far, no failure (%s)", countRecords(progress), now.Sub(start).Round(time.Second))
 			}
 		}
 	}
@@ -222,6 +323,7 @@ wait:
 	}
 	if data, err := os.ReadFile(progress); err == nil {
 		recs := strings.Split(string(data), recordSep)
+		c.ran = len(recs) - 1
 		for _, rec := range recs[max(0, len(recs)-8):] {
 			if strings.TrimSpace(rec) != "" {
 				c.progress = append(c.progress, rec)
@@ -230,6 +332,18 @@ wait:
 	}
 	c.stderr = out.String()
 	return c, nil
+}
+
+// progressEvery is how often the parent says how far a long child got.
+const progressEvery = 5 * time.Second
+
+// countRecords counts the scenarios a progress file holds.
+func countRecords(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(data), recordSep)
 }
 
 // capped keeps the first max bytes written to it and counts the rest.
@@ -266,7 +380,7 @@ func runPattern(name string) string {
 
 // death is how a child died, as its output and exit status tell.
 type death struct {
-	kind     string // "panic", "fatal error", "exit", "signal", "stuck"
+	kind     string // "panic", "fatal error", "race", "exit", "signal", "stuck"
 	got      string // one line
 	evidence string
 }
@@ -284,6 +398,9 @@ func classify(c *child) death {
 		return death{"stuck", "the child ran out of time (its time limit, or the test binary's -test.timeout)", ev}
 	case c.stuck:
 		return death{"stuck", fmt.Sprintf("no new scenario for %s: the child was stopped (SIGQUIT, then killed)", childStalled), ev}
+	case strings.Contains(c.stderr, raceHeader):
+		got, evidence := raceReport(c.stderr)
+		return death{"race", got, evidence}
 	case fatalRE.MatchString(c.stderr):
 		return death{"fatal error", "fatal error: " + fatalRE.FindStringSubmatch(c.stderr)[1], ev}
 	case panicRE.MatchString(c.stderr):
@@ -299,13 +416,20 @@ func classify(c *child) death {
 	return death{"exit", fmt.Sprintf("the child ended without a result: %v", c.exit), ev}
 }
 
+// ansiRE matches terminal escape sequences (colours) and test2json's
+// framing byte.
+var ansiRE = regexp.MustCompile("\x1b\\[[0-9;?]*[ -/]*[@-~]|\x16")
+
+// plain strips colour codes and framing from a child's output.
+func plain(out string) string { return ansiRE.ReplaceAllString(out, "") }
+
 // excerpt keeps the part of a dying child's output that explains it: from
-// the first panic or fatal error line, at most 60 lines.
+// the first panic or fatal error line, at most 60 lines, as plain text.
 func excerpt(out string) string {
-	lines := strings.Split(out, "\n")
+	lines := strings.Split(plain(out), "\n")
 	start := 0
 	for i, l := range lines {
-		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") || strings.HasPrefix(l, "WARNING: DATA RACE") {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") || strings.HasPrefix(l, raceHeader) {
 			start = i
 			break
 		}
@@ -314,32 +438,50 @@ func excerpt(out string) string {
 	if len(lines) > 60 {
 		lines = append(lines[:60], fmt.Sprintf("... (%d more lines)", len(lines)-60))
 	}
-	return strings.Join(lines, "\n")
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
 
 // checkIsolated runs the check tg selects in a child and turns what
-// happened into a failure, or nil.
+// happened into a failure, or nil. An error is a usage error or a child
+// that could not be run: no verdict on the task.
 func checkIsolated(tg target) (*harness.Failure, error) {
 	c, err := runChild(tg)
-	if err != nil {
+	switch {
+	case errors.Is(err, errOutOfTime):
+		tg.log("reaptest: stopped early: out of time after 0 scenarios: %v", err)
+		return nil, nil
+	case err != nil:
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
 	}
+	if c.result != nil {
+		for _, l := range c.result.Logs {
+			tg.log("%s", l)
+		}
+		if c.result.Usage != "" {
+			return nil, errors.New(c.result.Usage)
+		}
+	}
 	switch {
+	case c.result == nil && c.timedOut:
+		// Out of the test's time, not the task's fault: a busy task is
+		// caught by the scenario's real-time limit inside the child.
+		tg.log("reaptest: stopped early: out of time after %d scenarios (no failure found before the test binary's deadline)", c.ran)
+		return nil, nil
 	case c.result == nil && !c.started:
 		return nil, fmt.Errorf("reaptest: the isolated check's child never began the check (%v); its output:\n%s", c.exit, excerpt(c.stderr))
 	case c.result == nil:
 		return crashed(tg, c), nil
+	case c.exit != nil && strings.Contains(c.stderr, raceHeader):
+		// A data race after the verdict (a goroutine of the task left
+		// running): a race all the same.
+		return crashed(tg, c), nil
 	case c.exit != nil:
-		// It found what it found, then failed anyway (a data race the race
-		// detector reported, a crash after the result): say so.
-		f := c.result.failure(tg.repro)
+		// It found what it found, then failed anyway: say so.
+		note := fmt.Sprintf("\nthe child process then ended with %v; its output:\n%s\n", c.exit, excerpt(c.stderr))
 		if c.result.Pass {
-			f = nil
-		}
-		note := fmt.Sprintf("\nthe child process then ended with %v; its output:\n%s", c.exit, excerpt(c.stderr))
-		if f == nil {
 			return nil, fmt.Errorf("reaptest: the isolated check passed, but%s", note)
 		}
+		f := c.result.failure(tg.repro)
 		f.Text += note
 		return f, nil
 	case c.result.Pass:
@@ -348,17 +490,24 @@ func checkIsolated(tg target) (*harness.Failure, error) {
 	return c.result.failure(tg.repro), nil
 }
 
+// log logs to tg's log, if it has one.
+func (tg target) log(format string, args ...any) {
+	if tg.logf != nil {
+		tg.logf(format, args...)
+	}
+}
+
 // crashed confirms which scenario killed the child, shrinks it in fresh
 // children, saves it, and reports it.
 func crashed(tg target, c *child) *harness.Failure {
 	d := classify(c)
 	repro := tg.repro
 	budget := crashBudget
-	tmp, err := os.MkdirTemp("", "reaptest-crash-")
+	tmp, err := tempDir("reaptest-crash-")
 	if err != nil {
 		budget = 0 // nowhere to write a scenario: report it unconfirmed
 	} else {
-		defer os.RemoveAll(tmp)
+		defer removeTemp(tmp)
 	}
 	dies := func(sc scenarios.Scenario) (death, bool) {
 		budget--
@@ -367,7 +516,10 @@ func crashed(tg target, c *child) *harness.Failure {
 			return death{}, false
 		}
 		r, err := runChild(tg, EnvReplay+"="+file, EnvRepeat+"=1")
-		if err != nil || r.result != nil {
+		if errors.Is(err, errOutOfTime) {
+			budget = 0
+		}
+		if err != nil || r.result != nil && !strings.Contains(r.stderr, raceHeader) || r.timedOut {
 			return death{}, false
 		}
 		rd := classify(r)
@@ -389,8 +541,11 @@ func crashed(tg target, c *child) *harness.Failure {
 	res := &harness.Result{}
 	v := &harness.Violation{Class: harness.ClassPanic, Clause: harness.ClauseCrash, Call: "the task",
 		Got: d.got, Want: "a task that never takes its process down", Evidence: d.evidence}
-	if d.kind == "stuck" {
+	switch d.kind {
+	case "stuck":
 		v.Class, v.Clause = harness.ClassHang, harness.ClauseRealTime
+	case "race":
+		v.Class, v.Clause, v.Want = harness.ClassRace, harness.ClauseNoRace, "no data race between the task's goroutines"
 	}
 	res.Violations = []*harness.Violation{v}
 	if culprit == nil {
@@ -408,12 +563,13 @@ func crashed(tg target, c *child) *harness.Failure {
 			if budget <= 0 {
 				break
 			}
-			if _, ok := dies(cand); ok {
-				sc, shrunk = cand, true
+			if rd, ok := dies(cand); ok {
+				sc, shrunk, d = cand, true, rd
 				break
 			}
 		}
 	}
+	v.Got, v.Evidence = d.got, d.evidence
 	res.Scenario = sc
 	f := &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
 	if dir := tg.corpus; dir != "" {

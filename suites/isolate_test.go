@@ -23,6 +23,7 @@ type doomed struct {
 	done   chan struct{}
 	exit   harness.Exit // guarded by mu
 	reaped bool         // guarded by mu
+	racy   int          // guarded by nothing: for TestIsolationDataRace
 	reap   func(t *doomed)
 	wait   func(t *doomed)
 	delete func(t *doomed)
@@ -71,12 +72,12 @@ func newDoomed(set func(*doomed)) harness.NewTask {
 
 // checkCrash runs the isolated check and, in the parent, asserts the
 // report's class, clause and text.
-func checkCrash(t *testing.T, newTask harness.NewTask, class harness.Class, clause, text string, opts ...harness.Option) {
+func checkCrash(t *testing.T, newTask harness.NewTask, class harness.Class, clause, text string, opts ...harness.Option) *harness.Failure {
 	t.Helper()
 	t.Cleanup(func() { os.RemoveAll(corpusDir(t.Name())) })
 	f := checkT(t, newTask, append([]harness.Option{harness.Isolate(true), harness.Checks(100)}, opts...)...)
 	if inChild() {
-		return
+		return nil
 	}
 	if f == nil {
 		t.Fatal("the isolated check found nothing")
@@ -89,6 +90,7 @@ func checkCrash(t *testing.T, newTask harness.NewTask, class harness.Class, clau
 		t.Errorf("no reproducer: %q", f.Command)
 	}
 	t.Logf("reported as:\n%s", f.Error())
+	return f
 }
 
 // A panic on a goroutine the task started itself (a second Reap closing
@@ -158,4 +160,31 @@ func TestIsolationGoroutineBomb(t *testing.T) {
 			}
 		}
 	}), harness.ClassLeak, harness.ClauseLimits, "goroutines", harness.Limits(1_000, 4<<30))
+}
+
+// A data race between Reap and Wait (a field written and read with no
+// lock): under -race it is a finding of class race, with both accesses'
+// stacks and a reproducer that has -race; without -race the same task
+// passes, as nothing else is wrong with it.
+func TestIsolationDataRace(t *testing.T) {
+	racy := newDoomed(func(d *doomed) {
+		d.reap = func(d *doomed) { d.racy++ }
+		d.wait = func(d *doomed) { _ = d.racy }
+	})
+	if !raceEnabled {
+		t.Cleanup(func() { os.RemoveAll(corpusDir(t.Name())) })
+		if f := checkT(t, racy, harness.Isolate(true), harness.Checks(100)); f != nil {
+			t.Fatalf("without -race the racy task must pass, got:\n%s", f.Error())
+		}
+		return
+	}
+	f := checkCrash(t, racy, harness.ClassRace, harness.ClauseNoRace, "data race")
+	if inChild() {
+		return
+	}
+	for _, want := range []string{"(*doomed).Reap", "(*doomed).Wait", "Previous ", " -race "} {
+		if !strings.Contains(f.Error(), want) {
+			t.Errorf("the race report lacks %q:\n%s", want, f.Error())
+		}
+	}
 }

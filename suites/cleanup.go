@@ -1,0 +1,100 @@
+package suites
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// Interrupted runs leave nothing behind: while children run, SIGINT and
+// SIGTERM first kill them and remove their temporary directories, then
+// end the test binary as the signal would have.
+
+var live struct {
+	mu    sync.Mutex
+	dirs  map[string]bool      // guarded by mu
+	procs map[*os.Process]bool // guarded by mu
+	sigs  chan os.Signal       // guarded by mu; nil when nothing is tracked
+}
+
+// tempDir makes a temporary directory that an interrupt removes.
+func tempDir(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", err
+	}
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	if live.dirs == nil {
+		live.dirs = map[string]bool{}
+	}
+	live.dirs[dir] = true
+	watch()
+	return dir, nil
+}
+
+// removeTemp removes a directory tempDir made.
+func removeTemp(dir string) {
+	_ = os.RemoveAll(dir)
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	delete(live.dirs, dir)
+	unwatch()
+}
+
+// trackProcess makes an interrupt kill p; the returned function forgets it.
+func trackProcess(p *os.Process) func() {
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	if live.procs == nil {
+		live.procs = map[*os.Process]bool{}
+	}
+	live.procs[p] = true
+	watch()
+	return func() {
+		live.mu.Lock()
+		defer live.mu.Unlock()
+		delete(live.procs, p)
+		unwatch()
+	}
+}
+
+// watch starts listening for interrupts if it is not yet. live.mu is held.
+func watch() {
+	if live.sigs != nil {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	live.sigs = ch
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-ch
+		if !ok {
+			return
+		}
+		live.mu.Lock()
+		for p := range live.procs {
+			_ = p.Kill()
+		}
+		for dir := range live.dirs {
+			_ = os.RemoveAll(dir)
+		}
+		signal.Stop(ch)
+		live.mu.Unlock()
+		// Die of the signal, as without reaptest.
+		if self, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = self.Signal(sig)
+		}
+	}()
+}
+
+// unwatch stops listening once nothing is left to clean. live.mu is held.
+func unwatch() {
+	if live.sigs == nil || len(live.dirs) > 0 || len(live.procs) > 0 {
+		return
+	}
+	signal.Stop(live.sigs)
+	close(live.sigs)
+	live.sigs = nil
+}
