@@ -6,8 +6,11 @@ GO ?= go
 # The main job: the Ginkgo suites over the bundled catalog, a verdict per
 # implementation (a buggy one being caught is the green outcome) and the
 # reproducer for each caught bug.
+# Colour only on a terminal: piped to a file it reads as plain text.
 run:
-	$(GO) test ./suites -count=1 -run '^TestSuites$$' -v -ginkgo.label-filter=catalog
+	@color=$$([ -t 1 ] || echo -ginkgo.no-color); \
+	echo "$(GO) test ./suites -count=1 -run '^TestSuites$$' -v -ginkgo.label-filter=catalog -ginkgo.silence-skips $$color"; \
+	$(GO) test ./suites -count=1 -run '^TestSuites$$' -v -ginkgo.label-filter=catalog -ginkgo.silence-skips $$color
 
 # Every test, under the race detector.
 test:

@@ -10,66 +10,139 @@ import (
 	"github.com/reaptest/reaptest/scenarios"
 )
 
+// MaxDumpCalls is the most clients, and the most exit deliveries, that
+// ScenarioFromDump makes from one dump; DumpNote says what it left out.
+const MaxDumpCalls = 8
+
 // ScenarioFromDump turns a goroutine dump of a hung process (the text a Go
 // program prints on SIGQUIT, runtime.Stack with all=true, or a report's
 // Result.Dump) into a starting scenario: every goroutine blocked inside
 // typeName's Wait, Delete or Kill becomes a client making that call, and
-// every one inside its Reap a delivery of the exit. typeName is the
-// implementation's type as stack traces print it, in part or whole:
-// "Task", "(*Task)", "example.com/rt.(*Task)".
+// every one inside its Reap a delivery of the exit, up to MaxDumpCalls
+// each. typeName is the implementation's type as stack traces print it,
+// in part or whole: "Task", "(*Task)", "rt.(*Task)",
+// "example.com/rt.(*Task)".
 //
 // The dump says what was running, not when: calls get background
 // contexts and no delays, and the process exits at once. Explore around
 // the result (ExploreAround) to find the timing that hangs.
 func ScenarioFromDump(dump []byte, typeName string) (scenarios.Scenario, error) {
+	sc, _, err := scenarioFromDump(dump, typeName)
+	return sc, err
+}
+
+// DumpNote says what ScenarioFromDump left out of the scenario it makes
+// from dump (calls past MaxDumpCalls), or "" if nothing.
+func DumpNote(dump []byte, typeName string) string {
+	_, note, _ := scenarioFromDump(dump, typeName)
+	return note
+}
+
+func scenarioFromDump(dump []byte, typeName string) (scenarios.Scenario, string, error) {
 	var sc scenarios.Scenario
-	if strings.TrimSpace(typeName) == "" {
-		return sc, fmt.Errorf("scenario from dump: no type name given: want the implementation's type, e.g. \"(*Task)\"")
+	want := normalType(typeName)
+	if want == "" {
+		return sc, "", fmt.Errorf("scenario from dump: no type name given: want the implementation's type, e.g. \"(*Task)\"")
 	}
 	gs := parseDump(dump)
 	if len(gs) == 0 {
-		return sc, fmt.Errorf("scenario from dump: no goroutines found: want the text of a goroutine dump (\"goroutine 1 [running]:\" ...)")
+		return sc, "", fmt.Errorf("scenario from dump: no goroutines found: want the text of a goroutine dump (\"goroutine 1 [running]:\" ...)")
 	}
-	reaps := 0
-	seen := map[string]int{} // methods of the type found, for the error
+	reaps, calls := 0, 0
 	for _, g := range gs {
-		op, ok := methodOf(g, typeName)
+		op, ok := methodOf(g, want)
 		if !ok {
 			continue
 		}
-		seen[op.String()]++
-		switch op {
-		case scenarios.Reap:
+		switch {
+		case op == scenarios.Reap:
 			reaps++
-		case scenarios.Kill:
+		case len(sc.Actors) == MaxDumpCalls:
+			calls++
+		case op == scenarios.Kill:
+			calls++
 			sc.Actors = append(sc.Actors, scenarios.Actor{Calls: []scenarios.Call{{Op: op, Signal: syscall.SIGTERM}}})
 		default:
+			calls++
 			sc.Actors = append(sc.Actors, scenarios.Actor{Calls: []scenarios.Call{{Op: op}}})
 		}
 	}
 	if reaps == 0 && len(sc.Actors) == 0 {
-		return scenarios.Scenario{}, fmt.Errorf("scenario from dump: no goroutine of the %d in the dump is inside Reap, Wait, Delete or Kill of %q; types with such methods in it: %s",
+		return scenarios.Scenario{}, "", fmt.Errorf("scenario from dump: no goroutine of the %d in the dump is inside Reap, Wait, Delete or Kill of %q; types with such methods in it: %s",
 			len(gs), typeName, strings.Join(methodTypes(gs), ", "))
 	}
 	sc.Exit = faults.ExitPlan{After: 0}
-	for range max(reaps, 1) {
+	for range min(max(reaps, 1), MaxDumpCalls) {
 		sc.Deliveries = append(sc.Deliveries, faults.Delivery{Status: faults.StatusReal})
 	}
-	return sc, nil
+	var note string
+	if calls > MaxDumpCalls || reaps > MaxDumpCalls {
+		note = fmt.Sprintf("the dump has %d calls and %d Reaps of %s: the scenario keeps the first %d of each (MaxDumpCalls)",
+			calls, reaps, typeName, MaxDumpCalls)
+	}
+	return sc, note, nil
+}
+
+// normalType turns a type name as a person or a stack trace writes it
+// ("(*Task)", "*Task", "rt.(*Task)", "example.com/rt.Task[...]") into the
+// form receivers are compared in: "Task", "rt.Task", "example.com/rt.Task".
+func normalType(name string) string {
+	name = strings.TrimSpace(name)
+	name = strings.NewReplacer("(*", "", "(", "", ")", "", "*", "").Replace(name)
+	if i := strings.Index(name, "["); i >= 0 {
+		name = name[:i]
+	}
+	return strings.TrimSuffix(name, ".")
+}
+
+// receiver splits a stack frame's function, e.g.
+// "example.com/rt.(*Task).Wait.func1", into its receiver in normal form
+// ("example.com/rt.Task") and method ("Wait"); ok is false for a function
+// that is not a method.
+func receiver(fn string) (recv, method string, ok bool) {
+	dir := ""
+	if i := strings.LastIndex(fn, "/"); i >= 0 {
+		dir, fn = fn[:i+1], fn[i+1:]
+	}
+	// pkg.(*T).M..., pkg.T.M..., pkg.(*T[...]).M...: split on the dots
+	// outside parentheses and brackets.
+	var parts []string
+	depth, start := 0, 0
+	for i, r := range fn {
+		switch r {
+		case '(', '[':
+			depth++
+		case ')', ']':
+			depth--
+		case '.':
+			if depth == 0 {
+				parts = append(parts, fn[start:i])
+				start = i + 1
+			}
+		}
+	}
+	parts = append(parts, fn[start:])
+	if len(parts) < 3 {
+		return "", "", false
+	}
+	return dir + parts[0] + "." + normalType(parts[1]), parts[2], true
+}
+
+// matchesType reports whether the receiver recv (normal form) is the type
+// want (normal form, whole or a suffix from a package boundary).
+func matchesType(recv, want string) bool {
+	return recv == want || strings.HasSuffix(recv, "."+want) || strings.HasSuffix(recv, "/"+want)
 }
 
 // methodOf returns the call g is blocked in: the innermost frame that is a
-// method Reap, Wait, Delete or Kill of typeName (or a closure inside one).
-func methodOf(g *goroutine, typeName string) (scenarios.Op, bool) {
+// method Reap, Wait, Delete or Kill of the type want (normal form), or a
+// closure inside one.
+func methodOf(g *goroutine, want string) (scenarios.Op, bool) {
 	for _, f := range g.frames {
-		if !strings.Contains(f.fn, typeName) {
+		recv, method, ok := receiver(f.fn)
+		if !ok || !matchesType(recv, want) {
 			continue
 		}
-		_, rest, ok := strings.Cut(f.fn[strings.Index(f.fn, typeName):], ".")
-		if !ok {
-			continue
-		}
-		method, _, _ := strings.Cut(rest, ".")
 		for _, op := range []scenarios.Op{scenarios.Reap, scenarios.Wait, scenarios.Delete, scenarios.Kill} {
 			if method == op.String() {
 				return op, true

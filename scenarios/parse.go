@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -29,11 +30,33 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
 }
 
-// ParseFile reads the scenario in the file at path; see [Parse].
+// Limits on what a scenario may hold: more is an error, not a scenario a
+// check could run in reasonable time.
+const (
+	MaxFileSize   = 1 << 20   // bytes in a scenario file
+	MaxClients    = 64        // client lines
+	MaxCalls      = 64        // calls on one client line
+	MaxDeliveries = 64        // monitor reap lines
+	MaxPoints     = 1024      // point lines
+	MaxHit        = 1_000_000 // a point's hit number
+	MaxYield      = 10_000    // a point's yields
+)
+
+// ParseFile reads the scenario in the file at path; see [Parse]. A file
+// larger than MaxFileSize (or one that never ends, as /dev/zero) is an
+// error.
 func ParseFile(path string) (Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return Scenario{}, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return Scenario{}, err
+	}
+	if len(data) > MaxFileSize {
+		return Scenario{}, fmt.Errorf("%s: larger than %d KiB: want a scenario file", path, MaxFileSize>>10)
 	}
 	sc, err := Parse(string(data))
 	if pe, ok := err.(*ParseError); ok {
@@ -50,6 +73,7 @@ func ParseFile(path string) (Scenario, error) {
 // *ParseError.
 func Parse(text string) (Scenario, error) {
 	p := parser{sc: Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}}}}
+	text = strings.TrimPrefix(text, "\uFEFF") // a byte-order mark some editors write
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
 		p.line = i + 1
@@ -342,6 +366,9 @@ func (p *parser) parseMonitor(head token, toks []token) error {
 		if p.reapLine == 0 {
 			p.reapLine = p.line
 		}
+		if len(p.sc.Deliveries) == MaxDeliveries {
+			return p.errorf(kind.col, "more than %d monitor reap lines", MaxDeliveries)
+		}
 		p.sc.Deliveries = append(p.sc.Deliveries, d)
 		return nil
 	default:
@@ -381,8 +408,8 @@ func (p *parser) hit(t token) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(t.text)
-	if err != nil || n < 1 {
-		return 0, p.errorf(t.col, "bad hit %q: want * (every pass) or a pass number >= 1", t.text)
+	if err != nil || n < 1 || n > MaxHit {
+		return 0, p.errorf(t.col, "bad hit %q: want * (every pass) or a pass number from 1 to %d", t.text, MaxHit)
 	}
 	return n, nil
 }
@@ -427,6 +454,12 @@ func (p *parser) parsePoint(head token, toks []token) error {
 		if f.Yields, err = p.count(t, 1, "yield"); err != nil {
 			return err
 		}
+		if f.Yields > MaxYield {
+			return p.errorf(t.col, "bad yield %q: want a number from 1 to %d", t.text, MaxYield)
+		}
+	}
+	if len(p.sc.Points) == MaxPoints {
+		return p.errorf(head.col, "more than %d point lines", MaxPoints)
 	}
 	p.sc.Points = append(p.sc.Points, f)
 	return nil
@@ -465,6 +498,9 @@ func (p *parser) parseClient(toks []token) error {
 		if err != nil {
 			return err
 		}
+		if len(a.Calls) == MaxCalls {
+			return p.errorf(toks[0].col, "more than %d calls on one client line", MaxCalls)
+		}
 		a.Calls = append(a.Calls, c)
 		if i < len(toks) && i == len(toks)-1 {
 			return p.errorf(toks[i].col, "nothing after ';': want another call (wait, delete or kill), or drop the ';'")
@@ -472,6 +508,9 @@ func (p *parser) parseClient(toks []token) error {
 		toks = toks[min(i+1, len(toks)):]
 	}
 	p.clientLines = append(p.clientLines, p.line)
+	if len(p.sc.Actors) == MaxClients {
+		return p.errorf(head.col, "more than %d clients", MaxClients)
+	}
 	p.sc.Actors = append(p.sc.Actors, a)
 	return nil
 }

@@ -312,7 +312,7 @@ func TestParseErrors(t *testing.T) {
 		{"point quote then text", "point \"reap\"x hit=1\n",
 			`scenario:1:7: bad quoted point name "reap"x: want one Go string literal, then a blank`},
 		{"point hit 0", "point p hit=0\n",
-			`scenario:1:13: bad hit "0": want * (every pass) or a pass number >= 1`},
+			`scenario:1:13: bad hit "0": want * (every pass) or a pass number from 1 to 1000000`},
 		{"point yield 0", "point p yield=0\n",
 			`scenario:1:15: bad yield "0": want a number >= 1`},
 		{"fail without name", "fail hit=1\n",
@@ -464,5 +464,39 @@ func TestParseSchedule(t *testing.T) {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) gave no error", bad)
 		}
+	}
+}
+
+// Input a person or a tool may hand over: a byte-order mark is accepted;
+// a file that never ends, an oversized one, and values past the limits
+// are errors, never a hang or a scenario that cannot finish.
+func TestParseInputLimits(t *testing.T) {
+	sc, err := Parse("\uFEFFprocess exit=1ms\nclient1: wait\n")
+	if err != nil || len(sc.Actors) != 1 {
+		t.Errorf("with a BOM: %v, %d clients", err, len(sc.Actors))
+	}
+	if _, err := ParseFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("ParseFile(/dev/zero) = %v, want an error saying it is too large", err)
+	}
+	for _, text := range []string{
+		"point p hit=1 yield=999999999999",
+		"point p hit=1 yield=10001",
+		"point p hit=1000001 yield=1",
+		strings.Repeat("monitor reap\n", MaxDeliveries+1),
+		"client1: " + strings.Repeat("wait; ", MaxCalls) + "wait",
+	} {
+		if _, err := Parse(text); err == nil {
+			t.Errorf("Parse(%.60q...) accepted it", text)
+		}
+	}
+	var b strings.Builder
+	for i := range MaxClients + 1 {
+		fmt.Fprintf(&b, "client%d: wait\n", i+1)
+	}
+	if _, err := Parse(b.String()); err == nil || !strings.Contains(err.Error(), "more than 64 clients") {
+		t.Errorf("%d clients: %v", MaxClients+1, err)
+	}
+	if _, err := Parse("point p hit=1000000 yield=10000"); err != nil {
+		t.Errorf("values at the limits: %v", err)
 	}
 }

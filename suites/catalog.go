@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
-	. "github.com/onsi/gomega"    //nolint:revive
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -22,6 +21,7 @@ import (
 func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Option) bool {
 	var mu sync.Mutex
 	verdicts := make(map[string]string) // guarded by mu
+	repros := make(map[string]string)   // guarded by mu
 	return Describe(text, Label("catalog"), Ordered, func() {
 		for _, e := range entries {
 			title := fmt.Sprintf("%s is caught as %s", e.Name, e.Want)
@@ -36,18 +36,20 @@ func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 				v := verdict(e, f)
 				mu.Lock()
 				verdicts[e.Name] = v
+				if f != nil {
+					repros[e.Name] = f.Command
+				}
 				mu.Unlock()
 				fmt.Fprintf(GinkgoWriter, "%s: %s\n", e.Name, v)
-				if f != nil {
-					fmt.Fprintf(GinkgoWriter, "%s\n", f.Error())
+				switch {
+				case e.Want == catalog.WantPass && f != nil:
+					Fail(fmt.Sprintf("%s: a correct implementation failed:\n%s", e.Name, f.Error()))
+				case e.Want == catalog.WantPass:
+				case f == nil:
+					Fail(fmt.Sprintf("%s: the harness did not catch the bug: %s", e.Name, e.Doc))
+				case string(f.Primary().Class) != e.Want:
+					Fail(fmt.Sprintf("%s: caught, but as %s, not %s:\n%s", e.Name, f.Primary().Class, e.Want, f.Error()))
 				}
-				if e.Want == catalog.WantPass {
-					Expect(f).To(BeNil(), func() string { return f.Error() })
-					return
-				}
-				Expect(f).NotTo(BeNil(), "%s: the harness did not catch the bug: %s", e.Name, e.Doc)
-				Expect(string(f.Primary().Class)).To(Equal(e.Want),
-					"%s: caught, but as the wrong class\n%s", e.Name, f.Error())
 			})
 		}
 		AfterAll(func() {
@@ -61,13 +63,19 @@ func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 				}
 				fmt.Fprintf(&b, "%-24s %-9s %s\n", e.Name, want, verdicts[e.Name])
 			}
+			b.WriteString("\nreproducers:\n")
+			for _, e := range entries {
+				if r := repros[e.Name]; r != "" {
+					fmt.Fprintf(&b, "  %s:\n    %s\n", e.Name, r)
+				}
+			}
 			mu.Unlock()
 			AddReportEntry("reaptest verdicts", b.String(), ReportEntryVisibilityAlways)
 		})
 	})
 }
 
-// verdict says in one line what the harness found.
+// verdict says in a short line what the harness found.
 func verdict(e catalog.Entry, f *harness.Failure) string {
 	if f == nil {
 		if e.Want == catalog.WantPass {
@@ -81,8 +89,11 @@ func verdict(e catalog.Entry, f *harness.Failure) string {
 		ok = "WRONG"
 	}
 	where := f.Name
-	if f.Name == "" {
+	switch {
+	case f.Name == "":
 		where = fmt.Sprintf("scenario %d", f.Explored)
+	case strings.HasPrefix(f.Name, "corpus file "):
+		where = "its corpus file"
 	}
-	return fmt.Sprintf("%s: caught %s [%s] at %s; reproduce: %s", ok, p.Class, p.Clause, where, f.Command)
+	return fmt.Sprintf("%s: caught %s [%s] at %s", ok, p.Class, p.Clause, where)
 }

@@ -10,7 +10,7 @@ import (
 
 // userModule writes a module of a user's own into a temporary directory:
 // it requires reaptest through a replace directive pointing at this
-// checkout, and holds testdata/usertask's tests.
+// checkout, and holds testdata/usertask's files (*.go.txt, as *.go).
 func userModule(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
@@ -21,15 +21,20 @@ func userModule(t *testing.T) string {
 	gomod := "module example.com/usertask\n\ngo 1.25\n\n" +
 		"require github.com/reaptest/reaptest v0.0.0\n\n" +
 		"replace github.com/reaptest/reaptest => " + root + "\n"
-	src, err := os.ReadFile("testdata/usertask/task_test.go.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum, "task_test.go": src} {
+	files := map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum}
+	srcs, _ := filepath.Glob("testdata/usertask/*.go.txt")
+	for _, src := range srcs {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[strings.TrimSuffix(filepath.Base(src), ".txt")] = data
+	}
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +76,7 @@ func TestExternalModule(t *testing.T) {
 
 	run(true, "-run", "^TestGood$", ".")
 	out := run(false, "-run", "^TestBuggy$", ".")
-	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "reproduce:", "-run '^TestBuggy$'", "REAPTEST_REPLAY=testdata/reaptest/TestBuggy/"} {
+	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "reproduce:", "go test example.com/usertask -count=1 -run '^TestBuggy$/^"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("TestBuggy output lacks %q:\n%s", want, out)
 		}
@@ -83,7 +88,7 @@ func TestExternalModule(t *testing.T) {
 	// the specs after it still run — under ginkgo -p too.
 	for _, args := range [][]string{
 		{"test", "-count=1", "-run", "^TestGinkgo$", "-ginkgo.focus", "crashing task.*explored|own specs", "."},
-		{"run", "github.com/onsi/ginkgo/v2/ginkgo", "-p", "--focus", "crashing task.*explored|own specs", "."},
+		{"run", "github.com/onsi/ginkgo/v2/ginkgo", "-p", "--junit-report=junit.xml", "--focus", "crashing task.*explored|own specs", "."},
 	} {
 		out, ok := goCmd(t, dir, args...)
 		if ok {
@@ -94,6 +99,20 @@ func TestExternalModule(t *testing.T) {
 				t.Errorf("go %s: output lacks %q:\n%s", strings.Join(args, " "), want, out)
 			}
 		}
+	}
+	// The JUnit report: the report as the failure's text, plain, the
+	// spec located at the user's DescribeTask line.
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"\x1b[", "to be nil", "Gomega"} {
+		if strings.Contains(string(junit), bad) {
+			t.Errorf("junit.xml holds %q:\n%s", bad, junit)
+		}
+	}
+	if !strings.Contains(string(junit), `failure message="reaptest: panic [crash]`) || !strings.Contains(string(junit), "task_test.go:88 @") {
+		t.Errorf("junit.xml: want the report as the failure message and the spec at task_test.go:88 (DescribeTask):\n%s", junit)
 	}
 	out = run(false, "-run", "^TestGinkgo$", "-ginkgo.focus", "buggy task", ".")
 	for _, want := range []string{"reaptest: panic [no-panic]", "-ginkgo.focus"} {

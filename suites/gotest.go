@@ -165,6 +165,9 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 		t.Fatalf("%s: %v", path, err)
 	}
 	t.Logf("starting scenario from %s:\n%s", path, sc)
+	if note := harness.DumpNote(dump, typeName); note != "" {
+		t.Logf("note: %s", note)
+	}
 	if f := exploreAround(t, newTask, sc, opts); f != nil {
 		t.Fatal("\n" + f.Error())
 	}

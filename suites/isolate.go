@@ -219,8 +219,12 @@ func childCommand(tg target, dir string, limit time.Duration) (exe string, args,
 			args = append(args, "-"+f.Name+"="+f.Value.String())
 		}
 	})
-	if tg.ginkgo && flag.Lookup("ginkgo.no-color") != nil {
-		args = append(args, "-ginkgo.no-color")
+	if tg.ginkgo {
+		for _, f := range []string{"ginkgo.no-color", "ginkgo.silence-skips"} {
+			if flag.Lookup(f) != nil {
+				args = append(args, "-"+f)
+			}
+		}
 	}
 	// The child checks until its deadline, short of the parent's limit
 	// by what a last scenario and the report may take.
@@ -386,8 +390,10 @@ type death struct {
 }
 
 var (
-	panicRE = regexp.MustCompile(`(?m)^panic: (.*)$`)
-	fatalRE = regexp.MustCompile(`(?m)^fatal error: (.*)$`)
+	// A Ginkgo child may have printed its progress marks (S for a skipped
+	// spec, • for a passed one) on the line before the runtime's message.
+	panicRE = regexp.MustCompile(`(?m)^[S•]*panic: (.*)$`)
+	fatalRE = regexp.MustCompile(`(?m)^[S•]*fatal error: (.*)$`)
 )
 
 // classify says how c died.
@@ -429,6 +435,8 @@ func excerpt(out string) string {
 	lines := strings.Split(plain(out), "\n")
 	start := 0
 	for i, l := range lines {
+		l = strings.TrimLeft(l, "S•")
+		lines[i] = l
 		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") || strings.HasPrefix(l, raceHeader) {
 			start = i
 			break
@@ -448,7 +456,7 @@ func checkIsolated(tg target) (*harness.Failure, error) {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
-		tg.log("reaptest: stopped early: out of time after 0 scenarios: %v", err)
+		tg.log("reaptest: stopped early: out of time after 0 scenarios (the test binary's -timeout is too near to start a child)")
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)

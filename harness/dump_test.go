@@ -1,0 +1,61 @@
+package harness_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+)
+
+// Every form of the type name the godoc gives finds the same calls; a name
+// that is only part of another type's does not.
+func TestScenarioFromDumpTypeNames(t *testing.T) {
+	dump, err := os.ReadFile("../suites/testdata/walkthrough/daemon-sigquit.dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := harness.ScenarioFromDump(dump, "(*lockWhileWaiting)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Actors) == 0 {
+		t.Fatalf("no clients from the dump:\n%s", want)
+	}
+	for _, name := range []string{"lockWhileWaiting", "*lockWhileWaiting", "catalog.(*lockWhileWaiting)",
+		"github.com/reaptest/reaptest/suites/catalog.(*lockWhileWaiting)", "catalog.lockWhileWaiting", "suites/catalog.(*lockWhileWaiting)"} {
+		got, err := harness.ScenarioFromDump(dump, name)
+		if err != nil {
+			t.Errorf("%q: %v", name, err)
+			continue
+		}
+		if got.String() != want.String() {
+			t.Errorf("%q: got\n%s\nwant\n%s", name, got, want)
+		}
+	}
+	for _, name := range []string{"WhileWaiting", "other.(*lockWhileWaiting)", "(*lockWhile)"} {
+		if _, err := harness.ScenarioFromDump(dump, name); err == nil {
+			t.Errorf("%q matched", name)
+		}
+	}
+}
+
+// A dump of thousands of blocked calls becomes a scenario of at most
+// MaxDumpCalls clients, and DumpNote says what was left out.
+func TestScenarioFromDumpCapsClients(t *testing.T) {
+	var b strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&b, "goroutine %d [chan receive]:\nexample.com/rt.(*Task).Wait(0xc000010000, {0x0, 0x0})\n\t/src/rt/task.go:42 +0x1d\n\n", i+1)
+	}
+	sc, err := harness.ScenarioFromDump([]byte(b.String()), "rt.(*Task)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Actors) != harness.MaxDumpCalls {
+		t.Errorf("%d clients, want %d", len(sc.Actors), harness.MaxDumpCalls)
+	}
+	if note := harness.DumpNote([]byte(b.String()), "rt.(*Task)"); !strings.Contains(note, "2000 calls") {
+		t.Errorf("note %q does not say how many calls the dump had", note)
+	}
+}
