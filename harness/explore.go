@@ -486,7 +486,8 @@ func (r *recorder) Logf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	// rapid logs the failing case's draws and message; the harness's
 	// report says it better.
-	if r.logf != nil && !strings.HasPrefix(msg, "[rapid] draw") && strings.HasPrefix(msg, "[rapid]") {
+	// Nor does its "OK, passed" line, which a pass's summary replaces.
+	if r.logf != nil && !strings.HasPrefix(msg, "[rapid] draw") && !strings.HasPrefix(msg, "[rapid] OK") && strings.HasPrefix(msg, "[rapid]") {
 		r.logf("%s", msg)
 	}
 }

@@ -20,10 +20,7 @@ func TestCIGrade(t *testing.T) {
 	dir := userModule(t)
 	goIn := func(t *testing.T, env []string, args ...string) (string, bool) {
 		t.Helper()
-		cmd := exec.Command("go", args...)
-		cmd.Dir = dir
-		cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod"), env...)
-		out, err := cmd.CombinedOutput()
+		out, err := goCmdEnv(dir, env, args...).CombinedOutput()
 		if _, exit := err.(*exec.ExitError); err != nil && !exit {
 			t.Fatalf("go %s: %v", strings.Join(args, " "), err)
 		}

@@ -12,13 +12,20 @@ import (
 // it requires reaptest through a replace directive pointing at this
 // checkout, and holds testdata/usertask's files (*.go.txt, as *.go).
 func userModule(t *testing.T) string {
+	return moduleFrom(t, "example.com/usertask", "testdata/usertask", nil)
+}
+
+// moduleFrom writes the module path into a temporary directory, with the
+// *.go.txt files of src (as *.go) and the files extra maps (destination
+// to source), and returns the directory.
+func moduleFrom(t *testing.T, path, src string, extra map[string]string) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	gomod := "module example.com/usertask\n\ngo 1.25\n\n" +
+	gomod := "module " + path + "\n\ngo 1.25\n\n" +
 		"require github.com/reaptest/reaptest v0.0.0\n\n" +
 		"replace github.com/reaptest/reaptest => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
@@ -26,15 +33,25 @@ func userModule(t *testing.T) string {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{"go.mod": []byte(gomod), "go.sum": sum}
-	srcs, _ := filepath.Glob("testdata/usertask/*.go.txt")
-	for _, src := range srcs {
-		data, err := os.ReadFile(src)
+	srcs, _ := filepath.Glob(filepath.Join(src, "*.go.txt"))
+	copies := map[string]string{}
+	for _, from := range srcs {
+		copies[strings.TrimSuffix(filepath.Base(from), ".txt")] = from
+	}
+	for dst, from := range extra {
+		copies[dst] = from
+	}
+	for dst, from := range copies {
+		data, err := os.ReadFile(from)
 		if err != nil {
 			t.Fatal(err)
 		}
-		files[strings.TrimSuffix(filepath.Base(src), ".txt")] = data
+		files[dst] = data
 	}
 	for name, data := range files {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -43,14 +60,19 @@ func userModule(t *testing.T) string {
 	return dir
 }
 
+// goCmdEnv is the go command with args in dir, with extra environment.
+func goCmdEnv(dir string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GOFLAGS=-mod=mod"), env...)
+	return cmd
+}
+
 // goCmd runs the go command in dir and returns its output and whether it
 // succeeded.
 func goCmd(t *testing.T, dir string, args ...string) (string, bool) {
 	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	out, err := cmd.CombinedOutput()
+	out, err := goCmdEnv(dir, nil, args...).CombinedOutput()
 	if _, exit := err.(*exec.ExitError); err != nil && !exit {
 		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
 	}
