@@ -320,7 +320,7 @@ func TestParseErrors(t *testing.T) {
 		{"fail odd name", "fail rm+x\n",
 			`scenario:1:6: fail name rm+x has characters other than A-Z a-z 0-9 _ : . / -: quote it, as "rm+x"`},
 		{"fail hit 0", "fail rm hit=0\n",
-			`scenario:1:13: bad hit "0": want * (every pass) or a pass number >= 1`},
+			`scenario:1:13: bad hit "0": want * (every pass) or a pass number from 1 to 1000000`},
 		{"fail yield", "fail rm yield=2\n",
 			`scenario:1:9: fail: unknown key "yield": want hit=`},
 	}
