@@ -94,9 +94,12 @@ func specIsolated(focus, corpus, repro string, opts []harness.Option, check func
 	}
 	var f *harness.Failure
 	var err error
+	if inChild() {
+		childBegin(focus)
+	}
 	withT(func(t *testing.T) { f, err = check(t, childOptions()) })
 	if inChild() {
-		childDone(f, err) // the parent reports; the child's spec passes
+		childDone(focus, f, err) // the parent reports; the child's spec passes
 		return nil
 	}
 	if err != nil {

@@ -1,13 +1,17 @@
 package suites
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,11 +46,26 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		return
 	}
 	corpus := corpusDir(t.Name())
+	var s *session // one child for all the subtests, when isolated
+	if !inChild() && isolated(opts) {
+		if err := replayUsage(); err != nil {
+			t.Fatal(err)
+		}
+		s = newSession(t)
+	}
 	var failed []string
 	for _, n := range scenarios.Named() {
 		t.Run(n.Name, func(t *testing.T) {
-			if f := namedT(t, newTask, n, opts); f != nil {
+			var f *harness.Failure
+			if s != nil {
+				f = s.result(t)
+			} else {
+				f = namedT(t, newTask, n, opts)
+			}
+			if f != nil || failedInChild(t.Name()) {
 				failed = append(failed, n.Name)
+			}
+			if f != nil {
 				t.Fatal("\n" + f.Error())
 			}
 		})
@@ -55,10 +74,162 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		if len(failed) > 0 {
 			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
 		}
-		if f := checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...); f != nil {
+		var f *harness.Failure
+		if s != nil {
+			f = s.result(t)
+		} else {
+			f = checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...)
+		}
+		if f != nil {
 			t.Fatal("\n" + f.Error())
 		}
 	})
+}
+
+// session runs the subtests of one isolated TestTask in as few child
+// processes as it can: one child runs every subtest -run selects, in turn,
+// each writing its result; when a child dies in one, that one gets the
+// crash report, and a new child runs the ones after it.
+type session struct {
+	parent  *testing.T
+	names   []string                    // the subtests, in order
+	results map[string]*harness.Failure // by subtest name, once known
+	known   map[string]bool
+	logs    map[string][]string // what each subtest's check logged in the child
+}
+
+func newSession(t *testing.T) *session {
+	s := &session{parent: t, results: map[string]*harness.Failure{}, known: map[string]bool{}, logs: map[string][]string{}}
+	for _, n := range scenarios.Named() {
+		s.names = append(s.names, n.Name)
+	}
+	s.names = append(s.names, "explore")
+	return s
+}
+
+// result returns the failure of the subtest t, running children until it
+// is known; an error fails t.
+func (s *session) result(t *testing.T) *harness.Failure {
+	t.Helper()
+	name := t.Name()
+	for !s.known[name] {
+		if err := s.runChild(t.Logf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range s.logs[name] {
+		t.Log(l)
+	}
+	return s.results[name]
+}
+
+// runChild runs one child for the subtests wanted and not yet known, and
+// records what it found, at least for one of them.
+func (s *session) runChild(logf func(string, ...any)) error {
+	parent := s.parent.Name()
+	var todo, quoted []string
+	for _, n := range s.names {
+		if full := parent + "/" + n; !s.known[full] && wantSubtest(parent, n) {
+			todo = append(todo, full)
+			quoted = append(quoted, regexp.QuoteMeta(n))
+		}
+	}
+	if len(todo) == 0 {
+		return fmt.Errorf("reaptest: no subtest left to run")
+	}
+	tg := testTarget(s.parent, "")
+	tg.args = []string{"-test.run=" + runPattern(parent) + "/^(" + strings.Join(quoted, "|") + ")$"}
+	tg.logf = logf
+	c, err := runChild(tg)
+	switch {
+	case errors.Is(err, errOutOfTime):
+		logf("reaptest: stopped early: out of time after 0 scenarios (the test binary's -timeout is too near to start a child)")
+		for _, n := range todo {
+			s.known[n] = true
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
+	}
+	progress := false
+	for _, n := range todo {
+		r := c.results[n]
+		if r == nil {
+			continue
+		}
+		progress = true
+		s.known[n], s.logs[n] = true, r.Logs
+		switch {
+		case r.Usage != "":
+			return errors.New(r.Usage)
+		case !r.Pass:
+			s.results[n] = r.failure(reproCommand(n))
+		}
+	}
+	// The child died in a subtest, or raced after its verdict: the crash
+	// machinery confirms and shrinks it, in children that replay the
+	// parent test.
+	died := c.exit != nil && (c.current != "" && c.results[c.current] == nil || strings.Contains(c.stderr, raceHeader))
+	switch {
+	case c.timedOut && c.results[c.current] == nil:
+		logf("reaptest: stopped early: out of time after %d scenarios (no failure found before the test binary's deadline)", c.ran)
+		for _, n := range todo {
+			s.known[n] = true
+		}
+		return nil
+	case died && c.current != "":
+		sub := testTarget(s.parent, reproCommand(c.current))
+		sub.logf = logf
+		s.results[c.current], s.known[c.current] = crashed(sub, c), true
+		return nil
+	case !progress && c.exit != nil:
+		return fmt.Errorf("reaptest: the isolated check's child ended (%v) without running %s; its output:\n%s", c.exit, strings.Join(todo, ", "), excerpt(c.stderr))
+	case !progress:
+		for _, n := range todo { // not run: skipped in the child
+			s.known[n] = true
+		}
+	}
+	return nil
+}
+
+// wantSubtest reports whether -test.run selects the subtest sub of the test
+// parent, as the testing package would (each /-separated element of the
+// pattern matches one level of the name).
+func wantSubtest(parent, sub string) bool {
+	fl := flag.Lookup("test.run")
+	if fl == nil || fl.Value.String() == "" {
+		return true
+	}
+	elems := splitPattern(fl.Value.String())
+	level := strings.Count(parent, "/") + 1
+	if level >= len(elems) {
+		return true
+	}
+	re, err := regexp.Compile(elems[level])
+	return err != nil || re.MatchString(sub)
+}
+
+// splitPattern splits a -test.run pattern at the slashes outside brackets
+// and parentheses.
+func splitPattern(p string) []string {
+	var elems []string
+	depth, start := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth = max(0, depth-1)
+		case '\\':
+			i++
+		case '/':
+			if depth == 0 {
+				elems = append(elems, p[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(elems, p[start:])
 }
 
 // namedT runs one named scenario under t, in a child when isolated.
@@ -93,16 +264,32 @@ func isolatedT(t *testing.T, repro string, opts []harness.Option, check func(ext
 		}
 		return f
 	}
+	if inChild() {
+		childBegin(t.Name())
+	}
 	f, err := check(childOptions())
 	if inChild() {
 		// The parent reports; the child's test passes, printing nothing.
-		childDone(f, err)
+		childDone(t.Name(), f, err)
+		if f != nil {
+			childFailed.Store(t.Name(), true)
+		}
 		return nil
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// childFailed, in a child, holds the names of the checks that failed (the
+// child reports them to its parent and passes).
+var childFailed sync.Map
+
+// failedInChild reports whether this is a child and the check name failed.
+func failedInChild(name string) bool {
+	_, failed := childFailed.Load(name)
+	return failed
 }
 
 // replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, before a

@@ -41,9 +41,12 @@ const (
 	envDeadline = "REAPTEST_DEADLINE"
 )
 
-// passOver reports whether this process is a child and name is not the
-// check it was started for.
-func passOver(name string) bool { return inChild() && os.Getenv(envTarget) != name }
+// passOver reports whether this process is a child and name is neither the
+// check it was started for nor a subtest of it.
+func passOver(name string) bool {
+	target := os.Getenv(envTarget)
+	return inChild() && name != target && !strings.HasPrefix(name, target+"/")
+}
 
 // EnvIsolate turns isolation on (1) or off (0) where the options do not
 // say; it is on by default for TestTask.
@@ -99,8 +102,11 @@ func childOptions() []harness.Option {
 	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
 		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "progress"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	progressOnce.Do(func() {
+		progressFile, _ = os.OpenFile(filepath.Join(dir, "progress"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	})
+	f := progressFile
+	if f == nil {
 		return opts
 	}
 	return append(opts, harness.Progress(func(sc scenarios.Scenario) {
@@ -111,8 +117,20 @@ func childOptions() []harness.Option {
 	}))
 }
 
-// childResult is what a child tells its parent it found.
+var (
+	progressOnce sync.Once
+	progressFile *os.File // the child's progress file, open for its life
+)
+
+// childBegin, in a child, records that the check name begins: if the
+// child dies, it died in that one.
+func childBegin(name string) {
+	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "current"), []byte(name), 0o644)
+}
+
+// childResult is what a child tells its parent it found for one check.
 type childResult struct {
+	Name                           string // the test's or spec's full name
 	Pass                           bool
 	Usage                          string // a usage error: no verdict
 	Class, Clause, Call, Got, Want string
@@ -121,10 +139,12 @@ type childResult struct {
 	Logs                           []string // what the check logged
 }
 
-// childDone writes what the child found for its parent.
-func childDone(f *harness.Failure, usage error) {
+// childDone writes what the child found for the check name, for its
+// parent.
+func childDone(name string, f *harness.Failure, usage error) {
 	childLogs.mu.Lock()
-	r := childResult{Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines}
+	r := childResult{Name: name, Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines}
+	childLogs.ran, childLogs.lines = 0, nil
 	childLogs.mu.Unlock()
 	if usage != nil {
 		r.Usage = usage.Error()
@@ -135,7 +155,7 @@ func childDone(f *harness.Failure, usage error) {
 		r.Scenario, r.Report, r.File = f.Scenario.String(), f.Error(), f.File
 	}
 	data, _ := json.Marshal(r)
-	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "result"), data, 0o644)
+	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "result-"+fileName(name)), data, 0o644)
 }
 
 // failure rebuilds the child's failure in the parent.
@@ -152,7 +172,9 @@ func (r childResult) failure(repro string) *harness.Failure {
 
 // child is one run of the test binary for one test.
 type child struct {
-	result   *childResult // what the child found; nil if it died
+	result   *childResult            // what the child found for its target; nil if it died
+	results  map[string]*childResult // what it found for each check it ran, by name
+	current  string                  // the check it began last
 	progress []string
 	ran      int // scenarios the child began, as its progress file tells
 	stderr   string
@@ -319,11 +341,17 @@ wait:
 	c.timedOut = ctx.Err() == context.DeadlineExceeded && !c.stuck
 	_, err = os.Stat(progress)
 	c.started = err == nil
-	if data, err := os.ReadFile(filepath.Join(dir, "result")); err == nil {
+	files, _ := filepath.Glob(filepath.Join(dir, "result-*"))
+	c.results = map[string]*childResult{}
+	for _, file := range files {
 		var r childResult
-		if json.Unmarshal(data, &r) == nil {
-			c.result = &r
+		if data, err := os.ReadFile(file); err == nil && json.Unmarshal(data, &r) == nil {
+			c.results[r.Name] = &r
 		}
+	}
+	c.result = c.results[tg.name]
+	if data, err := os.ReadFile(filepath.Join(dir, "current")); err == nil {
+		c.current = string(data)
 	}
 	if data, err := os.ReadFile(progress); err == nil {
 		recs := strings.Split(string(data), recordSep)
