@@ -3,6 +3,7 @@ package harness_test
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,25 @@ func TestScenarioFromSIGQUITDump(t *testing.T) {
 	}
 	if f := harness.ExploreAround(t.Name(), bubble(t), catalog.NewLockWhileWaiting, sc, harness.Checks(200)); f == nil || !errors.Is(f, harness.ErrHang) {
 		t.Fatalf("ExploreAround = %v, want the deadlock", f)
+	}
+}
+
+// A counterexample that cannot be saved (the corpus directory cannot be
+// made: a file is in the way) is still reported, and the report says why
+// it was not saved.
+func TestCorpusSaveErrorInReport(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := harness.Check(t.Name(), bubble(t), catalog.NewUnguardedClose, harness.Corpus(filepath.Join(blocker, "corpus")), harness.Checks(100))
+	if f == nil {
+		t.Fatal("the bug was not found")
+	}
+	if f.SaveErr == nil || f.File != "" {
+		t.Fatalf("SaveErr = %v, File = %q: want a save error and no file", f.SaveErr, f.File)
+	}
+	if !strings.Contains(f.Error(), "not saved to the corpus: saving the counterexample: mkdir") {
+		t.Errorf("the report does not say the counterexample was not saved:\n%s", f.Error())
 	}
 }

@@ -2,13 +2,18 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
 )
 
 // Each test below checks an implementation written to take its process
@@ -185,6 +190,59 @@ func TestIsolationDataRace(t *testing.T) {
 	for _, want := range []string{"(*doomed).Reap", "(*doomed).Wait", "Previous ", " -race "} {
 		if !strings.Contains(f.Error(), want) {
 			t.Errorf("the race report lacks %q:\n%s", want, f.Error())
+		}
+	}
+}
+
+// Interrupted by SIGINT or SIGTERM while a child runs, the test binary
+// kills the child and removes its temporary directory, then dies of the
+// signal.
+func TestInterruptLeavesNoTempDirs(t *testing.T) {
+	const helper = "REAPTEST_INTERRUPT_HELPER"
+	if os.Getenv(helper) != "" { // the process to interrupt: a long check
+		checkT(t, catalog.NewReference, harness.Isolate(true), harness.Checks(10_000_000), harness.Corpus(""))
+		return
+	}
+	if inChild() {
+		return
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		tmp := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestInterruptLeavesNoTempDirs$", "-test.count=1")
+		cmd.Env = append(os.Environ(), helper+"=1", "TMPDIR="+tmp)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			if dirs, _ := filepath.Glob(filepath.Join(tmp, "reaptest-child-*")); len(dirs) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatal("the child's directory never appeared")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // the child is running its check
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != sig {
+				t.Errorf("after %v the process ended with %v, want it killed by the signal", sig, err)
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatalf("the process did not end within 20s of %v", sig)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "reaptest-*")); len(left) > 0 {
+			t.Errorf("after %v: left behind %v", sig, left)
 		}
 	}
 }
