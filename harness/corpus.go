@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,10 +39,31 @@ func (p *prelude) corpus() *Failure {
 			continue
 		}
 		if f := p.run(sc, "corpus file "+file); f != nil {
+			keepFile(f, file, sc, files, p.cfg.repro)
 			return f
 		}
 	}
 	return nil
+}
+
+// keepFile makes the failure of the corpus file's scenario sc point at
+// file when minimizing left the scenario as it was (up to its schedule
+// line, which minimizing adds when the failure also happens on one
+// processor), instead of at a copy saved under another name; a copy
+// saved just now (not one of the corpus's files) is removed.
+func keepFile(f *Failure, file string, sc scenarios.Scenario, files []string, repro string) {
+	a, b := f.Scenario, sc
+	a.Procs, b.Procs = 0, 0
+	if f.File == "" || f.File == file || a.String() != b.String() {
+		return
+	}
+	if !slices.Contains(files, f.File) {
+		_ = os.Remove(f.File)
+	}
+	f.File, f.Command = file, repro
+	if repro != "" {
+		f.Command = ReplayCommand(repro, file)
+	}
 }
 
 // failure builds the Failure for a minimized result, saving its scenario

@@ -77,8 +77,9 @@ func TestExploreAroundFindsTheRace(t *testing.T) {
 	}
 }
 
-// A failure saved to the corpus is replayed first on the next run, and
-// Replay of the saved file fails the same way.
+// A failure saved to the corpus is replayed first on the next run and
+// keeps pointing at its file, and Replay of the saved file fails the same
+// way.
 func TestCorpusSavesAndReplaysFirst(t *testing.T) {
 	dir := t.TempDir()
 	f := harness.Check(t.Name(), bubble(t), catalog.NewUnguardedClose, harness.Corpus(dir), harness.Checks(100), harness.Reproduce("go test ./x"))
@@ -95,6 +96,24 @@ func TestCorpusSavesAndReplaysFirst(t *testing.T) {
 	sc, err := scenarios.ParseFile(f.File)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Without its schedule line (written by hand, or by an older version)
+	// the file still stands for its failure: no copy is saved beside it.
+	if sc.Procs == 0 {
+		t.Fatalf("the saved scenario has no schedule line:\n%s", sc)
+	}
+	noSchedule := sc
+	noSchedule.Procs = 0
+	bare := filepath.Join(dir, "hand-written.scenario")
+	if err := os.WriteFile(bare, []byte(noSchedule.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(f.File); err != nil {
+		t.Fatal(err)
+	}
+	again = harness.Check(t.Name(), bubble(t), catalog.NewUnguardedClose, harness.Corpus(dir), harness.Checks(100), harness.Reproduce("go test ./x"))
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); again == nil || again.File != bare || len(files) != 1 || !strings.Contains(again.Command, bare) {
+		t.Fatalf("replaying a file without its schedule: failure file %q, corpus %v; want %q alone", again.File, files, bare)
 	}
 	r := harness.Replay(bubble(t), catalog.NewUnguardedClose, sc, 5)
 	if r == nil || r.Primary().Clause != f.Primary().Clause {

@@ -165,16 +165,16 @@ func TestCIGrade(t *testing.T) {
 	})
 
 	// Under -race a data race is a finding of class race whose reproducer
-	// has -race; without -race the same task passes.
+	// has -race (and the run's -tags); without -race the same task passes.
 	t.Run("race", func(t *testing.T) {
 		if out, ok := goIn(t, nil, "test", "-count=1", "-run", "^TestRacy$", "."); !ok {
 			t.Errorf("the racy task fails without -race:\n%s", out)
 		}
-		out, ok := goIn(t, nil, "test", "-race", "-count=1", "-run", "^TestRacy$", ".")
+		out, ok := goIn(t, nil, "test", "-race", "-tags=citag", "-count=1", "-run", "^TestRacy$", ".")
 		if ok {
 			t.Fatalf("the racy task passes under -race:\n%s", out)
 		}
-		for _, want := range []string{"reaptest: race [no-race]", "(*CITask).Reap", "(*CITask).Wait", "go test -race example.com/usertask"} {
+		for _, want := range []string{"reaptest: race [no-race]", "(*CITask).Reap", "(*CITask).Wait", "go test -race -tags=citag example.com/usertask"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("output lacks %q:\n%s", want, out)
 			}

@@ -75,8 +75,12 @@ func TestWalkthrough(t *testing.T) {
 }
 
 // normalize removes what changes from run to run: timings, goroutine
-// numbers, where reaptest's source is.
+// numbers, where reaptest's source is, and the scenario's schedule line
+// (a scenario found by exploring around a dump is printed without it, and
+// with it when replayed from its file, which runs it on one processor as
+// the search did).
 func normalize(s, root string) string {
+	s = regexp.MustCompile(`(?m)^ *schedule procs=\d+\n`).ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, root+"/", "/src/reaptest/")
 	s = regexp.MustCompile(`goroutine \d+`).ReplaceAllString(s, "goroutine N")
 	s = regexp.MustCompile(`\(\d+(\.\d+)?m?s\)`).ReplaceAllString(s, "(T)")
