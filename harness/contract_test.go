@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"syscall"
@@ -681,9 +682,24 @@ func TestEvaluateDoesNotMutate(t *testing.T) {
 func TestContractClausesHaveText(t *testing.T) {
 	for _, cl := range []string{ClauseNoPanic, ClauseWaitBounded, ClauseWaitSeesExit, ClauseDeleteBounded,
 		ClauseDeleteHonest, ClauseAfterDelete, ClauseOneExit, ClauseNoLeak, ClauseKillBounded,
-		ClauseReapPrompt, ClauseKillDelivers, ClauseDeadlock, ClauseRealTime, ClauseOutsideBubble} {
+		ClauseReapPrompt, ClauseKillDelivers, ClauseDeadlock, ClauseRealTime, ClauseOutsideBubble,
+		ClauseLimits, ClauseCrash, ClauseNoRace} {
 		if clauseText[cl] == "" {
 			t.Errorf("clause %q has no text", cl)
+		}
+	}
+}
+
+// TestReadmeNamesEveryClause checks that the README's contract table has
+// a row for every clause a report can name.
+func TestReadmeNamesEveryClause(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cl := range clauseText {
+		if !strings.Contains(string(readme), "| `"+cl+"`") {
+			t.Errorf("README.md's contract table has no row for the clause %q", cl)
 		}
 	}
 }
