@@ -1,7 +1,7 @@
 # reaptest: see README.md.
 GO ?= go
 
-.PHONY: run test bench lint repro
+.PHONY: run test bench lint repro examples
 
 # The main job: the Ginkgo suites over the bundled catalog, a verdict per
 # implementation (a buggy one being caught is the green outcome) and the
@@ -58,3 +58,15 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
+
+# The examples: separate modules under examples/, each with its own go.mod
+# (so the main module's dependencies stay its four), that plug real code
+# into reaptest. Each is vetted, checked tidy and tested, verbose so that
+# what it found is printed.
+EXAMPLES = $(patsubst %/go.mod,%,$(wildcard examples/*/go.mod))
+
+examples:
+	@set -e; for m in $(EXAMPLES); do \
+		echo "+ cd $$m && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race -count=1 -v ./..."; \
+		(cd $$m && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race -count=1 -v ./...); \
+	done
