@@ -17,10 +17,12 @@
 //     than SIGKILL is sent and Kill returns; SIGKILL is sent and Kill waits
 //     up to 10s for the container to stop, signals once more and waits 2s.
 //
-// NewTask is v28.5.2 as shipped. NewTaskExitGuard adds, in the adapter,
-// the guard moby PR #51925 (commit d5e23b680c) added to handleContainerExit:
-// an exit event for a container that is already exited, being removed or
-// dead is ignored.
+// NewTask is v28.5.2 as shipped. Fixes.NewTask applies fixes in the
+// adapter, around moby's unchanged code: the guard moby PR #51925 (commit
+// d5e23b680c) added to handleContainerExit — an exit event for a container
+// that is already exited, being removed or dead is ignored — and a lock
+// that keeps SetRemoved from racing with the state's readers (see
+// Fixes.SerializeRemoval).
 package moby
 
 import (
@@ -52,12 +54,33 @@ var ErrNoSuchContainer = errors.New("no such container")
 
 // NewTask returns a running container whose state is moby v28.5.2's
 // container.State, driven as the daemon drives it.
-func NewTask(env harness.Env) harness.Task { return newContainer(env, false) }
+func NewTask(env harness.Env) harness.Task { return Fixes{}.NewTask(env) }
 
-// NewTaskExitGuard is NewTask with the guard of moby PR #51925 applied in
-// the adapter: an exit event for a container that is already exited, being
-// removed or dead is ignored instead of overwriting its exit code.
-func NewTaskExitGuard(env harness.Env) harness.Task { return newContainer(env, true) }
+// Fixes are fixes the adapter applies around v28.5.2's unchanged code.
+type Fixes struct {
+	// ExitGuard is the guard of moby PR #51925: an exit event for a
+	// container that is already exited, being removed or dead is ignored
+	// instead of overwriting its exit code (moby#46212).
+	ExitGuard bool
+	// SerializeRemoval runs SetRemoved under a lock that the daemon's
+	// other calls into the state take too. v28.5.2's SetRemovalError
+	// writes ErrorMsg (SetError) before it takes the state's lock, while
+	// State.Wait and SetStopped read it under that lock: a data race
+	// between `docker rm` and a concurrent `docker wait` or exit event.
+	SerializeRemoval bool
+}
+
+// NewTask returns a running container as NewTask does, with the fixes f
+// applied in the adapter.
+func (f Fixes) NewTask(env harness.Env) harness.Task {
+	c := &Container{state: container.NewState(), proc: env.Process, pid: env.Process.Pid(), point: env.Point, fixes: f}
+	// The daemon's start: the state is running with the containerd task
+	// that signals the process (daemon/start.go containerStart).
+	c.state.Lock()
+	c.state.SetRunning(nil, &task{proc: env.Process}, time.Now())
+	c.state.Unlock()
+	return c
+}
 
 // Container is one container in the adapter's daemon: moby's state plus
 // the daemon's store entry for it.
@@ -66,21 +89,33 @@ type Container struct {
 	proc  harness.Process
 	pid   int // the process's pid, which the state zeroes at exit
 	point func(string)
-	guard bool // ignore exit events once exited, removing or dead (moby PR #51925)
+	fixes Fixes
+
+	// removal is Fixes.SerializeRemoval's lock: held to write around
+	// SetRemoved, to read around the other calls that read ErrorMsg.
+	removal sync.RWMutex
 
 	mu       sync.Mutex // the daemon's container store
 	removed  bool       // guarded by mu; rm succeeded: the store no longer holds the container
 	lastExit int        // guarded by mu; the exit code rm read when it removed the container
 }
 
-func newContainer(env harness.Env, guard bool) *Container {
-	c := &Container{state: container.NewState(), proc: env.Process, pid: env.Process.Pid(), point: env.Point, guard: guard}
-	// The daemon's start: the state is running with the containerd task
-	// that signals the process (daemon/start.go containerStart).
-	c.state.Lock()
-	c.state.SetRunning(nil, &task{proc: env.Process}, time.Now())
-	c.state.Unlock()
-	return c
+// reading and writing take Fixes.SerializeRemoval's lock when the fix is
+// on; each returns what releases it.
+func (c *Container) reading() func() {
+	if !c.fixes.SerializeRemoval {
+		return func() {}
+	}
+	c.removal.RLock()
+	return c.removal.RUnlock
+}
+
+func (c *Container) writing() func() {
+	if !c.fixes.SerializeRemoval {
+		return func() {}
+	}
+	c.removal.Lock()
+	return c.removal.Unlock
 }
 
 // task is the containerd task the state holds: the calls the daemon makes
@@ -110,10 +145,11 @@ func (c *Container) Reap(e harness.Exit) {
 		return // ProcessEvent: "could not find container"
 	}
 	c.point("exit:found")
+	defer c.reading()()
 	s := c.state
 	s.Lock()
 	defer s.Unlock()
-	if c.guard && exitIsDuplicate(s) {
+	if c.fixes.ExitGuard && exitIsDuplicate(s) {
 		return
 	}
 	c.point("exit:locked")
@@ -138,7 +174,7 @@ func (c *Container) Wait(ctx context.Context) (harness.Exit, error) {
 		return harness.Exit{}, fmt.Errorf("wait: %w", ErrNoSuchContainer)
 	}
 	c.point("wait:found")
-	status := <-c.state.Wait(ctx, containertypes.WaitConditionNotRunning)
+	status := <-c.stateWait(ctx)
 	if err := status.Err(); err != nil {
 		return harness.Exit{}, fmt.Errorf("wait: %w", err)
 	}
@@ -176,7 +212,9 @@ func (c *Container) Delete(context.Context) (harness.Exit, error) {
 	c.mu.Lock()
 	c.removed, c.lastExit = true, code
 	c.mu.Unlock()
+	release := c.writing()
 	s.SetRemoved()
+	release()
 	return harness.Exit{Pid: c.pid, Status: code}, nil
 }
 
@@ -239,5 +277,11 @@ func (c *Container) killWithSignal(sig syscall.Signal) error {
 func (c *Container) waitStopped(d time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	return (<-c.state.Wait(ctx, containertypes.WaitConditionNotRunning)).Err()
+	return (<-c.stateWait(ctx)).Err()
+}
+
+// stateWait is State.Wait for the container to be not running.
+func (c *Container) stateWait(ctx context.Context) <-chan containertypes.StateStatus {
+	defer c.reading()()
+	return c.state.Wait(ctx, containertypes.WaitConditionNotRunning)
 }
