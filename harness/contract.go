@@ -189,6 +189,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 	var firstReap *callRecord              // the Reap that returned first
 	firstReapStart := int64(math.MaxInt64) // order of the first Reap's start: the exit is known
 	var deleted *callRecord                // the Delete that succeeded first
+	deleteBegan := int64(math.MaxInt64)    // order of the first start of a Delete that succeeded
 	for _, c := range calls {
 		switch {
 		case c.op == scenarios.Reap:
@@ -200,6 +201,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			if deleted == nil || c.endSeq < deleted.endSeq {
 				deleted = c
 			}
+			deleteBegan = min(deleteBegan, c.startSeq)
 		}
 	}
 	// The winning exit, when one Reap returned before any other began.
@@ -324,8 +326,10 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 				add(ClassContract, ClauseWaitSeesExit, c, c.result()+" at "+at(c.end),
 					"no exit before any Reap began")
 			}
-			if c.err != nil && firstReap != nil && firstReap.endSeq < c.endSeq && !ctxDoneAtEnd &&
-				(deleted == nil || c.endSeq < deleted.endSeq) {
+			// A Wait may fail once the task is deleted: after a successful
+			// Delete returned, or began (WaitMayFailDuringDelete).
+			gone := deleted != nil && c.endSeq > deleted.endSeq || cfg.waitInDelete && c.endSeq > deleteBegan
+			if c.err != nil && firstReap != nil && firstReap.endSeq < c.endSeq && !ctxDoneAtEnd && !gone {
 				add(ClassContract, ClauseWaitSeesExit, c, c.result()+" at "+at(c.end),
 					fmt.Sprintf("%s, nil: %s returned at %s and the Wait's ctx (%s) was not done",
 						formatExit(firstReap.reapExit), firstReap.name(), at(firstReap.end), c.ctx))

@@ -549,6 +549,47 @@ func TestEvaluate(t *testing.T) {
 			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}, {ClassContract, ClauseOneExit, "client2 Wait#1"}},
 		},
 		{
+			// Clause 3 by default: a Wait that fails while a Delete that
+			// succeeds is in flight (it ends before the Delete returns).
+			name: "wait fails during a delete",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 6).exits(1).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(msec, 4).ended(msec, 5).fails(errCT).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseWaitSeesExit, "client2 Wait#1"}},
+		},
+		{
+			// WaitMayFailDuringDelete: the same Wait may fail.
+			name: "WaitMayFailDuringDelete, during",
+			opts: []Option{WaitMayFailDuringDelete()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 6).exits(1).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(msec, 4).ended(msec, 5).fails(errCT).rec(),
+			},
+		},
+		{
+			// WaitMayFailDuringDelete: a Wait that ended before the Delete
+			// began must still see the exit, a failed Delete excuses
+			// nothing, and a successful Wait must still report the exit.
+			name: "WaitMayFailDuringDelete, before",
+			opts: []Option{WaitMayFailDuringDelete()},
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).fails(errCT).rec(),
+				ctCall("client3", 1, scenarios.Delete).began(msec, 5).ended(msec, 8).fails(errCT).rec(),
+				ctCall("client4", 1, scenarios.Wait).began(msec, 6).ended(msec, 7).fails(errCT).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 9).ended(msec, 12).exits(1).rec(),
+				ctCall("client5", 1, scenarios.Wait).began(msec, 10).ended(msec, 11).exits(137).rec(),
+			},
+			want: []ctWant{
+				{ClassContract, ClauseWaitSeesExit, "client2 Wait#1"},
+				{ClassContract, ClauseWaitSeesExit, "client4 Wait#1"},
+				{ClassContract, ClauseOneExit, "client5 Wait#1"},
+			},
+		},
+		{
 			// Clause 10: a Kill that returns nil before any Reap without
 			// signalling the process.
 			name: "kill returns nil without a signal",

@@ -176,4 +176,7 @@ func TestRelaxationsDefault(t *testing.T) {
 	if got := harness.Relaxations(harness.KillBoundedBy(time.Second)); len(got) != 1 || !strings.HasPrefix(got[0], "KillBoundedBy(1s): ") {
 		t.Errorf("Relaxations(KillBoundedBy(1s)) = %q", got)
 	}
+	if got := harness.Relaxations(harness.WaitMayFailDuringDelete()); len(got) != 1 || !strings.HasPrefix(got[0], "WaitMayFailDuringDelete(): ") {
+		t.Errorf("Relaxations(WaitMayFailDuringDelete()) = %q", got)
+	}
 }

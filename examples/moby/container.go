@@ -73,7 +73,7 @@ type Fixes struct {
 // NewTask returns a running container as NewTask does, with the fixes f
 // applied in the adapter.
 func (f Fixes) NewTask(env harness.Env) harness.Task {
-	c := &Container{state: container.NewState(), proc: env.Process, pid: env.Process.Pid(), point: env.Point, fixes: f}
+	c := &Container{state: container.NewState(), proc: env.Process, point: env.Point, fixes: f}
 	// The daemon's start: the state is running with the containerd task
 	// that signals the process (daemon/start.go containerStart).
 	c.state.Lock()
@@ -87,7 +87,6 @@ func (f Fixes) NewTask(env harness.Env) harness.Task {
 type Container struct {
 	state *container.State // moby's; its exported mutex guards its fields
 	proc  harness.Process
-	pid   int // the process's pid, which the state zeroes at exit
 	point func(string)
 	fixes Fixes
 
@@ -95,9 +94,8 @@ type Container struct {
 	// SetRemoved, to read around the other calls that read ErrorMsg.
 	removal sync.RWMutex
 
-	mu       sync.Mutex // the daemon's container store
-	removed  bool       // guarded by mu; rm succeeded: the store no longer holds the container
-	lastExit int        // guarded by mu; the exit code rm read when it removed the container
+	mu      sync.Mutex // the daemon's container store
+	removed bool       // guarded by mu; rm removed the container from the store
 }
 
 // reading and writing take Fixes.SerializeRemoval's lock when the fix is
@@ -178,44 +176,40 @@ func (c *Container) Wait(ctx context.Context) (harness.Exit, error) {
 	if err := status.Err(); err != nil {
 		return harness.Exit{}, fmt.Errorf("wait: %w", err)
 	}
-	return harness.Exit{Pid: c.pid, Status: status.ExitCode()}, nil
+	// The API's wait response carries the exit code, no pid.
+	return harness.Exit{Status: status.ExitCode()}, nil
 }
 
 // Delete is `docker rm` without --force (daemon/delete.go containerRm and
-// cleanupContainer). rm reports no exit code: Delete returns the one the
-// state held when rm marked the container dead, as `docker inspect` just
-// before would have shown.
+// cleanupContainer). rm reports no exit code: Delete returns the zero Exit.
 func (c *Container) Delete(context.Context) (harness.Exit, error) {
 	s := c.state
 	if s.SetRemovalInProgress() {
 		return harness.Exit{}, errors.New("rm: removal of container is already in progress")
 	}
 	defer s.ResetRemovalInProgress()
-	c.mu.Lock()
-	removed, code := c.removed, c.lastExit
-	c.mu.Unlock()
-	if removed {
+	if !c.lookup() {
 		// containerRm: "check if container wasn't deregistered by
 		// previous rm since Get" — that rm succeeded.
-		return harness.Exit{Pid: c.pid, Status: code}, nil
+		return harness.Exit{}, nil
 	}
 	c.point("rm:checked")
 	if s.IsRunning() {
 		return harness.Exit{}, errors.New("rm: container is running: stop the container before removing or force remove")
 	}
 	// containerStop returns at once for a container that is not running.
+	// Mark it dead: nobody restarts it.
 	s.Lock()
 	s.Dead = true
-	code = s.ExitCode()
 	s.Unlock()
 	c.point("rm:dead")
 	c.mu.Lock()
-	c.removed, c.lastExit = true, code
+	c.removed = true // daemon.containers.Delete
 	c.mu.Unlock()
 	release := c.writing()
 	s.SetRemoved()
 	release()
-	return harness.Exit{Pid: c.pid, Status: code}, nil
+	return harness.Exit{}, nil
 }
 
 // Kill is `docker kill` (daemon/kill.go ContainerKill). Like the daemon's,
@@ -241,7 +235,7 @@ func (c *Container) Kill(_ context.Context, sig syscall.Signal) error {
 		return nil
 	}
 	// killProcessDirectly: the state's pid, signalled without containerd.
-	if pid := c.state.GetPID(); pid != 0 {
+	if c.state.GetPID() != 0 {
 		if err := c.proc.Signal(syscall.SIGKILL); errors.Is(err, syscall.ESRCH) {
 			return nil
 		} else if err != nil {

@@ -22,19 +22,19 @@ const (
 // fixed is v28.5.2 with both fixes applied in the adapter.
 var fixed = Fixes{ExitGuard: true, SerializeRemoval: true}.NewTask
 
-// daemon states how the daemon's calls are bounded: `docker rm` of a
-// running container fails at once instead of waiting for the exit.
+// daemon states the daemon's real bounds: `docker rm` of a running
+// container fails at once instead of waiting for the exit, reports no exit
+// code, and forgets the container before it returns (a `docker wait` then
+// gets "No such container"); `docker wait` reports no pid; `docker kill`
+// takes no deadline from its caller but waits 10s + 2s at most.
 func daemon(opts ...harness.Option) []harness.Option {
-	return append([]harness.Option{harness.DeleteBeforeExitFails()}, opts...)
-}
-
-// withoutKill hides Kill: `docker kill` takes no deadline and waits up to
-// 12s, which kill-bounded judges by the caller's ctx.
-// TODO: KillBoundedBy(KillWait + KillDirectWait) once it is on main.
-type withoutKill struct{ harness.Task }
-
-func hideKill(newTask harness.NewTask) harness.NewTask {
-	return func(env harness.Env) harness.Task { return withoutKill{newTask(env)} }
+	return append([]harness.Option{
+		harness.DeleteBeforeExitFails(),
+		harness.DeleteReturnsNoExit(),
+		harness.ExitPidMayBeZero(),
+		harness.WaitMayFailDuringDelete(),
+		harness.KillBoundedBy(KillWait + KillDirectWait),
+	}, opts...)
 }
 
 func parse(t *testing.T, path string) scenarios.Scenario {
@@ -63,7 +63,7 @@ func wantOneExit(t *testing.T, f *harness.Failure) {
 // On v28.5.2 as shipped, the check reports moby#46212: a duplicate exit
 // event overwrites the exit code that waiters and rm see.
 func TestV2852DuplicateExitOverwrites(t *testing.T) {
-	f := harness.Check(t.Name(), suites.Bubble(t), hideKill(NewTask),
+	f := harness.Check(t.Name(), suites.Bubble(t), NewTask,
 		daemon(harness.Corpus(""), harness.Reproduce("go test . -count=1 -run '^TestV2852DuplicateExitOverwrites$'"))...)
 	wantOneExit(t, f)
 }
@@ -83,12 +83,12 @@ func TestExitGuardIssueScenario(t *testing.T) {
 	if res := harness.Run(suites.Bubble(t), guarded, parse(t, issueScenario), daemon()...); res.Failed() {
 		t.Fatalf("with the exit guard, %s still fails:\n%s", issueScenario, res.Report(""))
 	}
-	suites.ExploreAround(t, hideKill(fixed), issueScenario, daemon()...)
+	suites.ExploreAround(t, fixed, issueScenario, daemon()...)
 }
 
 // With both fixes in the adapter, the whole check passes.
 func TestFixed(t *testing.T) {
-	suites.TestTask(t, hideKill(fixed), daemon()...)
+	suites.TestTask(t, fixed, daemon()...)
 }
 
 // envRaceChild makes TestV2852WaitRmRace, run again in a child process,
