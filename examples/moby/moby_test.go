@@ -57,7 +57,11 @@ func wantOneExit(t *testing.T, f *harness.Failure) {
 	if v == nil || v.Class != harness.ClassContract || v.Clause != harness.ClauseOneExit || !errors.Is(f, harness.ErrContract) {
 		t.Fatalf("moby v28.5.2: want contract [one-exit] (moby#46212), got:\n%s", f.Error())
 	}
-	t.Logf("moby v28.5.2: moby#46212 found, as expected, after %d scenario(s):\n%s", f.Explored, f.Error())
+	from := "explored"
+	if f.Name != "" {
+		from = f.Name
+	}
+	t.Logf("moby v28.5.2: moby#46212 found, as expected, after %d scenario(s) (%s):\n%s", f.Explored, from, f.Error())
 }
 
 // On v28.5.2 as shipped, the check reports moby#46212: a duplicate exit
