@@ -58,6 +58,9 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) mod tidy -diff
+	@# The examples' go.mod require the main module (replace ../..): a change
+	@# to its dependencies can leave them untidy.
+	@set -e; for m in $(EXAMPLES); do echo "(cd $$m && $(GO) mod tidy -diff)"; (cd $$m && $(GO) mod tidy -diff); done
 
 # The examples: separate modules under examples/, each with its own go.mod
 # (so the main module's dependencies stay its four), that plug real code
