@@ -37,6 +37,8 @@ type config struct {
 	corpus        string // directory of saved scenarios, "" for none
 	progress      func(sc scenarios.Scenario)
 	isolate       int           // 0: the edge's default; 1 on; -1 off
+	autoPoints    int           // 0: the edge's default (on); 1 on; -1 off
+	instrument    []string      // further packages to instrument (Instrument)
 	maxGoroutines int           // more goroutines than this during a scenario is a failure
 	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
 	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
@@ -209,6 +211,39 @@ func Isolate(on bool) Option {
 			c.isolate = 1
 		}
 	})
+}
+
+// AutoPoints turns automatic fault points on or off. They are on by
+// default in the suites package: the isolated check runs in a test binary
+// built from a rewritten copy of the task's code, with a fault point
+// before every synchronization operation (see internal/instrument), so
+// races are explored without env.Point calls. The environment variable
+// REAPTEST_AUTOPOINTS=0 turns them off where the options do not say.
+// Automatic points need isolation (Isolate): without it they are off.
+func AutoPoints(on bool) Option {
+	return optionFunc(func(c *config) {
+		c.autoPoints = -1
+		if on {
+			c.autoPoints = 1
+		}
+	})
+}
+
+// Instrument names further packages, by import path, whose
+// synchronization operations become automatic fault points, e.g. a
+// dependency such as "github.com/docker/docker/container" to explore
+// inside it. By default the package that defines the task's factory and
+// the packages of the main module it imports are instrumented.
+func Instrument(pkgs ...string) Option {
+	return optionFunc(func(c *config) { c.instrument = append(c.instrument, pkgs...) })
+}
+
+// AutoPointsOf reports what opts say about automatic fault points: whether
+// they say anything, whether they are on, and the further packages named
+// by Instrument. It is for the suites package.
+func AutoPointsOf(opts ...Option) (set, on bool, pkgs []string) {
+	c := newConfig(opts)
+	return c.autoPoints != 0, c.autoPoints > 0, c.instrument
 }
 
 // Isolation reports what opts say about isolation: whether they say

@@ -31,7 +31,7 @@ func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) 
 			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), at, func() {
 				focus := CurrentSpecReport().FullText()
 				repro := ginkgoRepro(focus)
-				failIf(specIsolated(focus, "", repro, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+				failIf(specIsolated(focus, "", repro, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 					f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
 					if f != nil {
 						f.Name = "named scenario " + n.Name
@@ -59,7 +59,7 @@ func failIf(f *harness.Failure) {
 // testdata/reaptest/<corpus>.
 func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Option) *harness.Failure {
 	repro := ginkgoRepro(focus)
-	return specIsolated(focus, corpusDir(corpus), repro, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+	return specIsolated(focus, corpusDir(corpus), repro, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
 		}
@@ -71,7 +71,7 @@ func specCheck(focus, corpus string, newTask harness.NewTask, opts []harness.Opt
 // specIsolated runs check for the spec focus: in a child process when
 // isolation is on, else here, with a *testing.T. A usage error fails the
 // spec; it is never a verdict on the task.
-func specIsolated(focus, corpus, repro string, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
+func specIsolated(focus, corpus, repro string, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
 	if passOver(focus) {
 		return nil // a child started for another spec that the focus also matches
 	}
@@ -86,6 +86,7 @@ func specIsolated(focus, corpus, repro string, opts []harness.Option, check func
 			tg.args = append(tg.args, "-test.run=^"+testName+"$")
 		}
 		tg.deadline = binaryDeadline()
+		tg.auto = autoFor(newTask, opts, tg.deadline)
 		f, err := checkIsolated(tg)
 		if err != nil {
 			Fail(err.Error())

@@ -52,13 +52,16 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			t.Fatal(err)
 		}
 		s = newSession(t)
+		d, _ := t.Deadline()
+		s.auto = autoFor(newTask, opts, d)
+		s.auto.logOff(t.Logf)
 	}
 	var failed []string
 	for _, n := range scenarios.Named() {
 		t.Run(n.Name, func(t *testing.T) {
 			var f *harness.Failure
 			if s != nil {
-				f = s.result(t)
+				f = s.auto.mark(s.result(t))
 			} else {
 				f = namedT(t, newTask, n, opts)
 			}
@@ -76,7 +79,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		}
 		var f *harness.Failure
 		if s != nil {
-			f = s.result(t)
+			f = s.auto.mark(s.result(t))
 		} else {
 			f = checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...)
 		}
@@ -96,6 +99,7 @@ type session struct {
 	results map[string]*harness.Failure // by subtest name, once known
 	known   map[string]bool
 	logs    map[string][]string // what each subtest's check logged in the child
+	auto    autoChild           // the instrumented test binary the children run
 }
 
 func newSession(t *testing.T) *session {
@@ -138,6 +142,7 @@ func (s *session) runChild(logf func(string, ...any)) error {
 		return fmt.Errorf("reaptest: no subtest left to run")
 	}
 	tg := testTarget(s.parent, "")
+	tg.auto = s.auto
 	tg.args = []string{"-test.run=" + runPattern(parent) + "/^(" + strings.Join(quoted, "|") + ")$"}
 	tg.logf = logf
 	c, err := runChild(tg)
@@ -179,7 +184,7 @@ func (s *session) runChild(logf func(string, ...any)) error {
 		return nil
 	case died && c.current != "":
 		sub := testTarget(s.parent, reproCommand(c.current))
-		sub.logf = logf
+		sub.logf, sub.auto = logf, s.auto
 		s.results[c.current], s.known[c.current] = crashed(sub, c), true
 		return nil
 	case !progress && c.exit != nil:
@@ -236,7 +241,7 @@ func splitPattern(p string) []string {
 func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
 		if f != nil {
 			f.Name = "named scenario " + n.Name
@@ -249,7 +254,7 @@ func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, op
 // (the child runs check itself and tells the parent what it found), else
 // in this process. extra are the options a child adds. A usage error fails
 // t; it is never a verdict on the task.
-func isolatedT(t *testing.T, repro string, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
+func isolatedT(t *testing.T, newTask harness.NewTask, repro string, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
 	t.Helper()
 	if passOver(t.Name()) {
 		return nil // a child started for another test
@@ -258,7 +263,9 @@ func isolatedT(t *testing.T, repro string, opts []harness.Option, check func(ext
 		if err := replayUsage(); err != nil {
 			t.Fatal(err)
 		}
-		f, err := checkIsolated(testTarget(t, repro))
+		tg := testTarget(t, repro)
+		tg.auto = autoFor(newTask, opts, tg.deadline)
+		f, err := checkIsolated(tg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,17 +331,21 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 // exploreAround explores around sc under t, or replays REAPTEST_REPLAY.
 func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
-	if path := os.Getenv(EnvReplay); path != "" {
-		f, err := replay(Bubble(t), newTask, path, reproCommand(t.Name()), opts)
-		if err != nil {
-			t.Fatal(err)
+	repro := reproCommand(t.Name())
+	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+		if path := os.Getenv(EnvReplay); path != "" {
+			f, err := replay(Bubble(t), newTask, path, repro, append(extra, opts...))
+			if err == nil && f == nil {
+				logf := t.Logf
+				if inChild() {
+					logf = childLogs.logf
+				}
+				logf("reaptest: replayed %s: no failure", path)
+			}
+			return f, err
 		}
-		if f == nil {
-			t.Logf("reaptest: replayed %s: no failure", path)
-		}
-		return f
-	}
-	return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(defaults(t), opts...)...)
+		return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(append(defaults(t), extra...), opts...)...), nil
+	})
 }
 
 // ExploreDump reads the goroutine dump of a hung process at path, turns the
@@ -400,7 +411,7 @@ func defaults(t *testing.T) []harness.Option {
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			f, err := replay(Bubble(t), newTask, path, repro, append(extra, opts...))
 			if err == nil && f == nil {

@@ -194,6 +194,7 @@ type target struct {
 	repro    string
 	deadline time.Time                        // the test binary's, if it has one
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
+	auto     autoChild                        // the instrumented test binary the child runs, if any
 }
 
 // testTarget is the target of the go test t.
@@ -225,6 +226,17 @@ func childCommand(tg target, dir string, limit time.Duration) (exe string, args,
 		exe = os.Args[0]
 	}
 	args = append([]string{"-test.count=1", fmt.Sprintf("-test.timeout=%s", limit+time.Minute)}, tg.args...)
+	if bin := tg.auto.bin; bin != nil {
+		// The instrumented build of this test binary: the same tests and
+		// flags, every synchronization operation of the task's code a
+		// fault point. Its coverage directory is the parent's (below).
+		exe = bin.Path
+		for _, a := range bin.Args {
+			if !strings.HasPrefix(a, "-test.gocoverdir=") {
+				args = append(args, a)
+			}
+		}
+	}
 	// rapid's flags carry over, rebuilt from the parsed flags (so a value
 	// given as a separate argument comes along); -test.v and Ginkgo's do
 	// not: the child's output is read, not shown (under go test -json its
@@ -481,6 +493,14 @@ func excerpt(out string) string {
 // happened into a failure, or nil. An error is a usage error or a child
 // that could not be run: no verdict on the task.
 func checkIsolated(tg target) (*harness.Failure, error) {
+	tg.auto.logOff(tg.logf)
+	f, err := checkChild(tg)
+	return tg.auto.mark(f), err
+}
+
+// checkChild runs the check tg selects in one child, and in more to
+// confirm and shrink a crash.
+func checkChild(tg target) (*harness.Failure, error) {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
