@@ -39,6 +39,7 @@ type config struct {
 	isolate       int           // 0: the edge's default; 1 on; -1 off
 	autoPoints    int           // 0: the edge's default (on); 1 on; -1 off
 	instrument    []string      // further packages to instrument (Instrument)
+	handOff       bool          // Env.Point does nothing (HandPoints(false))
 	maxGoroutines int           // more goroutines than this during a scenario is a failure
 	maxHeap       uint64        // more heap than this (bytes) during a scenario is a failure
 	procs         int           // GOMAXPROCS while a check explores; 0 leaves it
@@ -237,6 +238,11 @@ func AutoPoints(on bool) Option {
 func Instrument(pkgs ...string) Option {
 	return optionFunc(func(c *config) { c.instrument = append(c.instrument, pkgs...) })
 }
+
+// HandPoints(false) makes Env.Point do nothing, so that only the
+// automatic fault points are explored: it shows what a task's hand-placed
+// points add, and that its races are found without them.
+func HandPoints(on bool) Option { return optionFunc(func(c *config) { c.handOff = !on }) }
 
 // AutoPointsOf reports what opts say about automatic fault points: whether
 // they say anything, whether they are on, and the further packages named

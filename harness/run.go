@@ -1040,7 +1040,11 @@ func (r *run) build(proc *faults.Process) (task Task) {
 			task = nil
 		}
 	}()
-	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: r.points.Point, Fail: r.fails.Fail})
+	point := r.points.Point
+	if r.cfg.handOff {
+		point = func(string) {}
+	}
+	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: point, Fail: r.fails.Fail})
 	if task == nil {
 		r.mu.Lock()
 		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: "new-task", Call: "NewTask",

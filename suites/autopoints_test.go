@@ -4,6 +4,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
 )
 
 // The seed's own bug, written in a user's module with no env.Point call,
@@ -47,4 +50,38 @@ func TestAutoPointsUserModule(t *testing.T) {
 
 	// Off, the same bug is not found: the points are what finds it.
 	run(true, []string{"REAPTEST_AUTOPOINTS=0"}, "-run", "^TestSeed$", ".")
+}
+
+// Every catalog implementation, with its hand-placed env.Point calls
+// turned off, is still caught with its class through the automatic fault
+// points of its instrumented build, and the reference still passes.
+func TestCatalogAutoPoints(t *testing.T) {
+	refChecks := 10000
+	if raceEnabled {
+		refChecks = 2000 // the race detector makes each scenario ~10x dearer
+	}
+	for _, e := range catalog.All() {
+		t.Run(e.Name, func(t *testing.T) {
+			n := 3000
+			if e.Want == catalog.WantPass {
+				n = refChecks
+			}
+			f := checkT(t, e.New, harness.HandPoints(false), harness.AutoPoints(true), harness.Isolate(true), harness.Checks(n), harness.Corpus(""))
+			if inChild() {
+				return // the parent judges what the child found
+			}
+			switch {
+			case e.Want == catalog.WantPass && f != nil:
+				t.Errorf("%s: want a pass with automatic points and no hand points, got:\n%s", e.Name, f.Error())
+			case e.Want != catalog.WantPass && f == nil:
+				t.Errorf("%s: want it caught as %s with automatic points and no hand points, got a pass", e.Name, e.Want)
+			case f != nil && string(f.Primary().Class) != e.Want:
+				t.Errorf("%s: caught as %s, want %s:\n%s", e.Name, f.Primary().Class, e.Want, f.Error())
+			case f != nil && strings.Contains(f.Error(), "automatic fault points off"):
+				t.Errorf("%s: the instrumented build failed:\n%s", e.Name, f.Error())
+			case f != nil:
+				t.Logf("%s: caught as %s [%s] after %d scenarios (named ones included)", e.Name, f.Primary().Class, f.Primary().Clause, f.Explored)
+			}
+		})
+	}
 }

@@ -136,6 +136,7 @@ type childResult struct {
 	Class, Clause, Call, Got, Want string
 	Scenario, Report, File         string
 	Ran                            int      // scenarios run
+	Explored                       int      // scenarios run until the failure was found (harness.Failure.Explored)
 	Logs                           []string // what the check logged
 }
 
@@ -153,6 +154,7 @@ func childDone(name string, f *harness.Failure, usage error) {
 		p := f.Primary()
 		r.Class, r.Clause, r.Call, r.Got, r.Want = string(p.Class), p.Clause, p.Call, p.Got, p.Want
 		r.Scenario, r.Report, r.File = f.Scenario.String(), f.Error(), f.File
+		r.Explored = f.Explored
 	}
 	data, _ := json.Marshal(r)
 	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "result-"+fileName(name)), data, 0o644)
@@ -163,7 +165,7 @@ func (r childResult) failure(repro string) *harness.Failure {
 	sc, _ := scenarios.Parse(r.Scenario)
 	res := &harness.Result{Scenario: sc, Violations: []*harness.Violation{{
 		Class: harness.Class(r.Class), Clause: r.Clause, Call: r.Call, Got: r.Got, Want: r.Want}}}
-	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Text: r.Report, Command: repro}
+	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Text: r.Report, Command: repro, Explored: r.Explored}
 	if r.File != "" {
 		f.Command = harness.ReplayCommand(repro, r.File)
 	}
