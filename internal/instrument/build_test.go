@@ -209,9 +209,15 @@ var coverageRE = regexp.MustCompile(`coverage: [0-9.]+% of statements`)
 // percentage, same profile. The child is really instrumented (its points
 // are passed), which go test -cover -overlay alone does not do.
 func TestBuildCoverageExact(t *testing.T) {
+	for _, mode := range []string{"count", "atomic"} {
+		t.Run(mode, func(t *testing.T) { coverageExact(t, mode) })
+	}
+}
+
+func coverageExact(t *testing.T, mode string) {
 	dir := fixtureModule(t)
 	parent := filepath.Join(t.TempDir(), "parent.test")
-	if out, err := goRun(t, dir, "test", "-c", "-cover", "-covermode=count", "-o", parent, "."); err != nil {
+	if out, err := goRun(t, dir, "test", "-c", "-cover", "-covermode="+mode, "-o", parent, "."); err != nil {
 		t.Fatalf("go test -c -cover: %v\n%s", err, out)
 	}
 	profile := func(name string) string { return filepath.Join(t.TempDir(), name) }
@@ -219,7 +225,7 @@ func TestBuildCoverageExact(t *testing.T) {
 	inDir, inProf := t.TempDir(), profile("in.out")
 	inOut := runBinary(t, dir, parent, []string{"MODE=plain"}, "-test.run=^TestWork$", "-test.gocoverdir="+inDir, "-test.coverprofile="+inProf)
 
-	bin, err := Build(context.Background(), Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CoverMode: "count", CacheDir: t.TempDir()})
+	bin, err := Build(context.Background(), Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CoverMode: mode, CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
