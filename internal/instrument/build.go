@@ -329,7 +329,10 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	bin.Path = filepath.Join(binDir, name)
 	bin.Args = childArgs(cover)
 	manifest := filepath.Join(binDir, "manifest.json")
-	if _, err := os.Stat(bin.Path); err == nil {
+	cached := func() bool {
+		if _, err := os.Stat(bin.Path); err != nil {
+			return false
+		}
 		var m Binary
 		if data, err := os.ReadFile(manifest); err == nil && json.Unmarshal(data, &m) == nil {
 			bin.Packages, bin.Sites, bin.Skips, bin.Unrewritten = m.Packages, m.Sites, m.Skips, m.Unrewritten
@@ -337,12 +340,24 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		now := time.Now()
 		_ = os.Chtimes(binDir, now, now)
 		bin.Cached = true
+		return true
+	}
+	if cached() {
 		return bin, nil
 	}
 	prune(filepath.Join(cache, "bin"))
 
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	// One process builds it; the others wait and take it from the cache.
+	unlock, err := lockFile(ctx, filepath.Join(binDir, ".lock"), lockWait)
+	if err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	defer unlock()
+	if cached() {
+		return bin, nil
 	}
 	var wrapper string
 	if cover {
@@ -640,6 +655,10 @@ func writeOnce(p string, data []byte) error {
 	}
 	return err
 }
+
+// lockWait is how long a build waits for another process building the
+// same binary before it builds it too.
+const lockWait = 5 * time.Minute
 
 // keep is how long an unused cached binary is kept.
 const keep = 7 * 24 * time.Hour

@@ -433,7 +433,8 @@ func TestBuildLeavesOutFileThatDoesNotCompile(t *testing.T) {
 }
 
 // Builds of the same binary at once (parallel Ginkgo processes) both
-// succeed and leave one working binary.
+// succeed and leave one working binary, built once where files can be
+// locked.
 func TestBuildConcurrent(t *testing.T) {
 	dir := fixtureModule(t)
 	cfg := Config{TaskPkg: "example.com/p", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()}
@@ -454,6 +455,9 @@ func TestBuildConcurrent(t *testing.T) {
 	}
 	if a.bin.Path != b.bin.Path {
 		t.Errorf("two paths for one binary: %s, %s", a.bin.Path, b.bin.Path)
+	}
+	if locks && a.bin.Cached == b.bin.Cached {
+		t.Errorf("Cached = %v and %v: want one build, the other waiting for it and taking it from the cache", a.bin.Cached, b.bin.Cached)
 	}
 	out := runBinary(t, dir, a.bin.Path, []string{"MODE=instrumented"}, "-test.run=^TestWork$", "-test.v")
 	if !strings.Contains(out, "--- PASS: TestWork") {

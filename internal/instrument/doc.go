@@ -14,8 +14,10 @@
 // package named in [Config.Packages]. It is done once per test binary run
 // and cached across runs under os.UserCacheDir()/reaptest, keyed by
 // everything that determines the binary (toolchain, flags, the sources of
-// every package and test file). Concurrent builds, from parallel Ginkgo
-// processes too, write through temporary files renamed into place. A
+// every package and test file). Of processes building the same binary at
+// once (parallel Ginkgo processes) one builds it, under a file lock, and
+// the others wait for it (at most 5 minutes, then they build too); every
+// file reaches the cache through a temporary file renamed into place. A
 // rewritten file that does not compile (which the tests have not seen
 // happen) is left out and the build tried once more without it; the file
 // and the compiler's message are in [Binary.Unrewritten]. When the build
