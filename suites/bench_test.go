@@ -306,15 +306,23 @@ func TestIsolationThroughput(t *testing.T) {
 }
 
 // BenchmarkIsolation measures what isolation costs a check: each op runs
-// this test binary three times, as `go test -run` would, on
-// TestIsolationThroughput with 3,000 scenarios of the reference in process
-// (REAPTEST_ISOLATE=0), then isolated (the check in a child process of
-// its own, writing its progress record before every scenario), and once
-// with no test at all to measure the process's own start, which is
-// subtracted from both. It reports scenarios/s both ways and their ratio
-// (isolated/in-process).
+// this test binary as `go test -run` would, on TestIsolationThroughput
+// with 3,000 scenarios of the reference: in process (REAPTEST_ISOLATE=0),
+// then isolated (the check in a child process of its own, writing its
+// progress record before every scenario), both with automatic fault points
+// off (REAPTEST_AUTOPOINTS=0) so that only isolation differs; then
+// isolated with automatic points on, as TestTask runs by default (the
+// child is the instrumented test binary, built once and then found in the
+// cache); and once with no test at all, to measure the process's own
+// start, which is subtracted from the others. It reports scenarios/s each
+// way and the ratio isolated/in-process, in wall time and in CPU time
+// (throughput per CPU second).
 func BenchmarkIsolation(b *testing.B) {
 	const checks = 3000
+	// CPU time (the process's and its child's, user and system) is
+	// summed beside wall time: on a machine shared with other work it is
+	// the steadier figure.
+	var cpu time.Duration
 	run := func(args []string, env ...string) time.Duration {
 		cmd := exec.Command(os.Args[0], append([]string{"-test.count=1"}, args...)...)
 		cmd.Env = append(os.Environ(), env...)
@@ -324,20 +332,28 @@ func BenchmarkIsolation(b *testing.B) {
 		if err != nil {
 			b.Fatalf("%s %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
 		}
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		return d
 	}
 	test := []string{"-test.run=^TestIsolationThroughput$"}
 	checksEnv := fmt.Sprintf("%s=%d", benchChecksEnv, checks)
-	var inProcess, isolated, startup time.Duration
+	const noAuto = "REAPTEST_AUTOPOINTS=0"
+	var inProcess, isolated, isolatedAuto, startup time.Duration
+	var inProcessCPU, isolatedCPU, startupCPU time.Duration
 	for range b.N {
 		startup += run([]string{"-test.run=^$"})
-		inProcess += run(test, suites.EnvIsolate+"=0", checksEnv)
-		isolated += run(test, suites.EnvIsolate+"=1", checksEnv)
+		startupCPU += cpu
+		inProcess += run(test, suites.EnvIsolate+"=0", noAuto, checksEnv)
+		inProcessCPU += cpu
+		isolated += run(test, suites.EnvIsolate+"=1", noAuto, checksEnv)
+		isolatedCPU += cpu
+		isolatedAuto += run(test, suites.EnvIsolate+"=1", checksEnv)
 	}
-	in := float64(checks*b.N) / (inProcess - startup).Seconds()
-	iso := float64(checks*b.N) / (isolated - startup).Seconds()
-	b.ReportMetric(in, "in-process-scenarios/s")
-	b.ReportMetric(iso, "isolated-scenarios/s")
-	b.ReportMetric(iso/in, "isolated/in-process")
+	rate := func(d time.Duration) float64 { return float64(checks*b.N) / (d - startup).Seconds() }
+	b.ReportMetric(rate(inProcess), "in-process-scenarios/s")
+	b.ReportMetric(rate(isolated), "isolated-scenarios/s")
+	b.ReportMetric(rate(isolated)/rate(inProcess), "isolated/in-process")
+	b.ReportMetric(float64(inProcessCPU-startupCPU)/float64(isolatedCPU-startupCPU), "isolated/in-process-cpu")
+	b.ReportMetric(rate(isolatedAuto), "isolated-auto-scenarios/s")
 	b.ReportMetric(float64(startup.Milliseconds())/float64(b.N), "startup-ms")
 }
