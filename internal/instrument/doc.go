@@ -27,7 +27,9 @@
 // A package in the module cache cannot be overlaid (the go command
 // refuses): its module is then replaced, through a copy of the main
 // module's go.mod passed as -modfile, by a copy of the module in the cache
-// directory (hard links to its files, and the rewritten ones). This does
+// directory (hard links to its files, and the rewritten ones; a module
+// with no go.mod of its own, such as an +incompatible one, gets the
+// "module <path>" the go command makes up for it). This does
 // not work in workspace mode (go.work) or for a module that go.mod already
 // replaces by another module version; such packages are listed in
 // [Binary.Unrewritten].

@@ -75,6 +75,14 @@ func shadowModfile(cache, binDir, name, gomod string, shadows map[string]*shadow
 		if err := mirror(sh.dir, copyDir, sh.files); err != nil {
 			return "", err
 		}
+		// A module with no go.mod of its own (+incompatible, or from
+		// before modules) gets the one the go command makes up for it,
+		// "module <path>": a directory replacement needs the file.
+		if _, err := os.Stat(filepath.Join(copyDir, "go.mod")); os.IsNotExist(err) {
+			if err := writeOnce(filepath.Join(copyDir, "go.mod"), []byte("module "+sh.path+"\n")); err != nil {
+				return "", err
+			}
+		}
 		fmt.Fprintf(&b, "replace %s %s => %s\n", sh.path, sh.version, copyDir)
 	}
 	modfile := filepath.Join(binDir, name+".mod")
