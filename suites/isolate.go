@@ -558,6 +558,15 @@ func (tg target) log(format string, args ...any) {
 // crashed confirms which scenario killed the child, shrinks it in fresh
 // children, saves it, and reports it.
 func crashed(tg target, c *child) *harness.Failure {
+	if v := harness.Diagnose(c.stderr); v != nil {
+		// Package-level state made inside an earlier scenario: a setup
+		// diagnosis, not a crash of the task; nothing to confirm or save.
+		res := &harness.Result{Violations: []*harness.Violation{v}}
+		if len(c.progress) > 0 {
+			res.Scenario, _ = scenarios.Parse(c.progress[len(c.progress)-1])
+		}
+		return &harness.Failure{Result: res, Name: "a crashed child", Command: tg.repro}
+	}
 	d := classify(c)
 	repro := tg.repro
 	budget := crashBudget
