@@ -5,6 +5,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // Interrupted runs leave nothing behind: while children run, SIGINT and
@@ -16,6 +17,18 @@ var live struct {
 	dirs  map[string]bool      // guarded by mu
 	procs map[*os.Process]bool // guarded by mu
 	sigs  chan os.Signal       // guarded by mu; nil when nothing is tracked
+	dying bool                 // guarded by mu; an interrupt is ending the process
+}
+
+// holdIfDying, with live.mu held, parks the calling goroutine for good
+// when an interrupt is ending the process: a check whose child the
+// interrupt killed must not go on to report a crash, or end the test
+// binary with a failure, before the process dies of the signal.
+func holdIfDying() {
+	if live.dying {
+		live.mu.Unlock()
+		select {}
+	}
 }
 
 // tempDir makes a temporary directory that an interrupt removes.
@@ -38,6 +51,7 @@ func tempDir(pattern string) (string, error) {
 func removeTemp(dir string) {
 	_ = os.RemoveAll(dir)
 	live.mu.Lock()
+	holdIfDying()
 	defer live.mu.Unlock()
 	delete(live.dirs, dir)
 	unwatch()
@@ -54,6 +68,7 @@ func trackProcess(p *os.Process) func() {
 	watch()
 	return func() {
 		live.mu.Lock()
+		holdIfDying()
 		defer live.mu.Unlock()
 		delete(live.procs, p)
 		unwatch()
@@ -74,6 +89,7 @@ func watch() {
 			return
 		}
 		live.mu.Lock()
+		live.dying = true
 		for p := range live.procs {
 			_ = p.Kill()
 		}
@@ -86,6 +102,8 @@ func watch() {
 		if self, err := os.FindProcess(os.Getpid()); err == nil {
 			_ = self.Signal(sig)
 		}
+		time.Sleep(10 * time.Second) // the signal's default action ends the process first
+		os.Exit(2)
 	}()
 }
 
