@@ -47,18 +47,23 @@ func (p *prelude) corpus() *Failure {
 }
 
 // keepFile makes the failure of the corpus file's scenario sc point at
-// file when minimizing left the scenario as it was (up to its schedule
-// line, which minimizing adds when the failure also happens on one
-// processor), instead of at a copy saved under another name; a copy
-// saved just now (not one of the corpus's files) is removed.
+// file, instead of at a copy saved under another name: a corpus file that
+// still fails stays the reproducer, and replaying the corpus never adds
+// files to it (a run must not leave new files in a source tree). When
+// minimizing made the scenario smaller, the report shows the smaller one
+// and says where it came from; a copy saved just now (not one of the
+// corpus's files) is removed.
 func keepFile(f *Failure, file string, sc scenarios.Scenario, files []string, repro string) {
-	a, b := f.Scenario, sc
-	a.Procs, b.Procs = 0, 0
-	if f.File == "" || f.File == file || a.String() != b.String() {
+	if f.File == "" || f.File == file {
 		return
 	}
 	if !slices.Contains(files, f.File) {
 		_ = os.Remove(f.File)
+	}
+	a, b := f.Scenario, sc
+	a.Procs, b.Procs = 0, 0
+	if a.String() != b.String() {
+		f.Name = "corpus file " + file + " (minimized further: the scenario below; the file replays the original)"
 	}
 	f.File, f.Command = file, repro
 	if repro != "" {
