@@ -134,6 +134,9 @@ func TestInjectedRemovalFailures(t *testing.T) {
 			if len(f.Scenario.Fails) == 0 || !strings.Contains(f.Error(), "fail delete:remove hit=") {
 				t.Errorf("the counterexample injects no failure:\n%s", f)
 			}
+			if tt.stuck && !strings.Contains(f.Primary().Want, "injected failures had stopped") {
+				t.Errorf("the teardown Delete's want does not say the failures had stopped:\n%s", f)
+			}
 			if !strings.Contains(f.Error(), "injected failure") {
 				t.Errorf("the timeline does not show the injected failure:\n%s", f)
 			}

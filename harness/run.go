@@ -739,6 +739,13 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 	// What the harness found itself (a busy loop, a bubble that ended
 	// badly) leads: it explains the stuck calls evaluate finds.
 	vs := append(append([]*Violation(nil), r.extra...), evaluate(r.cfg, r.calls, Pid, now)...)
+	if len(r.sc.Fails) > 0 {
+		for _, v := range vs {
+			if v.Clause == ClauseDeleteHonest && strings.HasPrefix(v.Call, "teardown ") {
+				v.Want += " (injected failures had stopped: a Delete that failed must leave the task deletable)"
+			}
+		}
+	}
 	if r.setup {
 		// The stall is the setup's doing: what evaluate makes of the
 		// stuck calls is no verdict on the task.
