@@ -56,7 +56,7 @@ func autoFor(newTask harness.NewTask, opts []harness.Option, deadline time.Time)
 	if err != nil {
 		msg := err.Error()
 		if ctx.Err() != nil {
-			msg = fmt.Sprintf("automatic fault points off: the instrumented build did not finish in %s (the test binary's -timeout leaves too little): %s", budget.Round(time.Second), msg)
+			msg = fmt.Sprintf("automatic fault points off: the instrumented build did not finish in %s, half the time the test binary's -timeout leaves", budget.Round(100*time.Millisecond))
 		}
 		return autoChild{off: msg}
 	}
