@@ -73,7 +73,7 @@ type Fixes struct {
 // NewTask returns a running container as NewTask does, with the fixes f
 // applied in the adapter.
 func (f Fixes) NewTask(env harness.Env) harness.Task {
-	c := &Container{state: container.NewState(), proc: env.Process, point: env.Point, fixes: f}
+	c := &Container{state: container.NewState(), proc: env.Process, point: env.Point, fail: env.Fail, fixes: f}
 	// The daemon's start: the state is running with the containerd task
 	// that signals the process (daemon/start.go containerStart).
 	c.state.Lock()
@@ -88,6 +88,7 @@ type Container struct {
 	state *container.State // moby's; its exported mutex guards its fields
 	proc  harness.Process
 	point func(string)
+	fail  func(string) error
 	fixes Fixes
 
 	// removal is Fixes.SerializeRemoval's lock: held to write around
@@ -166,22 +167,27 @@ func exitIsDuplicate(s *container.State) bool {
 }
 
 // Wait is `docker wait` (daemon/wait.go ContainerWait, condition
-// not-running).
+// not-running, and the CLI, which prints the response's status code).
 func (c *Container) Wait(ctx context.Context) (harness.Exit, error) {
 	if !c.lookup() {
 		return harness.Exit{}, fmt.Errorf("wait: %w", ErrNoSuchContainer)
 	}
 	c.point("wait:found")
 	status := <-c.stateWait(ctx)
-	if err := status.Err(); err != nil {
-		return harness.Exit{}, fmt.Errorf("wait: %w", err)
+	if err := status.Err(); err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return harness.Exit{}, fmt.Errorf("wait: %w", err) // the client gave up
 	}
-	// The API's wait response carries the exit code, no pid.
+	// The API's wait response carries the exit code, no pid, and an error
+	// the state may still hold (a failed removal's); `docker wait` prints
+	// the exit code.
 	return harness.Exit{Status: status.ExitCode()}, nil
 }
 
 // Delete is `docker rm` without --force (daemon/delete.go containerRm and
 // cleanupContainer). rm reports no exit code: Delete returns the zero Exit.
+// The removal of the container's files can fail (fail point rm:remove):
+// cleanupContainer then calls SetRemovalError, which releases the waiters
+// with the error, and returns it.
 func (c *Container) Delete(context.Context) (harness.Exit, error) {
 	s := c.state
 	if s.SetRemovalInProgress() {
@@ -203,6 +209,13 @@ func (c *Container) Delete(context.Context) (harness.Exit, error) {
 	s.Dead = true
 	s.Unlock()
 	c.point("rm:dead")
+	if err := c.fail("rm:remove"); err != nil {
+		err = fmt.Errorf("rm: unable to remove filesystem: %w", err)
+		release := c.writing()
+		s.SetRemovalError(err)
+		release()
+		return harness.Exit{}, err
+	}
 	c.mu.Lock()
 	c.removed = true // daemon.containers.Delete
 	c.mu.Unlock()
