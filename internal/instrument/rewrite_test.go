@@ -95,6 +95,28 @@ func f(t *T, fk fake, ch chan int, ro <-chan int, chch chan chan int, l sync.Loc
 func recvC[C ~chan int](c C) int { return <-c }
 
 func rangeC[C ~chan int](c C) { for range c {} }
+
+func lockIt[L sync.Locker](l L) { l.Lock(); defer l.Unlock() }
+
+func sendC[C ~chan int](c C) { c <- 1; close(c) }
+
+type G[K comparable] struct {
+	mu sync.Mutex
+	m  map[K]chan int
+}
+
+func (g *G[K]) get(k K) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	select {
+	case v, ok := <-g.m[k]:
+		if ok {
+			return v
+		}
+	default:
+	}
+	return 0
+}
 `
 
 // The rewriter makes every synchronization operation pass a point, and
