@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
@@ -219,3 +220,40 @@ func TestHookBusy(t *testing.T) {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// Hits from goroutines outside the scenario's bubble (one a check of
+// another bubble left behind, or code that runs outside any bubble) reach
+// the scenario's points through the one process-wide hook. With detail
+// they must not write the scenario's timeline: their clock is not the
+// scenario's (real time outside a bubble is decades past a bubble's), and
+// the verdict and the timeline are read against the scenario's clock.
+func TestAutoHitsFromOutsideTheBubble(t *testing.T) {
+	site := autopoint.Name(autoBase + 0) // autoCore.Reap's Lock
+	sc := scenarios.Named()[0].Scenario
+	sc.Points = []faults.PointFault{{Name: site, Hit: 0, Yields: 1}}
+	stop := make(chan struct{})
+	outside := make(chan struct{})
+	go func() { // outside every bubble, passing the site until Run returns
+		defer close(outside)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				autopoint.P(autoBase + 0)
+			}
+		}
+	}()
+	res := harness.Run(suites.Bubble(t), newAutoReference, sc)
+	close(stop)
+	<-outside
+	if res.Failed() {
+		t.Errorf("the reference failed with hits from outside its bubble: %v", res.Err())
+	}
+	for _, e := range res.Timeline {
+		if e.At > time.Hour {
+			t.Errorf("timeline event at %s (%s %s): want every event on the scenario's clock", e.At, e.Who, e.What)
+			break
+		}
+	}
+}

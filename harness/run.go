@@ -811,11 +811,19 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 }
 
 // note adds an event to the timeline. A note with no who comes from a fault
-// point; it goes to the lane of the call the goroutine runs.
+// point; it goes to the lane of the call the goroutine runs. One from a
+// goroutine outside the scenario's bubble is left out: autopoint's hook is
+// one per process, so a goroutine an abandoned scenario left behind, or
+// code outside any bubble, reaches this scenario's points too, and its
+// clock is not the scenario's (outside a bubble it is decades ahead).
 func (r *run) note(who, what string) {
 	var id int64
 	if who == "" && r.cfg.detail {
-		id, _ = currentGoroutine()
+		var bubble int64
+		id, bubble = currentGoroutine()
+		if bubble == 0 || bubble != r.bubble.Load() {
+			return
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
