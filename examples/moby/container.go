@@ -9,10 +9,13 @@
 //     restart policy is "no" and the container has no containerd task to
 //     delete, so nothing else in that function touches the state.
 //   - Wait is `docker wait` (daemon/wait.go ContainerWait): State.Wait with
-//     WaitConditionNotRunning, its status's exit code or error.
+//     WaitConditionNotRunning; the status code the CLI prints, or the
+//     error when the caller gave up.
 //   - Delete is `docker rm` without --force (daemon/delete.go containerRm
 //     and cleanupContainer): SetRemovalInProgress, refuse a running
-//     container, mark it Dead, drop it from the daemon's store, SetRemoved.
+//     container, mark it Dead, remove its files (the fail point rm:remove;
+//     a failure is SetRemovalError), drop it from the daemon's store,
+//     SetRemoved. It reports no exit code.
 //   - Kill is `docker kill` (daemon/kill.go ContainerKill): a signal other
 //     than SIGKILL is sent and Kill returns; SIGKILL is sent and Kill waits
 //     up to 10s for the container to stop, signals once more and waits 2s.
