@@ -14,7 +14,7 @@ run:
 
 # Every test, under the race detector.
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout=30m ./...
 
 # The benchmarks behind BENCHMARKS.md, which is regenerated from their
 # output by suites/internal/benchmd: throughput and memory on the reference,

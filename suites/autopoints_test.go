@@ -56,6 +56,13 @@ func TestAutoPointsUserModule(t *testing.T) {
 // turned off, is still caught with its class through the automatic fault
 // points of its instrumented build, and the reference still passes.
 func TestCatalogAutoPoints(t *testing.T) {
+	if !inChild() {
+		// The build every subtest's child runs: say so if it cannot be made.
+		d, _ := t.Deadline()
+		if a := autoFor(catalog.NewReference, []harness.Option{harness.AutoPoints(true)}, d); a.off != "" {
+			t.Fatalf("the instrumented build of the catalog: %s", a.off)
+		}
+	}
 	refChecks := 10000
 	if raceEnabled {
 		refChecks = 2000 // the race detector makes each scenario ~10x dearer
