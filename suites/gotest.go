@@ -334,15 +334,7 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 	repro := reproCommand(t.Name())
 	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			f, err := replay(Bubble(t), newTask, path, repro, append(extra, opts...))
-			if err == nil && f == nil {
-				logf := t.Logf
-				if inChild() {
-					logf = childLogs.logf
-				}
-				logf("reaptest: replayed %s: no failure", path)
-			}
-			return f, err
+			return replayT(t, newTask, path, repro, append(extra, opts...))
 		}
 		return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(append(defaults(t), extra...), opts...)...), nil
 	})
@@ -406,6 +398,20 @@ func defaults(t *testing.T) []harness.Option {
 	return opts
 }
 
+// replayT replays the scenario file at path under t (REAPTEST_REPLAY),
+// and logs a replay that did not fail.
+func replayT(t *testing.T, newTask harness.NewTask, path, repro string, opts []harness.Option) (*harness.Failure, error) {
+	f, err := replay(Bubble(t), newTask, path, repro, opts)
+	if err == nil && f == nil {
+		logf := t.Logf
+		if inChild() {
+			logf = childLogs.logf
+		}
+		logf("reaptest: replayed %s: no failure", path)
+	}
+	return f, err
+}
+
 // checkT runs harness.Check under t, or the replay REAPTEST_REPLAY asks
 // for, and returns its failure.
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
@@ -413,15 +419,7 @@ func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harn
 	repro := reproCommand(t.Name())
 	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			f, err := replay(Bubble(t), newTask, path, repro, append(extra, opts...))
-			if err == nil && f == nil {
-				logf := t.Logf
-				if inChild() {
-					logf = childLogs.logf
-				}
-				logf("reaptest: replayed %s: no failure", path)
-			}
-			return f, err
+			return replayT(t, newTask, path, repro, append(extra, opts...))
 		}
 		return harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), extra...), opts...)...), nil
 	})
