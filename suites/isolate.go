@@ -53,7 +53,6 @@ func passOver(name string) bool {
 const EnvIsolate = "REAPTEST_ISOLATE"
 
 const (
-	recordSep    = "\x1e\n"         // between scenarios in the progress file
 	childLimit   = 10 * time.Minute // real time a whole child run may take
 	childStalled = 30 * time.Second // real time without a new scenario before a child is called stuck
 	crashBudget  = 40               // child runs to confirm and shrink a crash
@@ -78,9 +77,10 @@ func inChild() bool { return os.Getenv(envChild) != "" }
 // childLog collects, in a child, what the check logs, for the parent to
 // log in its turn (the child's own output is not shown).
 type childLog struct {
-	mu    sync.Mutex
-	lines []string // guarded by mu
-	ran   int      // scenarios run; guarded by mu
+	mu     sync.Mutex
+	lines  []string // guarded by mu
+	ran    int      // scenarios run; guarded by mu
+	record []byte   // the progress record being written; guarded by mu
 }
 
 var childLogs childLog
@@ -111,9 +111,10 @@ func childOptions() []harness.Option {
 	}
 	return append(opts, harness.Progress(func(sc scenarios.Scenario) {
 		childLogs.mu.Lock()
+		defer childLogs.mu.Unlock()
 		childLogs.ran++
-		childLogs.mu.Unlock()
-		_, _ = f.WriteString(sc.String() + recordSep)
+		childLogs.record = appendRecord(childLogs.record[:0], sc)
+		_, _ = f.Write(childLogs.record)
 	}))
 }
 
@@ -177,8 +178,8 @@ type child struct {
 	result   *childResult            // what the child found for its target; nil if it died
 	results  map[string]*childResult // what it found for each check it ran, by name
 	current  string                  // the check it began last
-	progress []string
-	ran      int // scenarios the child began, as its progress file tells
+	progress []scenarios.Scenario    // the last scenarios it began, oldest first
+	ran      int                     // scenarios the child began, as its progress file tells
 	stderr   string
 	exit     error
 	stuck    bool // stopped for making no progress
@@ -368,11 +369,11 @@ wait:
 		c.current = string(data)
 	}
 	if data, err := os.ReadFile(progress); err == nil {
-		recs := strings.Split(string(data), recordSep)
-		c.ran = len(recs) - 1
+		recs := records(data)
+		c.ran = len(recs)
 		for _, rec := range recs[max(0, len(recs)-8):] {
-			if strings.TrimSpace(rec) != "" {
-				c.progress = append(c.progress, rec)
+			if sc, err := decodeRecord(rec); err == nil {
+				c.progress = append(c.progress, sc)
 			}
 		}
 	}
@@ -389,7 +390,7 @@ func countRecords(path string) int {
 	if err != nil {
 		return 0
 	}
-	return strings.Count(string(data), recordSep)
+	return len(records(data))
 }
 
 // capped keeps the first max bytes written to it and counts the rest.
@@ -596,10 +597,7 @@ func crashed(tg target, c *child) *harness.Failure {
 	// earlier one may be the real one.
 	var culprit *scenarios.Scenario
 	for i := len(c.progress) - 1; i >= 0 && i >= len(c.progress)-5 && budget > 0; i-- {
-		sc, err := scenarios.Parse(c.progress[i])
-		if err != nil {
-			continue
-		}
+		sc := c.progress[i]
 		if rd, ok := dies(sc); ok {
 			culprit, d = &sc, rd
 			break
@@ -617,8 +615,7 @@ func crashed(tg target, c *child) *harness.Failure {
 	res.Violations = []*harness.Violation{v}
 	if culprit == nil {
 		if len(c.progress) > 0 {
-			sc, _ := scenarios.Parse(c.progress[len(c.progress)-1])
-			res.Scenario = sc
+			res.Scenario = c.progress[len(c.progress)-1]
 		}
 		v.Got += " (not reproduced by running the last scenarios alone: it may need the ones before it)"
 		return &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
