@@ -1,6 +1,8 @@
 package suites
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -71,4 +73,30 @@ func TestProgressRecordCoversEveryField(t *testing.T) {
 		}
 	}
 	walk("", reflect.TypeOf(scenarios.Scenario{}))
+}
+
+// BenchmarkProgressRecord measures what a child pays per scenario to record
+// it in its progress file: the compact record and its write ("binary"),
+// beside the scenario's text and its write, which it replaced ("text").
+func BenchmarkProgressRecord(b *testing.B) {
+	var scs []scenarios.Scenario
+	shape := scenarios.Shape{MaxActors: 4, MaxCalls: 3, Kill: true, Points: []string{"reap:checked"}}
+	rapid.Check(b, func(t *rapid.T) { scs = append(scs, scenarios.Gen(shape).Draw(t, "scenario")) })
+	f, err := os.Create(filepath.Join(b.TempDir(), "progress"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	b.Run("binary", func(b *testing.B) {
+		var buf []byte
+		for i := 0; i < b.N; i++ {
+			buf = appendRecord(buf[:0], scs[i%len(scs)])
+			_, _ = f.Write(buf)
+		}
+	})
+	b.Run("text", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _ = f.WriteString(scs[i%len(scs)].String() + "\x1e\n")
+		}
+	})
 }
