@@ -364,7 +364,7 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 }
 
 // maxDump is the largest goroutine dump ExploreDump reads.
-const maxDump = 256 << 20
+const maxDump = 64 << 20
 
 // readLimited reads the file at path, failing if it holds more than max
 // bytes (or never ends, as /dev/zero).

@@ -564,7 +564,7 @@ func crashed(tg target, c *child) *harness.Failure {
 		// diagnosis, not a crash of the task; nothing to confirm or save.
 		res := &harness.Result{Violations: []*harness.Violation{v}}
 		if len(c.progress) > 0 {
-			res.Scenario, _ = scenarios.Parse(c.progress[len(c.progress)-1])
+			res.Scenario = c.progress[len(c.progress)-1]
 		}
 		return &harness.Failure{Result: res, Name: "a crashed child", Command: tg.repro}
 	}

@@ -86,3 +86,15 @@ func normalize(s, root string) string {
 	s = regexp.MustCompile(`\(\d+(\.\d+)?m?s\)`).ReplaceAllString(s, "(T)")
 	return s
 }
+
+// A goroutine dump is read up to maxDump: a file that never ends is an
+// error, not a hang.
+func TestReadLimitedDump(t *testing.T) {
+	if _, err := readLimited("/dev/zero", maxDump); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Errorf("readLimited(/dev/zero) = %v, want an error saying it is too large", err)
+	}
+	data, err := readLimited("testdata/walkthrough/daemon-sigquit.dump", maxDump)
+	if err != nil || len(data) == 0 {
+		t.Errorf("readLimited of the walk-through's dump: %d bytes, %v", len(data), err)
+	}
+}
