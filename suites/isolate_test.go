@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -266,6 +267,23 @@ func TestInterruptLeavesNoTempDirs(t *testing.T) {
 		}
 		if left, _ := filepath.Glob(filepath.Join(tmp, "reaptest-*")); len(left) > 0 {
 			t.Errorf("after %v: left behind %v", sig, left)
+		}
+	}
+}
+
+// A -run pattern splits into its levels at the slashes outside brackets
+// and parentheses, as the testing package splits it.
+func TestSplitPattern(t *testing.T) {
+	for pattern, want := range map[string][]string{
+		"^TestX$":               {"^TestX$"},
+		"^TestX$/^lost-exit$":   {"^TestX$", "^lost-exit$"},
+		"Test(a/b)/x":           {"Test(a/b)", "x"},
+		"Test[/]x/y/z":          {"Test[/]x", "y", "z"},
+		`TestX\/y/explore`:      {`TestX\/y`, "explore"},
+		"TestX/(lost|dup)-exit": {"TestX", "(lost|dup)-exit"},
+	} {
+		if got := splitPattern(pattern); !slices.Equal(got, want) {
+			t.Errorf("splitPattern(%q) = %q, want %q", pattern, got, want)
 		}
 	}
 }
