@@ -29,7 +29,7 @@ BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckRefer
 BENCH_FLOOR      = $(GO) test ./harness -run '^$$' -bench '^Benchmark(FloorReference|Crowded)$$' -benchtime=2x -count=6
 BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x -count=3
 BENCH_POINTS     = $(GO) test ./harness -run '^$$' -bench '^BenchmarkAutoPointHit$$' -benchtime=0.2s -count=6
-BENCH_ISOLATION  = $(GO) test ./suites -run '^$$' -bench '^BenchmarkIsolation$$' -benchtime=2x -count=6
+BENCH_ISOLATION  = $(GO) test ./suites -run '^$$' -bench '^Benchmark(Isolation|ProgressRecord)$$' -benchtime=2x -count=6
 BENCH_STRESS     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkBaselineReference$$' -benchmem -benchtime=100x
 BENCH_DETECT     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^reaptest$$' -benchtime=1x -timeout=30m -detect.seeds=20
 BENCH_BASELINE   = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^baseline$$' -benchtime=1x -timeout=30m -detect.seeds=20 -baseline.budget=10s -baseline.iterations=2000

@@ -656,6 +656,11 @@ func writePerformance(p func(string, ...any), res *results, prof string) {
 		verdict(fmt.Sprintf("isolated throughput ≥ %s in-process", ratio(targetIsolation)), x >= targetIsolation, d)
 	}
 	for _, b := range res.benches {
+		if name, ok := strings.CutPrefix(b.name, "BenchmarkProgressRecord/"); ok {
+			p("| the isolated child's progress record per scenario, %s (`%s`) | %s |\n", name, b.name, spread(b, "ns/op", func(v float64) string { return fmt.Sprintf("%.3g ns", v) }))
+		}
+	}
+	for _, b := range res.benches {
 		name, ok := strings.CutPrefix(b.name, "BenchmarkAutoPointHit/")
 		if !ok {
 			continue
