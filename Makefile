@@ -29,11 +29,12 @@ BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckRefer
 BENCH_FLOOR      = $(GO) test ./harness -run '^$$' -bench '^Benchmark(FloorReference|Crowded)$$' -benchtime=2x -count=6
 BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x -count=3
 BENCH_POINTS     = $(GO) test ./harness -run '^$$' -bench '^BenchmarkAutoPointHit$$' -benchtime=0.2s -count=6
-BENCH_ISOLATION  = $(GO) test ./suites -run '^$$' -bench '^Benchmark(Isolation|ProgressRecord)$$' -benchtime=2x -count=6
+BENCH_ISOLATION  = $(GO) test ./suites -run '^$$' -bench '^BenchmarkIsolation$$' -benchtime=2x -count=6
+BENCH_RECORD     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkProgressRecord$$' -benchmem -benchtime=0.2s -count=6
 BENCH_STRESS     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkBaselineReference$$' -benchmem -benchtime=100x
 BENCH_DETECT     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^reaptest$$' -benchtime=1x -timeout=30m -detect.seeds=20
 BENCH_BASELINE   = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^baseline$$' -benchtime=1x -timeout=30m -detect.seeds=20 -baseline.budget=10s -baseline.iterations=2000
-BENCH = BENCH_THROUGHPUT BENCH_FLOOR BENCH_COST BENCH_POINTS BENCH_ISOLATION BENCH_STRESS BENCH_DETECT BENCH_BASELINE
+BENCH = BENCH_THROUGHPUT BENCH_FLOOR BENCH_COST BENCH_POINTS BENCH_ISOLATION BENCH_RECORD BENCH_STRESS BENCH_DETECT BENCH_BASELINE
 
 bench: SHELL := /bin/bash
 bench:
