@@ -36,6 +36,7 @@ type config struct {
 	onFound       func(explored int)
 	corpus        string // directory of saved scenarios, "" for none
 	progress      func(sc scenarios.Scenario)
+	heartbeat     func()        // called when a scenario slow in real time gets another limit (Heartbeat)
 	isolate       int           // 0: the edge's default; 1 on; -1 off
 	autoPoints    int           // 0: the edge's default (on); 1 on; -1 off
 	instrument    []string      // further packages to instrument (Instrument)
@@ -200,6 +201,13 @@ func Logf(f func(format string, args ...any)) Option {
 func Progress(f func(sc scenarios.Scenario)) Option {
 	return optionFunc(func(c *config) { c.progress = f })
 }
+
+// Heartbeat sets a function the watchdog calls, on its own goroutine,
+// each time it gives a scenario another real-time limit because the
+// scenario's virtual clock still advances (a task that polls): such a
+// scenario may take minutes of real time without a new one beginning, and
+// a supervisor that watches Progress tells it from a stuck one by this.
+func Heartbeat(f func()) Option { return optionFunc(func(c *config) { c.heartbeat = f }) }
 
 // Isolate asks for (true) or declines (false) running the check in a child
 // process, so that a panic on a goroutine of the task, a fatal runtime

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -130,9 +131,16 @@ func TestPollingIsNotABusyLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, every := range []time.Duration{10 * time.Microsecond, 100 * time.Microsecond, time.Millisecond} {
-		res := harness.Run(bubble(t), newPoller(every), sc, harness.ScenarioTimeout(150*time.Millisecond))
+		var beats atomic.Int32
+		start := time.Now()
+		res := harness.Run(bubble(t), newPoller(every), sc, harness.ScenarioTimeout(150*time.Millisecond),
+			harness.Heartbeat(func() { beats.Add(1) }))
 		if res.Failed() {
 			t.Errorf("polling every %s:\n%s", every, res.Report(""))
+		}
+		// Every further limit is a heartbeat, for a supervisor watching.
+		if took := time.Since(start); took > 3*150*time.Millisecond && beats.Load() == 0 {
+			t.Errorf("polling every %s took %s and gave no heartbeat", every, took)
 		}
 		// Teardown began once nothing planned was left (the deadlines at
 		// +1s), not at the one-minute horizon.

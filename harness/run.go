@@ -372,6 +372,9 @@ func (r *run) watch(res *Result, done <-chan any) {
 			// Virtual time advances, tick by tick: a task that polls, not
 			// a busy loop. It gets another real-time limit.
 			limit, clock = now.Sub(start)+r.cfg.scenarioLimit, r.clock.Load()
+			if r.cfg.heartbeat != nil {
+				r.cfg.heartbeat()
+			}
 		case overdue:
 			if limit > r.cfg.scenarioLimit {
 				r.mu.Lock()

@@ -54,10 +54,14 @@ const EnvIsolate = "REAPTEST_ISOLATE"
 
 const (
 	childLimit   = 10 * time.Minute // real time a whole child run may take
-	childStalled = 30 * time.Second // real time without a new scenario before a child is called stuck
 	crashBudget  = 40               // child runs to confirm and shrink a crash
 	minChildTime = time.Second      // less time than this before the deadline: no child is started
 )
+
+// childStalled is how long a child may go without a new scenario, or
+// word from the watchdog that a slow one's clock still advances (a
+// heartbeat), before it is called stuck (a variable for tests).
+var childStalled = 30 * time.Second
 
 // isolated reports whether the check should run in a child.
 func isolated(opts []harness.Option) bool {
@@ -109,7 +113,15 @@ func childOptions() []harness.Option {
 	if f == nil {
 		return opts
 	}
-	return append(opts, harness.Progress(func(sc scenarios.Scenario) {
+	// A scenario that polls may run for minutes: each limit the watchdog
+	// gives it touches the progress file, so the parent does not take it
+	// for a stuck child.
+	path := filepath.Join(dir, "progress")
+	heartbeat := harness.Heartbeat(func() {
+		now := time.Now()
+		_ = os.Chtimes(path, now, now)
+	})
+	return append(opts, heartbeat, harness.Progress(func(sc scenarios.Scenario) {
 		childLogs.mu.Lock()
 		defer childLogs.mu.Unlock()
 		childLogs.ran++
@@ -324,6 +336,7 @@ func runChild(tg target, env ...string) (*child, error) {
 	c := &child{}
 	progress := filepath.Join(dir, "progress")
 	var lastSize int64 = -1
+	var lastMod time.Time // the progress file's: a heartbeat touches it
 	start := time.Now()
 	lastChange, lastNote := start, start
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -335,12 +348,13 @@ wait:
 			break wait
 		case now := <-tick.C:
 			var size int64 = -1
+			var mod time.Time
 			if fi, err := os.Stat(progress); err == nil {
-				size = fi.Size()
+				size, mod = fi.Size(), fi.ModTime()
 			}
 			switch {
-			case size != lastSize:
-				lastSize, lastChange = size, now
+			case size != lastSize || !mod.Equal(lastMod):
+				lastSize, lastMod, lastChange = size, mod, now
 			case size >= 0 && now.Sub(lastChange) > childStalled && !c.stuck:
 				// The stall clock runs once the check has begun: a slow
 				// start (a BeforeSuite) is not the task's.
