@@ -1,12 +1,8 @@
-// Package suites is reaptest's edge: the go test and Ginkgo entry points,
-// and the bundled catalog's verdicts.
+// Package suites is reaptest's edge: the go test and Ginkgo entry points.
 //
 //   - [TestTask] checks a task from a go test function.
 //   - [DescribeTask] registers the same checks as specs in the caller's
 //     own Ginkgo suite; it never calls RunSpecs.
-//   - [DescribeCatalog] registers one spec per catalog entry that checks
-//     the harness's verdict on it (a correct one passes, a buggy one is
-//     caught with its class).
 //   - [Bubble] runs a scenario in a testing/synctest bubble for a
 //     *testing.T.
 //
@@ -15,5 +11,6 @@
 // through testing.RunTests. It shows up in verbose output as a test named
 // "reaptest".
 //
-// The catalog of bundled implementations is in the catalog subpackage.
+// The catalog of bundled implementations is in the catalog subpackage;
+// this package's own tests (make run) check the harness's verdict on each.
 package suites

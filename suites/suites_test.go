@@ -26,6 +26,6 @@ func TestSuites(t *testing.T) {
 // referenceChecks is how many scenarios the reference must pass.
 const referenceChecks = 10000
 
-var _ = DescribeCatalog("the bundled catalog", catalog.All(), harness.Checks(referenceChecks))
+var _ = describeCatalog("the bundled catalog", catalog.All(), harness.Checks(referenceChecks))
 
 var _ = DescribeTask("the reference through DescribeTask", catalog.NewReference)

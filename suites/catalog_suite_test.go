@@ -11,14 +11,13 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
-// DescribeCatalog registers one spec per entry that checks the harness's
+// describeCatalog registers one spec per entry that checks the harness's
 // verdict on it: a correct entry (Want "") must pass, a buggy one must be
 // caught with its class. Each spec prints its verdict and, for a caught
 // bug, the reproducer; the container prints a verdict table at the end.
-// Specs carry the label "catalog". It is how the bundled catalog is run,
-// and how a team keeps known-buggy versions of its own task as proof that
-// the harness still catches them.
-func DescribeCatalog(text string, entries []catalog.Entry, opts ...harness.Option) bool {
+// Specs carry the label "catalog". It is how the bundled catalog is run
+// (make run).
+func describeCatalog(text string, entries []catalog.Entry, opts ...harness.Option) bool {
 	var mu sync.Mutex
 	verdicts := make(map[string]string) // guarded by mu
 	repros := make(map[string]string)   // guarded by mu
