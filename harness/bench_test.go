@@ -14,8 +14,8 @@ import (
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
-	"github.com/reaptest/reaptest/suites"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
@@ -30,7 +30,7 @@ func BenchmarkCheckReference(b *testing.B) {
 	ran := 0
 	count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
 	var cpu time.Duration
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		runtime.ReadMemStats(&before)
 		b.ResetTimer()
 		cpu0 := cpuTime()
@@ -63,7 +63,7 @@ func BenchmarkRunReference(b *testing.B) {
 		pool[i] = gen.Example(i)
 	}
 	b.ReportAllocs()
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if res := harness.Run(bubble, catalog.NewReference, pool[i%len(pool)]); res.Failed() {
@@ -112,7 +112,7 @@ func BenchmarkCrowded(b *testing.B) {
 	var dumps int64
 	var gcAlone, gcCrowded uint32
 	var cpuAlone, cpuCrowded time.Duration
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		check := func(ran *int, gcs *uint32, cpu *time.Duration) time.Duration {
 			count := harness.OnExplored(func(c harness.Coverage) { *ran += c.Scenarios })
 			var ms runtime.MemStats
@@ -198,7 +198,7 @@ func benchDetectOne(b *testing.B, impl, scenario string, want harness.Class) {
 	}
 	var total, dumpCost time.Duration
 	dumps := harness.DumpCount()
-	ok = suites.WithBubble(func(bubble harness.Bubble) {
+	ok = testrun.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			start := time.Now()
@@ -234,7 +234,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 		metrics.Read(s[:])
 		return float64(s[0].Value.Uint64()) / (1 << 20)
 	}
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		before := heap()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -304,7 +304,7 @@ func BenchmarkFloorReference(b *testing.B) {
 	var harnessCPU, floorCPU time.Duration
 	ran, next := 0, 0
 	count := harness.OnExplored(func(c harness.Coverage) { ran += c.Scenarios })
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			before := ran
@@ -343,7 +343,7 @@ func BenchmarkFloorReference(b *testing.B) {
 func floorPool(b *testing.B, n int) []scenarios.Scenario {
 	b.Helper()
 	var shape scenarios.Shape
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		var f *harness.Failure
 		if shape, f = harness.LearnShape(bubble, catalog.NewReference); f != nil {
 			b.Fatal(f)

@@ -6,8 +6,8 @@ import (
 	"sync"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
-	"github.com/reaptest/reaptest/suites"
 )
 
 // removable is a task whose Delete removes it with an operation that can
@@ -72,7 +72,7 @@ client1: wait; delete; delete
 		return
 	}
 	newTask := func(env harness.Env) harness.Task { return &removable{env: env, exited: make(chan struct{})} }
-	suites.WithBubble(func(bubble harness.Bubble) {
+	testrun.WithBubble(func(bubble harness.Bubble) {
 		res := harness.Run(bubble, newTask, sc)
 		for _, e := range res.Timeline {
 			if e.Who == "client1" {

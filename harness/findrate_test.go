@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
-	"github.com/reaptest/reaptest/suites"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
@@ -51,7 +51,7 @@ func BenchmarkFindRate(b *testing.B) {
 		for _, strategy := range []string{"learned", "1,2,3,*"} {
 			b.Run(tk.name+"/"+tk.points+"/"+strategy, func(b *testing.B) {
 				found, prelude := 0, 0
-				ok := suites.WithBubble(func(bubble harness.Bubble) {
+				ok := testrun.WithBubble(func(bubble harness.Bubble) {
 					shape, f := harness.LearnShape(bubble, tk.newTask)
 					if f != nil {
 						// Found before exploring, by a named scenario or

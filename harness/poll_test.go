@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
-	"github.com/reaptest/reaptest/suites"
 )
 
 // poller is a correct task that learns of the exit by polling its state
@@ -157,7 +157,7 @@ func TestPollingIsNotABusyLoop(t *testing.T) {
 func BenchmarkPoller(b *testing.B) {
 	for _, every := range []time.Duration{time.Millisecond, 100 * time.Microsecond} {
 		b.Run(every.String(), func(b *testing.B) {
-			ok := suites.WithBubble(func(bubble harness.Bubble) {
+			ok := testrun.WithBubble(func(bubble harness.Bubble) {
 				for range b.N {
 					if f := harness.Check(b.Name(), bubble, newPoller(every), harness.Checks(1000)); f != nil {
 						b.Fatal(f)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/suites"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
@@ -185,7 +186,7 @@ func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 	b.Helper()
 	noFailFiles(b)
 	var out []sample
-	ok := suites.WithBubble(func(bubble harness.Bubble) {
+	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		for range seeds {
 			var s sample
 			start := time.Now()

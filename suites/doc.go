@@ -8,8 +8,8 @@
 //
 // Ginkgo specs have no *testing.T, which synctest.Test requires; the specs
 // registered here get one by running their check as a test of its own
-// through testing.RunTests. It shows up in verbose output as a test named
-// "reaptest".
+// through testing.RunTests (internal/testrun), quietly: it does not show
+// under -v or go test -json.
 //
 // The catalog of bundled implementations is in the catalog subpackage;
 // this package's own tests (make run) check the harness's verdict on each.

@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -135,7 +136,7 @@ func DescribeAround(text string, newTask harness.NewTask, path string, opts ...h
 // withT runs f with a *testing.T inside a Ginkgo spec, failing the spec
 // if that cannot be done.
 func withT(f func(t *testing.T)) {
-	ran, ok := runAsTest(f)
+	ran, ok := testrun.RunAsTest(f)
 	if !ran {
 		Fail("reaptest: could not start a test to run the scenario bubble in (a -test.skip pattern that matches \"reaptest\"?)")
 	}
