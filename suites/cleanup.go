@@ -27,9 +27,12 @@ var live struct {
 func holdIfDying() {
 	if live.dying {
 		live.mu.Unlock()
-		select {}
+		park()
 	}
 }
+
+// park blocks the calling goroutine for good (a variable for tests).
+var park = func() { select {} }
 
 // tempDir makes a temporary directory that an interrupt removes.
 func tempDir(pattern string) (string, error) {
@@ -38,6 +41,10 @@ func tempDir(pattern string) (string, error) {
 		return "", err
 	}
 	live.mu.Lock()
+	if live.dying { // the interrupt's cleanup has run and would not see it
+		_ = os.RemoveAll(dir)
+		holdIfDying()
+	}
 	defer live.mu.Unlock()
 	if live.dirs == nil {
 		live.dirs = map[string]bool{}
@@ -60,6 +67,10 @@ func removeTemp(dir string) {
 // trackProcess makes an interrupt kill p; the returned function forgets it.
 func trackProcess(p *os.Process) func() {
 	live.mu.Lock()
+	if live.dying { // the interrupt's cleanup has run and would not see it
+		_ = p.Kill()
+		holdIfDying()
+	}
 	defer live.mu.Unlock()
 	if live.procs == nil {
 		live.procs = map[*os.Process]bool{}
