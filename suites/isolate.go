@@ -492,10 +492,8 @@ func excerpt(out string) string {
 	lines := strings.Split(plain(out), "\n")
 	start := 0
 	for i, l := range lines {
-		l = strings.TrimLeft(l, "S•")
-		lines[i] = l
-		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") || strings.HasPrefix(l, "SIGQUIT") || strings.HasPrefix(l, raceHeader) {
-			start = i
+		if l, ok := afterMarks(l, "panic: ", "fatal error: ", "SIGQUIT", raceHeader); ok {
+			lines[i], start = l, i
 			break
 		}
 	}
@@ -504,6 +502,28 @@ func excerpt(out string) string {
 		lines = append(lines[:60], fmt.Sprintf("... (%d more lines)", len(lines)-60))
 	}
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// afterMarks returns l from one of prefixes on, past the progress marks
+// a Ginkgo child may have printed before it (S for a skipped spec, • for a
+// passed one), and whether l has one. Only marks are passed over: the S
+// of "SIGQUIT" is not one.
+func afterMarks(l string, prefixes ...string) (string, bool) {
+	for {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				return l, true
+			}
+		}
+		switch {
+		case strings.HasPrefix(l, "S"):
+			l = l[1:]
+		case strings.HasPrefix(l, "•"):
+			l = l[len("•"):]
+		default:
+			return l, false
+		}
+	}
 }
 
 // checkIsolated runs the check tg selects in a child and turns what
