@@ -40,18 +40,7 @@ func NewFails(faults []FailFault, note Note) *Fails {
 // wrapping ErrInjected if the plan fails this pass, or nil.
 func (f *Fails) Fail(name string) error {
 	f.mu.Lock()
-	hit := 0
-	for i := range f.hits {
-		if f.hits[i].name == name {
-			f.hits[i].n++
-			hit = f.hits[i].n
-			break
-		}
-	}
-	if hit == 0 {
-		f.hits = append(f.hits, pointHits{name, 1})
-		hit = 1
-	}
+	hit := countHit(&f.hits, name)
 	disarmed := f.disarmed
 	f.mu.Unlock()
 	if disarmed {

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -199,4 +200,23 @@ func FormatDuration(d time.Duration) string {
 		return "0"
 	}
 	return d.String()
+}
+
+// Context builds a context that ends as c says, on the calling
+// goroutine's clock (virtual, in a synctest bubble); its CancelFunc
+// releases it.
+func (c Ctx) Context() (context.Context, context.CancelFunc) {
+	switch c.Kind {
+	case Timeout:
+		return context.WithTimeout(context.Background(), c.After)
+	case CancelAfter:
+		ctx, cancel := context.WithCancel(context.Background())
+		t := time.AfterFunc(c.After, cancel)
+		return ctx, func() { t.Stop(); cancel() }
+	case Cancelled:
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx, cancel
+	}
+	return context.Background(), func() {}
 }

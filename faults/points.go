@@ -62,21 +62,7 @@ func NewPoints(faults []PointFault, note Note) *Points {
 // processor as many times as the plan's matching faults say.
 func (p *Points) Point(name string) {
 	p.mu.Lock()
-	hit := 0
-	for i := range p.hits {
-		if p.hits[i].name == name {
-			p.hits[i].n++
-			hit = p.hits[i].n
-			break
-		}
-	}
-	if hit == 0 {
-		if p.hits == nil {
-			p.hits = make([]pointHits, 0, 8)
-		}
-		p.hits = append(p.hits, pointHits{name, 1})
-		hit = 1
-	}
+	hit := countHit(&p.hits, name)
 	p.mu.Unlock()
 	yields := 0
 	for _, f := range p.hand {
@@ -211,4 +197,20 @@ func (c *Census) Points() []PointHits {
 		}
 	}
 	return out
+}
+
+// countHit counts a pass through the point name in hits (few names: a
+// slice beats a map) and returns its number, counted from 1.
+func countHit(hits *[]pointHits, name string) int {
+	for i := range *hits {
+		if h := &(*hits)[i]; h.name == name {
+			h.n++
+			return h.n
+		}
+	}
+	if *hits == nil {
+		*hits = make([]pointHits, 0, 8)
+	}
+	*hits = append(*hits, pointHits{name, 1})
+	return 1
 }

@@ -407,7 +407,7 @@ func floorScenario(newTask harness.NewTask, sc scenarios.Scenario) {
 				if c.Delay > 0 {
 					time.Sleep(c.Delay)
 				}
-				ctx, cancel := floorContext(c.Ctx)
+				ctx, cancel := c.Ctx.Context() // as the harness does
 				switch c.Op {
 				case scenarios.Wait:
 					_, _ = task.Wait(ctx)
@@ -456,23 +456,6 @@ func floorScenario(newTask harness.NewTask, sc scenarios.Scenario) {
 	calls.Wait()
 	time.Sleep(windDown)
 	synctest.Wait()
-}
-
-// floorContext builds a call's context as the harness does.
-func floorContext(c faults.Ctx) (context.Context, context.CancelFunc) {
-	switch c.Kind {
-	case faults.Timeout:
-		return context.WithTimeout(context.Background(), c.After)
-	case faults.CancelAfter:
-		ctx, cancel := context.WithCancel(context.Background())
-		t := time.AfterFunc(c.After, cancel)
-		return ctx, func() { t.Stop(); cancel() }
-	case faults.Cancelled:
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		return ctx, cancel
-	}
-	return context.Background(), func() {}
 }
 
 // cpuTime returns the CPU time the process has used (user and system): on

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -989,7 +988,7 @@ func (r *run) main() {
 	del := &callRecord{who: "teardown", seq: 1, op: scenarios.Delete, teardown: true,
 		ctx: faults.Ctx{Kind: faults.Timeout, After: r.cfg.teardownCtx}}
 	go func() {
-		ctx, cancel := r.context(del)
+		ctx, cancel := del.ctx.Context()
 		defer cancel()
 		r.invoke(del, func() (Exit, error) { return task.Delete(ctx) })
 	}()
@@ -1132,7 +1131,7 @@ func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
 			time.Sleep(c.Delay)
 		}
 		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx}
-		ctx, cancel := r.context(rec)
+		ctx, cancel := rec.ctx.Context()
 		switch c.Op {
 		case scenarios.Wait:
 			r.invoke(rec, func() (Exit, error) { return task.Wait(ctx) })
@@ -1156,24 +1155,6 @@ func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
 			return
 		}
 	}
-}
-
-// context builds the call's context on the virtual clock and records when
-// it ends.
-func (r *run) context(rec *callRecord) (context.Context, context.CancelFunc) {
-	switch rec.ctx.Kind {
-	case faults.Timeout:
-		return context.WithTimeout(context.Background(), rec.ctx.After)
-	case faults.CancelAfter:
-		ctx, cancel := context.WithCancel(context.Background())
-		t := time.AfterFunc(rec.ctx.After, cancel)
-		return ctx, func() { t.Stop(); cancel() }
-	case faults.Cancelled:
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		return ctx, cancel
-	}
-	return context.Background(), func() {}
 }
 
 // invoke makes one call, recording its start, its end or panic, and the

@@ -92,3 +92,21 @@ func TestCatalogAutoPoints(t *testing.T) {
 		})
 	}
 }
+
+// The package a factory is defined in, from the runtime's function names.
+func TestFuncPackage(t *testing.T) {
+	for name, want := range map[string]string{
+		"example.com/rt.New":                   "example.com/rt",
+		"example.com/rt_test.TestX.func1":      "example.com/rt_test",
+		"example.com/rt.(*T).New-fm":           "example.com/rt",
+		"github.com/a/b/suites/catalog.NewRef": "github.com/a/b/suites/catalog",
+		"main.newTask":                         "main",
+	} {
+		if got := funcPackage(name); got != want {
+			t.Errorf("funcPackage(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := factoryPackage(catalog.NewReference); got != "github.com/reaptest/reaptest/suites/catalog" {
+		t.Errorf("factoryPackage(catalog.NewReference) = %q", got)
+	}
+}
