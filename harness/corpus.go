@@ -67,7 +67,7 @@ func keepFile(f *Failure, file string, sc scenarios.Scenario, files []string, re
 	}
 	f.File, f.Command = file, repro
 	if repro != "" {
-		f.Command = ReplayCommand(repro, file)
+		f.Command = replayCommand(repro, file)
 	}
 }
 
@@ -78,31 +78,31 @@ func (c *config) failure(res *Result, what string, explored int) *Failure {
 	if p := res.Primary(); c.corpus == "" || p != nil && p.Class == ClassSetup {
 		return f
 	}
-	path, err := SaveScenario(c.corpus, res, c.repro)
+	path, err := saveScenario(c.corpus, res, c.repro)
 	if err != nil {
 		f.SaveErr = err
 		return f
 	}
 	f.File = path
 	if c.repro != "" {
-		f.Command = ReplayCommand(c.repro, path)
+		f.Command = replayCommand(c.repro, path)
 	}
 	return f
 }
 
-// ReplayCommand returns the command that replays the scenario file path
+// replayCommand returns the command that replays the scenario file path
 // through the go test command cmd (see suites.TestTask): REAPTEST_REPLAY
 // names the file, relative to the test's package directory.
-func ReplayCommand(cmd, path string) string {
+func replayCommand(cmd, path string) string {
 	return fmt.Sprintf("REAPTEST_REPLAY=%s %s", path, cmd)
 }
 
-// SaveScenario writes res's scenario to dir under a name made of its
+// saveScenario writes res's scenario to dir under a name made of its
 // class, clause and a hash of its text, after comment lines saying what
 // failed and (if repro is not empty) the command that replays it, and
 // returns the path. The same scenario always gets the same file, and a
 // file already there is left as it is.
-func SaveScenario(dir string, res *Result, repro string) (string, error) {
+func saveScenario(dir string, res *Result, repro string) (string, error) {
 	text := res.Scenario.String()
 	h := fnv.New32a()
 	h.Write([]byte(text))
@@ -115,7 +115,7 @@ func SaveScenario(dir string, res *Result, repro string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# reaptest counterexample: %s\n", strings.ReplaceAll(p.Error(), "\n", " "))
 	if repro != "" {
-		fmt.Fprintf(&b, "# replay: %s\n", ReplayCommand(repro, path))
+		fmt.Fprintf(&b, "# replay: %s\n", replayCommand(repro, path))
 	}
 	b.WriteString(text)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

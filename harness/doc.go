@@ -21,7 +21,7 @@
 // # What is judged
 //
 // Each [Violation] has a [Class] (panic, hang, leak, contract; setup for a
-// task that waits on package-level state, see [Diagnose]) and names
+// task that waits on package-level state) and names
 // its clause (ClauseNoPanic ... ClauseKillDelivers); errors.Is matches the
 // class sentinels [ErrPanic], [ErrHang], [ErrLeak], [ErrContract] and
 // [ErrSetup].
@@ -45,11 +45,11 @@
 // [Checks], [Grace], [ScenarioTimeout], [MaxActors], [MaxCalls],
 // [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf]; the
 // contract relaxations [KillBoundedBy], [DeleteReturnsNoExit] and
-// [ExitPidMayBeZero], which every report lists ([Relaxations]).
+// [ExitPidMayBeZero], which every report lists (Result.Relaxations).
 //
 // # Replay and the corpus
 //
-// Failures are saved as scenario files ([Corpus], [SaveScenario]) and
+// Failures are saved as scenario files ([Corpus]) and
 // replayed first on every run; [Replay] runs one file, [ExploreAround]
 // varies a scenario written from a bug report until it fails, and
 // [ScenarioFromDump] turns a goroutine dump of a hung process into one.
@@ -59,7 +59,7 @@
 // In this process, a panic on a goroutine the implementation starts
 // itself, a fatal runtime error (concurrent map writes) or os.Exit ends the
 // test binary: no recover can see them. The suites package runs checks in
-// a child process ([Isolate], [Progress], [Simpler]) to report those too.
+// a child process ([Isolate]) to report those too.
 // A busy goroutine keeps spinning after it is reported. Fault-point delays
 // are scheduler yields, so races that need them are found by probability,
 // not by construction; a counterexample that fails on one processor is

@@ -11,7 +11,7 @@ import (
 )
 
 // MaxDumpCalls is the most clients, and the most exit deliveries, that
-// ScenarioFromDump makes from one dump; DumpNote says what it left out.
+// ScenarioFromDump makes from one dump; the rest is left out.
 const MaxDumpCalls = 8
 
 // ScenarioFromDump turns a goroutine dump of a hung process (the text a Go
@@ -31,9 +31,9 @@ func ScenarioFromDump(dump []byte, typeName string) (scenarios.Scenario, error) 
 	return sc, err
 }
 
-// DumpNote says what ScenarioFromDump left out of the scenario it makes
+// dumpNote says what ScenarioFromDump left out of the scenario it makes
 // from dump (calls past MaxDumpCalls), or "" if nothing.
-func DumpNote(dump []byte, typeName string) string {
+func dumpNote(dump []byte, typeName string) string {
 	_, note, _ := scenarioFromDump(dump, typeName)
 	return note
 }

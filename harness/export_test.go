@@ -42,3 +42,13 @@ func RunQuick(bubble Bubble, newTask NewTask, sc scenarios.Scenario) *Result {
 
 // LastDumpCost returns what the last goroutine dump cost, in real time.
 func LastDumpCost() time.Duration { return time.Duration(lastDumpCost.Load()) }
+
+// The plumbing internal/plumb hands to suites, under the names the tests
+// use.
+var (
+	Relaxations = relaxations
+	Progress    = progress
+	Heartbeat   = heartbeat
+	DumpNote    = dumpNote
+	Diagnose    = diagnose
+)

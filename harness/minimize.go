@@ -243,7 +243,7 @@ func clone(sc scenarios.Scenario) scenarios.Scenario {
 	return c
 }
 
-// Simpler returns the simpler variants of sc that minimization tries, the
+// simpler returns the simpler variants of sc that minimization tries, the
 // biggest cuts first. A supervisor that runs scenarios in child processes
 // uses it to shrink a scenario that kills its child.
-func Simpler(sc scenarios.Scenario) []scenarios.Scenario { return edits(sc) }
+func simpler(sc scenarios.Scenario) []scenarios.Scenario { return edits(sc) }

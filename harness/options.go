@@ -150,13 +150,13 @@ func ExitPidMayBeZero() Option { return optionFunc(func(c *config) { c.pidZero =
 // grace of the exit, of its ctx's end, of the Delete) are unchanged.
 func WaitMayFailDuringDelete() Option { return optionFunc(func(c *config) { c.waitInDelete = true }) }
 
-// Relaxations returns the contract relaxations opts state, one line each,
+// relaxations returns the contract relaxations opts state, one line each,
 // as every report prints them after "contract relaxations:"; none for the
 // default contract. The tightenings (DeleteBeforeExitFails,
 // KillAfterExitFails) are not relaxations and are not listed.
-func Relaxations(opts ...Option) []string { return newConfig(opts).relaxations() }
+func relaxations(opts ...Option) []string { return newConfig(opts).relaxations() }
 
-// relaxations is Relaxations for a config.
+// relaxations is the package-level relaxations for a config.
 func (c *config) relaxations() []string {
 	var out []string
 	if c.killBound > 0 {
@@ -180,10 +180,10 @@ func (c *config) relaxations() []string {
 // suites package sets it.
 func Reproduce(cmd string) Option { return optionFunc(func(c *config) { c.repro = cmd }) }
 
-// OnFound sets a function Check calls when it first sees a failure, before
+// onFound sets a function Check calls when it first sees a failure, before
 // it shrinks it, with the number of scenarios run so far (named ones
 // included). Benchmarks use it to time detection apart from shrinking.
-func OnFound(f func(explored int)) Option { return optionFunc(func(c *config) { c.onFound = f }) }
+func onFound(f func(explored int)) Option { return optionFunc(func(c *config) { c.onFound = f }) }
 
 // OnExplored sets a function a check calls when it ends, passing or not,
 // with what it explored (see Coverage). The suites package formats it;
@@ -195,19 +195,19 @@ func Logf(f func(format string, args ...any)) Option {
 	return optionFunc(func(c *config) { c.logf = f })
 }
 
-// Progress sets a function called with every scenario just before it runs.
+// progress sets a function called with every scenario just before it runs.
 // A supervisor uses it to know which scenario was running when its child
 // process died.
-func Progress(f func(sc scenarios.Scenario)) Option {
+func progress(f func(sc scenarios.Scenario)) Option {
 	return optionFunc(func(c *config) { c.progress = f })
 }
 
-// Heartbeat sets a function the watchdog calls, on its own goroutine,
+// heartbeat sets a function the watchdog calls, on its own goroutine,
 // each time it gives a scenario another real-time limit because the
 // scenario's virtual clock still advances (a task that polls): such a
 // scenario may take minutes of real time without a new one beginning, and
-// a supervisor that watches Progress tells it from a stuck one by this.
-func Heartbeat(f func()) Option { return optionFunc(func(c *config) { c.heartbeat = f }) }
+// a supervisor that watches progress tells it from a stuck one by this.
+func heartbeat(f func()) Option { return optionFunc(func(c *config) { c.heartbeat = f }) }
 
 // Isolate asks for (true) or declines (false) running the check in a child
 // process, so that a panic on a goroutine of the task, a fatal runtime
@@ -252,17 +252,17 @@ func Instrument(pkgs ...string) Option {
 // points add, and that its races are found without them.
 func HandPoints(on bool) Option { return optionFunc(func(c *config) { c.handOff = !on }) }
 
-// AutoPointsOf reports what opts say about automatic fault points: whether
+// autoPointsOf reports what opts say about automatic fault points: whether
 // they say anything, whether they are on, and the further packages named
 // by Instrument. It is for the suites package.
-func AutoPointsOf(opts ...Option) (set, on bool, pkgs []string) {
+func autoPointsOf(opts ...Option) (set, on bool, pkgs []string) {
 	c := newConfig(opts)
 	return c.autoPoints != 0, c.autoPoints > 0, c.instrument
 }
 
-// Isolation reports what opts say about isolation: whether they say
+// isolation reports what opts say about isolation: whether they say
 // anything, and if so whether it is on.
-func Isolation(opts ...Option) (set, on bool) {
+func isolation(opts ...Option) (set, on bool) {
 	c := newConfig(opts)
 	return c.isolate != 0, c.isolate > 0
 }

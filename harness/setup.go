@@ -68,16 +68,16 @@ func (r *run) setupViolation(gs []*goroutine) *Violation {
 
 var outsideFatalRE = regexp.MustCompile(`(?m)^fatal error: (.*synctest.*outside bubble.*)$`)
 
-// Diagnose classifies the output of a test process that died: if it died
+// diagnose classifies the output of a test process that died: if it died
 // of a fatal error that testing/synctest raises when a goroutine uses a
 // channel, timer or lock of another bubble ("fatal error: select on
 // synctest channel from outside bubble"), which is what package-level
 // state made lazily inside one scenario does to the next, it returns a
 // setup diagnosis naming the function that used it; otherwise nil. Such a
 // crash cannot be recovered in the process; a supervisor that runs checks
-// in a child process (suites) calls Diagnose on the child's output before
+// in a child process (suites) calls diagnose on the child's output before
 // treating the death as a crash of the task.
-func Diagnose(output string) *Violation {
+func diagnose(output string) *Violation {
 	m := outsideFatalRE.FindStringSubmatchIndex(output)
 	if m == nil {
 		return nil

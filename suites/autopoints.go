@@ -38,7 +38,7 @@ const buildBudget = 5 * time.Minute
 // points off. deadline is the test binary's, if it has one: the build
 // takes at most half the time left before it.
 func autoFor(newTask harness.NewTask, opts []harness.Option, deadline time.Time) autoChild {
-	set, on, pkgs := harness.AutoPointsOf(opts...)
+	set, on, pkgs := hx.AutoPointsOf(opts...)
 	if set && !on || !set && !instrument.Enabled() {
 		return autoChild{}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/plumb"
 	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/suites"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -196,7 +197,7 @@ func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 				}
 			}
 			f := harness.Check("BenchmarkDetect-"+e.Name, bubble, e.New,
-				harness.Checks(*detectChecks), harness.OnFound(onFound))
+				harness.Checks(*detectChecks), plumb.Get[harness.Option, *harness.Result, *harness.Violation]().OnFound(onFound))
 			s.Report = time.Since(start)
 			if f == nil {
 				s.Found = false

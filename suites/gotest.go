@@ -355,7 +355,7 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 		t.Fatalf("%s: %v", path, err)
 	}
 	t.Logf("starting scenario from %s:\n%s", path, sc)
-	if note := harness.DumpNote(dump, typeName); note != "" {
+	if note := hx.DumpNote(dump, typeName); note != "" {
 		t.Logf("note: %s", note)
 	}
 	if f := exploreAround(t, newTask, sc, opts); f != nil {
@@ -437,7 +437,7 @@ func replay(bubble harness.Bubble, newTask harness.NewTask, path, repro string, 
 	if err != nil {
 		return nil, err
 	}
-	opts = append([]harness.Option{harness.Reproduce(harness.ReplayCommand(repro, path))}, opts...)
+	opts = append([]harness.Option{harness.Reproduce(hx.ReplayCommand(repro, path))}, opts...)
 	return harness.Replay(bubble, newTask, sc, times, opts...), nil
 }
 

@@ -65,7 +65,7 @@ var childStalled = 30 * time.Second
 
 // isolated reports whether the check should run in a child.
 func isolated(opts []harness.Option) bool {
-	if set, on := harness.Isolation(opts...); set {
+	if set, on := hx.Isolation(opts...); set {
 		return on
 	}
 	switch os.Getenv(EnvIsolate) {
@@ -117,11 +117,11 @@ func childOptions() []harness.Option {
 	// gives it touches the progress file, so the parent does not take it
 	// for a stuck child.
 	path := filepath.Join(dir, "progress")
-	heartbeat := harness.Heartbeat(func() {
+	heartbeat := hx.Heartbeat(func() {
 		now := time.Now()
 		_ = os.Chtimes(path, now, now)
 	})
-	return append(opts, heartbeat, harness.Progress(func(sc scenarios.Scenario) {
+	return append(opts, heartbeat, hx.Progress(func(sc scenarios.Scenario) {
 		childLogs.mu.Lock()
 		defer childLogs.mu.Unlock()
 		childLogs.ran++
@@ -180,7 +180,7 @@ func (r childResult) failure(repro string) *harness.Failure {
 		Class: harness.Class(r.Class), Clause: r.Clause, Call: r.Call, Got: r.Got, Want: r.Want}}}
 	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Text: r.Report, Command: repro, Explored: r.Explored}
 	if r.File != "" {
-		f.Command = harness.ReplayCommand(repro, r.File)
+		f.Command = hx.ReplayCommand(repro, r.File)
 	}
 	return f
 }
@@ -593,7 +593,7 @@ func (tg target) log(format string, args ...any) {
 // crashed confirms which scenario killed the child, shrinks it in fresh
 // children, saves it, and reports it.
 func crashed(tg target, c *child) *harness.Failure {
-	if v := harness.Diagnose(c.stderr); v != nil {
+	if v := hx.Diagnose(c.stderr); v != nil {
 		// Package-level state made inside an earlier scenario: a setup
 		// diagnosis, not a crash of the task; nothing to confirm or save.
 		res := &harness.Result{Violations: []*harness.Violation{v}}
@@ -657,7 +657,7 @@ func crashed(tg target, c *child) *harness.Failure {
 	sc := *culprit
 	for shrunk := true; shrunk && budget > 0; {
 		shrunk = false
-		for _, cand := range harness.Simpler(sc) {
+		for _, cand := range hx.Simpler(sc) {
 			if budget <= 0 {
 				break
 			}
@@ -671,8 +671,8 @@ func crashed(tg target, c *child) *harness.Failure {
 	res.Scenario = sc
 	f := &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
 	if dir := tg.corpus; dir != "" {
-		if path, err := harness.SaveScenario(dir, res, repro); err == nil {
-			f.File, f.Command = path, harness.ReplayCommand(repro, path)
+		if path, err := hx.SaveScenario(dir, res, repro); err == nil {
+			f.File, f.Command = path, hx.ReplayCommand(repro, path)
 		} else {
 			f.SaveErr = err
 		}

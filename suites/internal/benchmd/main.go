@@ -408,7 +408,7 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	p("## Time to detect\n\n")
 	p("Wall time from the start until the first failure is seen, median / 90th percentile over %.0f seeds per implementation and side, each seed in a fresh process as a team's `go test` runs ", seeds)
 	p("(nearest rank; a seed that found nothing counts as slower than any that did). ")
-	p("*reaptest*: one `harness.Check` per seed (rapid draws a fresh seed each time; the first failure is timed by `harness.OnFound`, the report when Check returns, minimized). ")
+	p("*reaptest*: one `harness.Check` per seed (rapid draws a fresh seed each time; the first failure is timed by the hook Check calls when it first sees one, before shrinking, the report when Check returns, minimized). ")
 	p("*baseline*: the stress loop a team writes without a harness (suites/baseline_test.go: random concurrent Reap/Wait/Delete/Kill with real sleeps and deadlines, recover() around each call, a real-time bound per call, goleak.Find after each iteration), ")
 	p("run until its first failure or its budget of %s or %.0f iterations per seed; it does not minimize, so its report is its first failure. ", dur(budget*1000), iterBudget)
 	p("Ratio: baseline median / reaptest median.\n\n")

@@ -1,0 +1,20 @@
+package harness
+
+import "github.com/reaptest/reaptest/internal/plumb"
+
+// init hands the suites package what it needs and users do not (see
+// internal/plumb).
+func init() {
+	plumb.Set(plumb.Harness[Option, *Result, *Violation]{
+		Isolation:     isolation,
+		AutoPointsOf:  autoPointsOf,
+		Progress:      progress,
+		OnFound:       onFound,
+		Heartbeat:     heartbeat,
+		SaveScenario:  saveScenario,
+		Simpler:       simpler,
+		ReplayCommand: replayCommand,
+		DumpNote:      dumpNote,
+		Diagnose:      diagnose,
+	})
+}

@@ -1,0 +1,79 @@
+// Package plumb carries the functions package harness hands to package
+// suites and its benchmarks and nobody else: reading what options say,
+// options a supervisor sets, and the pieces of a report a supervisor
+// builds. They are not part of harness's API, yet they mention harness's
+// types (Option, *Result, *Violation), and this package cannot import
+// harness (harness fills it in), so the struct is generic over them.
+//
+// Package harness calls Set once, in its init; a package that imports
+// harness calls Get with harness's types, e.g.
+//
+//	var hx = plumb.Get[harness.Option, *harness.Result, *harness.Violation]()
+package plumb
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/reaptest/reaptest/scenarios"
+)
+
+// Harness is what package harness hands over; O is harness.Option, R is
+// *harness.Result and V is *harness.Violation.
+type Harness[O, R, V any] struct {
+	// Isolation reports what opts say about isolation: whether they say
+	// anything, and if so whether it is on.
+	Isolation func(opts ...O) (set, on bool)
+	// AutoPointsOf reports what opts say about automatic fault points:
+	// whether they say anything, whether they are on, and the further
+	// packages named by Instrument.
+	AutoPointsOf func(opts ...O) (set, on bool, pkgs []string)
+	// Progress is an option that calls f with every scenario just before
+	// it runs; a supervisor uses it to know which scenario was running
+	// when its child process died.
+	Progress func(f func(sc scenarios.Scenario)) O
+	// OnFound is an option that calls f when a check first sees a
+	// failure, before it shrinks it, with the number of scenarios run so
+	// far (named ones included); benchmarks time detection with it.
+	OnFound func(f func(explored int)) O
+	// Heartbeat is an option that calls f, on the watchdog's goroutine,
+	// each time it gives a scenario whose virtual clock still advances
+	// another real-time limit.
+	Heartbeat func(f func()) O
+	// SaveScenario writes res's scenario to dir under a name made of its
+	// class, clause and a hash of its text, and returns the path.
+	SaveScenario func(dir string, res R, repro string) (string, error)
+	// Simpler returns the simpler variants of sc that minimization
+	// tries, the biggest cuts first.
+	Simpler func(sc scenarios.Scenario) []scenarios.Scenario
+	// ReplayCommand returns the command that replays the scenario file
+	// path through the go test command cmd.
+	ReplayCommand func(cmd, path string) string
+	// DumpNote says what ScenarioFromDump left out of the scenario it
+	// makes from dump, or "" if nothing.
+	DumpNote func(dump []byte, typeName string) string
+	// Diagnose returns a setup diagnosis if output, a dead test process's,
+	// shows the fatal error of a value shared between bubbles; else nil.
+	Diagnose func(output string) V
+}
+
+// the holds the *Harness[O, R, V] Set stored, as any.
+var the atomic.Value
+
+// Set hands h over; package harness calls it once, in its init.
+func Set[O, R, V any](h Harness[O, R, V]) { the.Store(&h) }
+
+// Get returns what package harness handed over. It panics if harness is
+// not linked into the program (the caller does not import it) or if O, R
+// and V are not harness's Option, *Result and *Violation.
+func Get[O, R, V any]() Harness[O, R, V] {
+	v := the.Load()
+	if v == nil {
+		panic("plumb.Get: package harness has not called plumb.Set: import harness before calling Get")
+	}
+	h, ok := v.(*Harness[O, R, V])
+	if !ok {
+		panic(fmt.Sprintf("plumb.Get: harness handed over a %T, not a %T: call Get with harness.Option, *harness.Result, *harness.Violation", v, h))
+	}
+	return *h
+}
