@@ -9,7 +9,8 @@
 // and the fail-point hook Env.Fail, whose errors wrap [ErrInjected]).
 // Tasks that can signal their process also implement [Killer].
 // Most users do not call this package directly but the suites package:
-// suites.TestTask for go test, suites.DescribeTask for Ginkgo.
+// suites.TestTask for go test, specs.DescribeTask (suites/specs) for
+// Ginkgo.
 //
 // # Entry points
 //

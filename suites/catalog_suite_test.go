@@ -9,6 +9,7 @@ import (
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/suites/catalog"
+	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
 
 // describeCatalog registers one spec per entry that checks the harness's
@@ -28,10 +29,13 @@ func describeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 				title = fmt.Sprintf("%s passes", e.Name)
 			}
 			It(title, func() {
-				focus := CurrentSpecReport().FullText()
+				s := bridge.Spec{Focus: CurrentSpecReport().FullText(), Logf: func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, format+"\n", args...) }}
 				// In process: the catalog's entries do not crash, and the
 				// verdicts stay as quick as the harness is.
-				f := specCheck(focus, e.Name, e.New, append([]harness.Option{harness.Isolate(false)}, opts...))
+				f, err := specExplore(s, e.Name, e.New, append([]harness.Option{harness.Isolate(false)}, opts...))
+				if err != nil {
+					Fail(fmt.Sprintf("%s: the check could not run: %v", e.Name, err))
+				}
 				v := verdict(e, f)
 				mu.Lock()
 				verdicts[e.Name] = v

@@ -12,7 +12,7 @@ import (
 // it requires reaptest through a replace directive pointing at this
 // checkout, and holds testdata/usertask's files (*.go.txt, as *.go).
 func userModule(t *testing.T) string {
-	return moduleFrom(t, "example.com/usertask", "testdata/usertask", nil)
+	return moduleFrom(t, "example.com/usertask", "testdata/usertask", map[string]string{"tworeaps.scenario": "testdata/usertask/tworeaps.scenario"})
 }
 
 // moduleFrom writes the module path into a temporary directory, with the
@@ -133,8 +133,19 @@ func TestExternalModule(t *testing.T) {
 			t.Errorf("junit.xml holds %q:\n%s", bad, junit)
 		}
 	}
-	if !strings.Contains(string(junit), `failure message="reaptest: panic [crash]`) || !strings.Contains(string(junit), "task_test.go:88 @") {
-		t.Errorf("junit.xml: want the report as the failure message and the spec at task_test.go:88 (DescribeTask):\n%s", junit)
+	if !strings.Contains(string(junit), `failure message="reaptest: panic [crash]`) || !strings.Contains(string(junit), "task_test.go:89 @") {
+		t.Errorf("junit.xml: want the report as the failure message and the spec at task_test.go:89 (DescribeTask):\n%s", junit)
+	}
+	// DescribeAround: the buggy task fails the scenario file as written,
+	// isolated, and the report reruns that one spec.
+	out = run(false, "-run", "^TestGinkgo$", "-ginkgo.focus", "buggy task around", ".")
+	for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", "-ginkgo.focus 'buggy task around survives the scenario in tworeaps\\.scenario", "1 Failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("DescribeAround output lacks %q:\n%s", want, out)
+		}
+	}
+	if testing.Verbose() {
+		t.Logf("DescribeAround's failing spec:\n%s", out)
 	}
 	out = run(false, "-run", "^TestGinkgo$", "-ginkgo.focus", "buggy task", ".")
 	for _, want := range []string{"reaptest: panic [no-panic]", "-ginkgo.focus"} {

@@ -11,9 +11,8 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
-// TestSuites runs the Ginkgo specs: the catalog verdicts, and the
-// reference through DescribeTask as a user's suite would. REAPTEST_JUNIT
-// names a JUnit report to write.
+// TestSuites runs the Ginkgo specs of the catalog verdicts (make run).
+// REAPTEST_JUNIT names a JUnit report to write.
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := GinkgoConfiguration()
@@ -27,5 +26,3 @@ func TestSuites(t *testing.T) {
 const referenceChecks = 10000
 
 var _ = describeCatalog("the bundled catalog", catalog.All(), harness.Checks(referenceChecks))
-
-var _ = DescribeTask("the reference through DescribeTask", catalog.NewReference)

@@ -1,0 +1,87 @@
+// Package specs registers reaptest's checks as specs in a Ginkgo v2 suite.
+// It is the Ginkgo twin of package suites' TestTask and ExploreAround, run
+// the same way: each check in a child process (see Isolate), with the same
+// corpus, reports and reproducers. It never calls RunSpecs: the suite is
+// the caller's. Go test users need only package suites, which does not
+// import Ginkgo.
+//
+//	var _ = specs.DescribeTask("my task", NewTask)
+//
+// Specs carry the label "reaptest" and are located at the DescribeTask or
+// DescribeAround call; a failing spec fails with the report as its
+// message, plain text, as JUnit reports keep it.
+package specs
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/scenarios"
+	_ "github.com/reaptest/reaptest/suites" // runs the checks: it fills in bridge
+	"github.com/reaptest/reaptest/suites/internal/bridge"
+)
+
+// DescribeTask registers the checks for newTask as specs in the caller's
+// own Ginkgo suite: one spec per named scenario, then one that explores
+// generated scenarios under faults, the Ginkgo form of suites.TestTask.
+// Call it while the spec tree is built, e.g. at package level:
+//
+//	var _ = specs.DescribeTask("my task", NewTask)
+//
+// Each spec's counterexamples are kept in testdata/reaptest/<spec text>;
+// with REAPTEST_REPLAY set, the exploring spec replays that file instead.
+func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
+	at := types.NewCodeLocation(1)
+	return Describe(text, Label("reaptest"), at, func() {
+		for _, n := range scenarios.Named() {
+			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), at, func() {
+				failIf(bridge.Named(spec(), newTask, n, opts))
+			})
+		}
+		It("survives explored scenarios under faults", at, func() {
+			failIf(bridge.Explore(spec(), "", newTask, opts))
+		})
+	})
+}
+
+// DescribeAround registers a spec in the caller's Ginkgo suite that
+// explores around the scenario in the file at path (see
+// harness.ExploreAround) and fails with the first failure found, the
+// Ginkgo form of suites.ExploreAround. The file is read when the spec
+// runs; a file that cannot be read or parsed fails the spec.
+func DescribeAround(text string, newTask harness.NewTask, path string, opts ...harness.Option) bool {
+	at := types.NewCodeLocation(1)
+	return Describe(text, Label("reaptest"), at, func() {
+		It("survives the scenario in "+path+" and the ones around it", at, func() {
+			sc, err := scenarios.ParseFile(path)
+			if err != nil {
+				Fail(err.Error())
+			}
+			failIf(bridge.Around(spec(), newTask, sc, opts))
+		})
+	})
+}
+
+// spec describes the running spec to the suites package.
+func spec() bridge.Spec {
+	return bridge.Spec{
+		Focus: CurrentSpecReport().FullText(),
+		Logf:  func(format string, args ...any) { fmt.Fprintf(GinkgoWriter, format+"\n", args...) },
+	}
+}
+
+// failIf fails the running spec with f's report, or with err, which is
+// not a verdict on the task (a usage error, a check that could not run).
+func failIf(f *harness.Failure, err error) {
+	switch {
+	case err != nil && f != nil:
+		Fail(err.Error() + "\n\n" + f.Error())
+	case err != nil:
+		Fail(err.Error())
+	case f != nil:
+		Fail(f.Error())
+	}
+}
