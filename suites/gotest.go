@@ -59,6 +59,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	var failed []string
 	for _, n := range scenarios.Named() {
 		t.Run(n.Name, func(t *testing.T) {
+			t.Helper() // reports are located at the caller's TestTask line
 			var f *harness.Failure
 			if s != nil {
 				f = s.auto.mark(s.result(t))
@@ -74,6 +75,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		})
 	}
 	t.Run("explore", func(t *testing.T) {
+		t.Helper()
 		if len(failed) > 0 {
 			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
 		}

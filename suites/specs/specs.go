@@ -1,6 +1,6 @@
 // Package specs registers reaptest's checks as specs in a Ginkgo v2 suite.
 // It is the Ginkgo twin of package suites' TestTask and ExploreAround, run
-// the same way: each check in a child process (see Isolate), with the same
+// the same way: each check in a child process (see harness.Isolate), with the same
 // corpus, reports and reproducers. It never calls RunSpecs: the suite is
 // the caller's. Go test users need only package suites, which does not
 // import Ginkgo.
