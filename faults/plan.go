@@ -3,9 +3,10 @@ package faults
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // Never marks an event that does not happen by itself within a scenario.
@@ -106,9 +107,9 @@ func (c Ctx) Done() time.Duration {
 func (c Ctx) String() string {
 	switch c.Kind {
 	case Timeout:
-		return "timeout:" + FormatDuration(c.After)
+		return "timeout:" + notation.FormatDuration(c.After)
 	case CancelAfter:
-		return "cancel:" + FormatDuration(c.After)
+		return "cancel:" + notation.FormatDuration(c.After)
 	case Cancelled:
 		return "cancelled"
 	}
@@ -123,23 +124,24 @@ func (c Ctx) String() string {
 //	fail <name> hit=<n>|* (one line an injected failure)
 //
 // sigkill=exit:<dur> is printed only when SIGTERM is ignored and SIGKILL's
-// exit delay is not 0. Point names that are not simple tokens are quoted
-// (see [PointName]). scenarios.Parse reads this notation back.
+// exit delay is not 0. A point name that is not a simple token (one or more
+// of A-Z a-z 0-9 _ : . / -) is quoted with strconv.Quote ("reap close").
+// scenarios.Parse reads this notation back.
 func (p Plan) String() string {
 	var b strings.Builder
 	if p.Exit.After == Never {
 		fmt.Fprintf(&b, "process exit=never status=%d", p.Exit.Status)
 	} else {
-		fmt.Fprintf(&b, "process exit=%s status=%d", FormatDuration(p.Exit.After), p.Exit.Status)
+		fmt.Fprintf(&b, "process exit=%s status=%d", notation.FormatDuration(p.Exit.After), p.Exit.Status)
 	}
 	if p.Signal.IgnoreTerm {
 		// SIGKILL is still heeded, after ExitAfter: say so unless it is 0.
 		b.WriteString(" sigterm=ignore")
 		if p.Signal.ExitAfter != 0 {
-			fmt.Fprintf(&b, " sigkill=exit:%s", FormatDuration(p.Signal.ExitAfter))
+			fmt.Fprintf(&b, " sigkill=exit:%s", notation.FormatDuration(p.Signal.ExitAfter))
 		}
 	} else {
-		fmt.Fprintf(&b, " sigterm=exit:%s", FormatDuration(p.Signal.ExitAfter))
+		fmt.Fprintf(&b, " sigterm=exit:%s", notation.FormatDuration(p.Signal.ExitAfter))
 	}
 	b.WriteString("\n")
 	if p.Lost() {
@@ -150,56 +152,23 @@ func (p Plan) String() string {
 		if d.Status != StatusReal {
 			status = fmt.Sprint(d.Status)
 		}
-		fmt.Fprintf(&b, "monitor reap after=%s status=%s\n", FormatDuration(d.After), status)
+		fmt.Fprintf(&b, "monitor reap after=%s status=%s\n", notation.FormatDuration(d.After), status)
 	}
 	for _, f := range p.Points {
 		hit := "*"
 		if f.Hit > 0 {
 			hit = fmt.Sprint(f.Hit)
 		}
-		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", PointName(f.Name), hit, f.Yields)
+		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", notation.PointName(f.Name), hit, f.Yields)
 	}
 	for _, f := range p.Fails {
 		hit := "*"
 		if f.Hit > 0 {
 			hit = fmt.Sprint(f.Hit)
 		}
-		fmt.Fprintf(&b, "fail %s hit=%s\n", PointName(f.Name), hit)
+		fmt.Fprintf(&b, "fail %s hit=%s\n", notation.PointName(f.Name), hit)
 	}
 	return b.String()
-}
-
-// PointName returns a fault or fail point's name as scenario notation prints it:
-// as is when it is a simple token, one or more of A-Z a-z 0-9 _ : . / -,
-// and quoted with strconv.Quote otherwise ("reap close", "").
-func PointName(name string) string {
-	if name == "" {
-		return strconv.Quote(name)
-	}
-	for i := 0; i < len(name); i++ {
-		if !isNameByte(name[i]) {
-			return strconv.Quote(name)
-		}
-	}
-	return name
-}
-
-func isNameByte(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("_:./-", c) >= 0
-}
-
-// FormatDuration prints d compactly: 0, 500µs, 5ms, 1.5s, 1m0s. The result
-// is time.ParseDuration syntax (which also reads "0"), so scenario
-// notation can be parsed back.
-func FormatDuration(d time.Duration) string {
-	if d == 0 {
-		return "0"
-	}
-	return d.String()
 }
 
 // Context builds a context that ends as c says, on the calling

@@ -3,14 +3,14 @@ package harness
 import (
 	"sync/atomic"
 
-	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/sim"
 )
 
 // Automatic fault points. Instrumented code calls autopoint.P(id) before
 // every synchronization operation; autopoint's hook is one per process, so
 // one check at a time owns it. While a check owns it, the hook routes each
-// hit to the faults.Points of the scenario running (counting hits per site,
+// hit to the sim.Points of the scenario running (counting hits per site,
 // yielding where the plan says). The rule:
 //
 //   - Check, ExploreAround, Run and Replay claim the hook when they start
@@ -30,7 +30,7 @@ import (
 
 var (
 	hookOwned  atomic.Bool
-	hookTarget atomic.Pointer[faults.Points] // the running scenario's, or nil
+	hookTarget atomic.Pointer[sim.Points] // the running scenario's, or nil
 )
 
 // routeHit is the autopoint hook while a check owns it.
@@ -62,7 +62,7 @@ func (c *config) claimHook() (release func()) {
 
 // aim routes automatic hits to p while a scenario runs (if the check owns
 // the hook) and returns what stops it.
-func (c *config) aim(p *faults.Points) (stop func()) {
+func (c *config) aim(p *sim.Points) (stop func()) {
 	if !c.ownsHook {
 		return func() {}
 	}

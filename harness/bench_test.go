@@ -14,6 +14,7 @@ import (
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -255,7 +256,7 @@ func BenchmarkMemoryFlat(b *testing.B) {
 
 // BenchmarkAutoPointHit measures the hot path of an automatic fault point
 // as instrumented code runs it while a check owns the hook: autopoint.P,
-// the hook, and faults.Points.Hit, with no fault planned, with one planned
+// the hook, and sim.Points.Hit, with no fault planned, with one planned
 // at another site, and with one planned at this site for a hit not
 // reached (issue 11's target: at most 0.2µs with none planned).
 func BenchmarkAutoPointHit(b *testing.B) {
@@ -270,7 +271,7 @@ func BenchmarkAutoPointHit(b *testing.B) {
 		{"planned here, yield 1", []faults.PointFault{{Name: autopoint.Name(site), Yields: 1}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			release := harness.RouteHits(faults.NewPoints(bc.faults, nil))
+			release := harness.RouteHits(sim.NewPoints(bc.faults, nil))
 			defer release()
 			for b.Loop() {
 				autopoint.P(site)
@@ -370,9 +371,9 @@ func floorScenario(newTask harness.NewTask, sc scenarios.Scenario) {
 		teardownCtx = 10 * time.Second
 		windDown    = time.Second
 	)
-	proc := faults.NewProcess(harness.Pid, sc.Exit, sc.Signal, nil)
+	proc := sim.NewProcess(harness.Pid, sc.Exit, sc.Signal, nil)
 	defer proc.Exit(sc.Exit.Status, "exits (cleanup)")
-	points := faults.NewPoints(sc.Points, nil)
+	points := sim.NewPoints(sc.Points, nil)
 	task := newTask(harness.Env{Process: proc, Point: points.Point, Fail: func(string) error { return nil }})
 	killer, _ := task.(harness.Killer)
 	reaped := make(chan struct{})

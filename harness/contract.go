@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -148,7 +149,7 @@ func at(d time.Duration) string {
 	if d == never {
 		return "never"
 	}
-	return "+" + faults.FormatDuration(d)
+	return "+" + notation.FormatDuration(d)
 }
 
 func (c *callRecord) result() string {
@@ -278,7 +279,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 		case scenarios.Kill:
 			if d := cfg.killBound; d > 0 {
 				tighten(c.start+d+g, ClauseKillBounded, func() string {
-					return fmt.Sprintf("its own bound, KillBoundedBy(%s) from its start, ended at %s", faults.FormatDuration(d), at(c.start+d))
+					return fmt.Sprintf("its own bound, KillBoundedBy(%s) from its start, ended at %s", notation.FormatDuration(d), at(c.start+d))
 				})
 			} else {
 				ctxEnd(ClauseKillBounded)
@@ -306,12 +307,12 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			}
 			if !c.returned {
 				add(ClassHang, clause, c, fmt.Sprintf("still blocked at %s", at(now)),
-					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why()))
+					fmt.Sprintf("a return by %s (%s after %s)", at(bound), notation.FormatDuration(g), why()))
 				continue
 			}
 			if c.end > bound {
 				add(ClassHang, clause, c, fmt.Sprintf("%s at %s", c.result(), at(c.end)),
-					fmt.Sprintf("a return by %s (%s after %s)", at(bound), faults.FormatDuration(g), why()))
+					fmt.Sprintf("a return by %s (%s after %s)", at(bound), notation.FormatDuration(g), why()))
 				continue
 			}
 		}

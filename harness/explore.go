@@ -11,11 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"pgregory.net/rapid"
-
-	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/notation"
+	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/scenarios"
+	"pgregory.net/rapid"
 )
 
 // Failure is a counterexample: the minimized failing scenario, what it did,
@@ -167,7 +167,7 @@ type prelude struct {
 	newTask NewTask
 	ran     int // scenarios run, shrinking runs not counted
 	killer  bool
-	census  faults.Census   // every scenario's hits, shrinking runs included
+	census  sim.Census      // every scenario's hits, shrinking runs included
 	fails   map[string]bool // fail points seen
 }
 
@@ -323,7 +323,7 @@ func (c Coverage) String() string {
 	if c.Reached() == 0 {
 		b.WriteString(", no fault point reached")
 	} else {
-		fmt.Fprintf(&b, ", deepest hit %d (%s)", c.Deepest, faults.PointName(c.DeepestPoint))
+		fmt.Fprintf(&b, ", deepest hit %d (%s)", c.Deepest, notation.PointName(c.DeepestPoint))
 	}
 	return b.String()
 }

@@ -3,7 +3,7 @@ package harness
 import (
 	"time"
 
-	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -14,7 +14,7 @@ func DumpCount() int64 { return dumpCount.Load() }
 // RouteHits claims autopoint's hook as a check does and routes its hits to
 // p, as while a scenario runs; release gives the hook back. For
 // benchmarks of the point-hit path.
-func RouteHits(p *faults.Points) (release func()) {
+func RouteHits(p *sim.Points) (release func()) {
 	cfg := defaults()
 	giveBack := cfg.claimHook()
 	stop := cfg.aim(p)

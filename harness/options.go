@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -161,7 +161,7 @@ func (c *config) relaxations() []string {
 	var out []string
 	if c.killBound > 0 {
 		out = append(out, fmt.Sprintf("KillBoundedBy(%s): Kill returns within %s + grace of its start, whatever its ctx (kill-bounded)",
-			faults.FormatDuration(c.killBound), faults.FormatDuration(c.killBound)))
+			notation.FormatDuration(c.killBound), notation.FormatDuration(c.killBound)))
 	}
 	if c.deleteNoExit {
 		out = append(out, "DeleteReturnsNoExit(): a successful Delete may return the zero Exit, which is not compared (one-exit)")

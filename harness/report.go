@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // clauseText says what each clause requires, for the report.
@@ -124,7 +124,7 @@ func formatTimeline(events []Event) string {
 		} else if i, ok := index[e.Who]; ok && e.Mark == MarkNote {
 			cells[i] = "•"
 		}
-		fmt.Fprintf(&b, "  %-9s ", "+"+faults.FormatDuration(e.At))
+		fmt.Fprintf(&b, "  %-9s ", "+"+notation.FormatDuration(e.At))
 		for _, c := range cells {
 			b.WriteString(c + "  ")
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
+	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -111,8 +113,8 @@ type Result struct {
 	// for ScenarioFromDump).
 	Dump []byte
 
-	detailed bool           // recorded with detail on
-	points   *faults.Points // the scenario's hits, for the check's Census
+	detailed bool        // recorded with detail on
+	points   *sim.Points // the scenario's hits, for the check's Census
 }
 
 // Failed reports whether the scenario broke the contract.
@@ -185,8 +187,8 @@ type run struct {
 	reaped   bool                  // guarded by mu; a Reap has returned
 	changed  chan struct{}         // signalled (never blocking) when the above change
 	timer    *time.Timer           // main's, reused by waitFor
-	points   *faults.Points        // set by main before any call
-	fails    *faults.Fails         // set before the bubble starts
+	points   *sim.Points           // set by main before any call
+	fails    *sim.Fails            // set before the bubble starts
 	killer   bool                  // set by main before any call
 	extra    []*Violation          // guarded by mu; found outside evaluate
 	dump     []*goroutine          // guarded by mu; bubble goroutines when judged
@@ -237,12 +239,12 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	// formatting on the implementation's goroutines. Built here, before
 	// the bubble starts, so the watchdog may read it whatever the bubble
 	// does.
-	var pointNote faults.Note
+	var pointNote sim.Note
 	if cfg.detail {
 		pointNote = r.note
 	}
-	r.points = faults.NewPoints(sc.Points, pointNote)
-	r.fails = faults.NewFails(sc.Fails, pointNote)
+	r.points = sim.NewPoints(sc.Points, pointNote)
+	r.fails = sim.NewFails(sc.Fails, pointNote)
 	defer cfg.aim(r.points)()
 	done := make(chan any, 1)
 	go func() {
@@ -806,7 +808,7 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 		vs = append(vs, &Violation{Class: ClassLeak, Clause: ClauseNoLeak, Call: call,
 			Got: fmt.Sprintf("%d goroutine(s) left after teardown: %s", len(leaked), strings.Join(where, "; ")),
 			Want: fmt.Sprintf("none once the process exited, Delete succeeded and every call returned (after a %s wind-down)",
-				faults.FormatDuration(r.cfg.windDown)),
+				notation.FormatDuration(r.cfg.windDown)),
 			Evidence: ev.String()})
 	}
 	res.Violations = vs
@@ -941,11 +943,11 @@ func (r *run) main() {
 
 	// The process's notes are for timelines, which only detail wants:
 	// without it they are not even formatted.
-	var procNote faults.Note
+	var procNote sim.Note
 	if r.cfg.detail {
 		procNote = r.note
 	}
-	proc := faults.NewProcess(Pid, r.sc.Exit, r.sc.Signal, procNote)
+	proc := sim.NewProcess(Pid, r.sc.Exit, r.sc.Signal, procNote)
 	defer proc.Exit(r.sc.Exit.Status, "exits (harness cleanup)")
 	task := r.build(proc)
 	if task == nil {
@@ -1024,7 +1026,7 @@ func (r *run) awaitClients() string {
 		case done:
 			return ""
 		case now >= r.cfg.horizon:
-			return fmt.Sprintf(" at the horizon (%s), %d call(s) in flight", faults.FormatDuration(r.cfg.horizon), inflight)
+			return fmt.Sprintf(" at the horizon (%s), %d call(s) in flight", notation.FormatDuration(r.cfg.horizon), inflight)
 		case now >= quiet:
 			return fmt.Sprintf(": nothing planned is left, %d call(s) in flight wait for it", inflight)
 		}
@@ -1047,7 +1049,7 @@ func (r *run) lastDelivery() time.Duration {
 }
 
 // build makes the task, reporting a panic in the constructor.
-func (r *run) build(proc *faults.Process) (task Task) {
+func (r *run) build(proc *sim.Process) (task Task) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.mu.Lock()
@@ -1074,7 +1076,7 @@ func (r *run) build(proc *faults.Process) (task Task) {
 // signalRecorder is the process as the task sees it: every Signal is
 // credited to the Kills in flight, for kill-delivers.
 type signalRecorder struct {
-	*faults.Process
+	*sim.Process
 	r *run
 }
 
@@ -1094,7 +1096,7 @@ func (p signalRecorder) Signal(sig syscall.Signal) error {
 
 // monitor plays the monitor: once the process exits it makes the planned
 // deliveries (none if the exit is lost; teardown delivers it then).
-func (r *run) monitor(task Task, proc *faults.Process) {
+func (r *run) monitor(task Task, proc *sim.Process) {
 	<-proc.Done()
 	status, _ := proc.Status()
 	for i, d := range r.sc.Deliveries {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // ParseError is a syntax or consistency error in scenario notation, at a
@@ -396,7 +397,7 @@ func (p *parser) pointName(what, syntax string, head token, toks []token) (strin
 		if name == "" {
 			return "", p.errorf(nt.col, "empty %s name", what)
 		}
-	} else if faults.PointName(name) != name {
+	} else if notation.PointName(name) != name {
 		return "", p.errorf(nt.col, "%s name %s has characters other than A-Z a-z 0-9 _ : . / -: quote it, as %s", what, name, strconv.Quote(name))
 	}
 	return name, nil

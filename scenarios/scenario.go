@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // Op is a call a client makes on the task.
@@ -113,7 +114,7 @@ func (c Call) String() string {
 		fmt.Fprintf(&b, " sig=%d", int(c.Signal))
 	}
 	if c.Delay != 0 {
-		fmt.Fprintf(&b, " after=%s", faults.FormatDuration(c.Delay))
+		fmt.Fprintf(&b, " after=%s", notation.FormatDuration(c.Delay))
 	}
 	fmt.Fprintf(&b, " ctx=%s", c.Ctx)
 	return b.String()

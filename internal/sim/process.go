@@ -1,10 +1,13 @@
-package faults
+package sim
 
 import (
 	"fmt"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/reaptest/reaptest/faults"
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // Note receives one line of what happened: who did it and what. The harness
@@ -12,12 +15,12 @@ import (
 type Note func(who, what string)
 
 // Process is the simulated process a task supervises. It exits by itself as
-// its ExitPlan says, after a heeded signal, or when the harness calls Exit
+// its [faults.ExitPlan] says, after a heeded signal, or when the harness calls Exit
 // at teardown. Build it inside the scenario's bubble: its timers run on the
 // bubble's virtual clock.
 type Process struct {
 	pid    int
-	signal SignalPlan
+	signal faults.SignalPlan
 	note   Note
 	done   chan struct{} // closed at the exit
 
@@ -30,9 +33,9 @@ type Process struct {
 // NewProcess starts a process with the given pid that follows exit and sig.
 // note, if not nil, hears what the process does (its exit, the signals it
 // gets); with nil nothing is formatted.
-func NewProcess(pid int, exit ExitPlan, sig SignalPlan, note Note) *Process {
+func NewProcess(pid int, exit faults.ExitPlan, sig faults.SignalPlan, note Note) *Process {
 	p := &Process{pid: pid, signal: sig, note: note, done: make(chan struct{})}
-	if exit.After != Never {
+	if exit.After != faults.Never {
 		status := exit.Status
 		p.mu.Lock()
 		p.timers = append(p.timers, time.AfterFunc(exit.After, func() { p.Exit(status, "exits by itself") }))
@@ -63,7 +66,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 		return nil
 	}
 	if p.note != nil {
-		p.note("process", fmt.Sprintf("signal %d heeded: exits in %s", int(sig), FormatDuration(p.signal.ExitAfter)))
+		p.note("process", fmt.Sprintf("signal %d heeded: exits in %s", int(sig), notation.FormatDuration(p.signal.ExitAfter)))
 	}
 	status := 128 + int(sig)
 	p.timers = append(p.timers, time.AfterFunc(p.signal.ExitAfter, func() {

@@ -1,4 +1,4 @@
-package faults
+package sim
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness/autopoint"
 )
 
@@ -25,7 +26,7 @@ type Points struct {
 	auto   []uint32    // hits so far, by site id (atomic)
 	autoFs []autoFault // read-only; faults planned at automatic sites
 
-	hand []PointFault // read-only; faults planned at hand-placed points
+	hand []faults.PointFault // read-only; faults planned at hand-placed points
 
 	mu   sync.Mutex
 	hits []pointHits // guarded by mu; hand-placed passes so far, by name (few names: a slice beats a map)
@@ -41,14 +42,14 @@ type pointHits struct {
 	n    int
 }
 
-// NewPoints returns an injector for faults; note, if not nil, hears every
+// NewPoints returns an injector for the planned faults; note, if not nil, hears every
 // fault that fires.
-func NewPoints(faults []PointFault, note Note) *Points {
+func NewPoints(planned []faults.PointFault, note Note) *Points {
 	p := &Points{note: note}
 	if n := autopoint.Count(); n > 0 {
 		p.auto = make([]uint32, n)
 	}
-	for _, f := range faults {
+	for _, f := range planned {
 		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && f.Yields > 0 {
 			p.autoFs = append(p.autoFs, autoFault{id: id, hit: uint32(f.Hit), yields: uint32(f.Yields)})
 			continue
