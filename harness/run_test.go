@@ -18,8 +18,33 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
+// bubble runs each scenario under synctest.Test with t.
 func bubble(t *testing.T) harness.Bubble {
 	return func(f func()) { synctest.Test(t, func(*testing.T) { f() }) }
+}
+
+// releasedBubble is bubble for a test whose cleanup releases a bubble the
+// harness abandoned (a busy loop, a goroutine blocked on a channel from
+// outside): synctest.Test then ends a subtest of t's, which must happen
+// before t itself completes, or testing reports a race of its own. Its
+// cleanup waits for every bubble to end, 5s at most; register the cleanup
+// that releases them after calling it (the last registered runs first).
+func releasedBubble(t *testing.T) harness.Bubble {
+	var running sync.WaitGroup
+	t.Cleanup(func() {
+		ended := make(chan struct{})
+		go func() { running.Wait(); close(ended) }()
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Second):
+			t.Error("the scenario bubble the harness abandoned had not ended 5s after its release")
+		}
+	})
+	return func(f func()) {
+		running.Add(1)
+		defer running.Done()
+		synctest.Test(t, func(*testing.T) { f() })
+	}
 }
 
 // reapedThenDeleted: the process exits at once, the exit is delivered, and
@@ -116,8 +141,9 @@ func (s spinning) Wait(ctx context.Context) (harness.Exit, error) {
 // the scenario and reports it with the spinning call named.
 func TestRunReportsBusyLoop(t *testing.T) {
 	var release atomic.Bool
-	t.Cleanup(func() { release.Store(true) }) // stop the spinning goroutine after the test
-	res := harness.Run(bubble(t), func(harness.Env) harness.Task { return spinning{newBase(), &release} },
+	b := releasedBubble(t)
+	t.Cleanup(func() { release.Store(true) }) // stop the spinning goroutine after the test, before b's cleanup
+	res := harness.Run(b, func(harness.Env) harness.Task { return spinning{newBase(), &release} },
 		reapedThenDeleted, harness.ScenarioTimeout(50*time.Millisecond))
 	p := res.Primary()
 	if p == nil || p.Class != harness.ClassHang || p.Clause != harness.ClauseRealTime {
@@ -146,8 +172,9 @@ func (s strayHelper) Wait(ctx context.Context) (harness.Exit, error) {
 // that started it.
 func TestRunReportsNonDurableLeak(t *testing.T) {
 	outside := make(chan struct{}) // made here, outside any bubble
-	t.Cleanup(func() { close(outside) })
-	res := harness.Run(bubble(t), func(harness.Env) harness.Task { return strayHelper{newBase(), outside} }, reapedThenDeleted)
+	b := releasedBubble(t)
+	t.Cleanup(func() { close(outside) }) // before b's cleanup
+	res := harness.Run(b, func(harness.Env) harness.Task { return strayHelper{newBase(), outside} }, reapedThenDeleted)
 	p := res.Primary()
 	if p == nil || p.Class != harness.ClassLeak || p.Call != "client1 Wait#1" {
 		t.Fatalf("primary violation = %v, want a leak by client1 Wait#1\n%s", p, res.Report(""))
