@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ type doomed struct {
 	exit   harness.Exit // guarded by mu
 	reaped bool         // guarded by mu
 	racy   int          // guarded by nothing: for TestIsolationDataRace
+	wrote  atomic.Bool  // racy was written (once per task)
 	reap   func(t *doomed)
 	wait   func(t *doomed)
 	delete func(t *doomed)
@@ -197,7 +199,13 @@ func TestIsolationGoroutineBomb(t *testing.T) {
 // passes, as nothing else is wrong with it.
 func TestIsolationDataRace(t *testing.T) {
 	racy := newDoomed(func(d *doomed) {
-		d.reap = func(d *doomed) { d.racy++ }
+		// One write per task, so the race found is always the one between
+		// Reap and Wait, not two Reaps of a duplicated exit.
+		d.reap = func(d *doomed) {
+			if d.wrote.CompareAndSwap(false, true) {
+				d.racy++
+			}
+		}
 		d.wait = func(d *doomed) { _ = d.racy }
 	})
 	if !raceEnabled {
