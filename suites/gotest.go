@@ -17,6 +17,7 @@ import (
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
+	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
 
 // Environment variables that steer the go test entry points.
@@ -35,8 +36,10 @@ const (
 // testdata/reaptest/<test name>, runs the named scenarios, and explores
 // generated ones under faults. A failing subtest fails with the report of
 // its failure, minimized and saved, ending with the command that replays
-// it. With REAPTEST_REPLAY set it replays that scenario file instead, in t
-// itself (REAPTEST_REPEAT times at most, until it fails).
+// it. Once a subtest stops on a setup diagnosis (harness.ErrSetup), the
+// ones after it are not run: each skips with one line naming it. With
+// REAPTEST_REPLAY set it replays that scenario file instead, in t itself
+// (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	t.Helper()
 	if os.Getenv(EnvReplay) != "" {
@@ -57,9 +60,13 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		s.auto.logOff(t.Logf)
 	}
 	var failed []string
+	setup := "" // the first subtest stopped by a setup diagnosis
 	for _, n := range scenarios.Named() {
 		t.Run(n.Name, func(t *testing.T) {
 			t.Helper() // reports are located at the caller's TestTask line
+			if setup != "" {
+				t.Skip(bridge.SameSetup(setup))
+			}
 			var f *harness.Failure
 			if s != nil {
 				f = s.auto.mark(s.result(t))
@@ -69,6 +76,9 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			if f != nil || failedInChild(t.Name()) {
 				failed = append(failed, n.Name)
 			}
+			if f != nil && errors.Is(f, harness.ErrSetup) || setupInChild(t.Name()) {
+				setup = t.Name()
+			}
 			if f != nil {
 				t.Fatal("\n" + f.Error())
 			}
@@ -76,6 +86,9 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	}
 	t.Run("explore", func(t *testing.T) {
 		t.Helper()
+		if setup != "" {
+			t.Skip(bridge.SameSetup(setup))
+		}
 		if len(failed) > 0 {
 			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
 		}
@@ -187,7 +200,13 @@ func (s *session) runChild(logf func(string, ...any)) error {
 	case died && c.current != "":
 		sub := testTarget(s.parent, reproCommand(c.current))
 		sub.logf, sub.auto = logf, s.auto
-		s.results[c.current], s.known[c.current] = crashed(sub, c), true
+		f := crashed(sub, c)
+		if errors.Is(f, harness.ErrSetup) {
+			// State an earlier subtest made in this child killed it: the
+			// subtest alone would pass, those before it with it do not.
+			f.Command = reproSubtests(parent, ranThrough(todo, c.current))
+		}
+		s.results[c.current], s.known[c.current] = f, true
 		return nil
 	case !progress && c.exit != nil:
 		return fmt.Errorf("reaptest: the isolated check's child ended (%v) without running %s; its output:\n%s", c.exit, strings.Join(todo, ", "), excerpt(c.stderr))
@@ -197,6 +216,30 @@ func (s *session) runChild(logf func(string, ...any)) error {
 		}
 	}
 	return nil
+}
+
+// ranThrough returns the subtests of todo, in order, up to and including
+// current.
+func ranThrough(todo []string, current string) []string {
+	for i, n := range todo {
+		if n == current {
+			return todo[:i+1]
+		}
+	}
+	return []string{current}
+}
+
+// reproSubtests returns the go test command that reruns the subtests subs
+// (full names) of the test parent, together in one process.
+func reproSubtests(parent string, subs []string) string {
+	if len(subs) == 1 {
+		return reproCommand(subs[0])
+	}
+	quoted := make([]string, len(subs))
+	for i, n := range subs {
+		quoted[i] = regexp.QuoteMeta(strings.TrimPrefix(n, parent+"/"))
+	}
+	return fmt.Sprintf("go test%s %s -count=1 -run '%s/^(%s)$'", buildFlags(), packagePath(), runPattern(parent), strings.Join(quoted, "|"))
 }
 
 // wantSubtest reports whether -test.run selects the subtest sub of the test
@@ -281,7 +324,7 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, opts []harne
 		// The parent reports; the child's test passes, printing nothing.
 		childDone(t.Name(), f, err)
 		if f != nil {
-			childFailed.Store(t.Name(), true)
+			childFailed.Store(t.Name(), errors.Is(f, harness.ErrSetup))
 		}
 		return nil
 	}
@@ -292,13 +335,21 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, opts []harne
 }
 
 // childFailed, in a child, holds the names of the checks that failed (the
-// child reports them to its parent and passes).
+// child reports them to its parent and passes), each with whether its
+// failure was a setup diagnosis.
 var childFailed sync.Map
 
 // failedInChild reports whether this is a child and the check name failed.
 func failedInChild(name string) bool {
 	_, failed := childFailed.Load(name)
 	return failed
+}
+
+// setupInChild reports whether this is a child and the check name stopped
+// on a setup diagnosis.
+func setupInChild(name string) bool {
+	setup, _ := childFailed.Load(name)
+	return setup == true
 }
 
 // replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, before a

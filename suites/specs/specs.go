@@ -13,6 +13,7 @@
 package specs
 
 import (
+	"errors"
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // Ginkgo's DSL reads best unqualified
@@ -31,18 +32,34 @@ import (
 //
 //	var _ = specs.DescribeTask("my task", NewTask)
 //
+// Once a spec stops on a setup diagnosis (harness.ErrSetup), the specs
+// after it in the process are not run: each skips with one line naming it.
 // Each spec's counterexamples are kept in testdata/reaptest/<spec text>;
 // with REAPTEST_REPLAY set, the exploring spec replays that file instead.
 func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
 	at := types.NewCodeLocation(1)
+	// setup is the first spec stopped by a setup diagnosis, if any: the
+	// specs after it in this process are not run, as in TestTask. Only the
+	// spec running, one at a time, touches it.
+	setup := ""
+	check := func(run func() (*harness.Failure, error)) {
+		if setup != "" {
+			Skip(bridge.SameSetup(setup))
+		}
+		f, err := run()
+		if f != nil && errors.Is(f, harness.ErrSetup) {
+			setup = fmt.Sprintf("%q", CurrentSpecReport().FullText())
+		}
+		failIf(f, err)
+	}
 	return Describe(text, Label("reaptest"), at, func() {
 		for _, n := range scenarios.Named() {
 			It(fmt.Sprintf("survives %s: %s", n.Name, n.Doc), at, func() {
-				failIf(bridge.Named(spec(), newTask, n, opts))
+				check(func() (*harness.Failure, error) { return bridge.Named(spec(), newTask, n, opts) })
 			})
 		}
 		It("survives explored scenarios under faults", at, func() {
-			failIf(bridge.Explore(spec(), "", newTask, opts))
+			check(func() (*harness.Failure, error) { return bridge.Explore(spec(), "", newTask, opts) })
 		})
 	})
 }

@@ -8,6 +8,8 @@
 package bridge
 
 import (
+	"fmt"
+
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
 )
@@ -38,3 +40,12 @@ var (
 	// REAPTEST_REPLAY set it replays that file instead.
 	Around func(s Spec, newTask harness.NewTask, base scenarios.Scenario, opts []harness.Option) (*harness.Failure, error)
 )
+
+// SameSetup is the note of a check that TestTask or DescribeTask does not
+// run because an earlier one, first (a subtest's or spec's name), stopped
+// on a setup diagnosis: the task is plugged in the same way in every
+// check, and first's report says how to fix it.
+func SameSetup(first string) string {
+	return fmt.Sprintf("reaptest: %s [%s]: not run: %s stopped on a setup problem of the same task (see there); fix that first",
+		harness.ClassSetup, harness.ClauseOutsideBubble, first)
+}
