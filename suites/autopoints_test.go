@@ -50,6 +50,21 @@ func TestAutoPointsUserModule(t *testing.T) {
 
 	// Off, the same bug is not found: the points are what finds it.
 	run(true, []string{"REAPTEST_AUTOPOINTS=0"}, "-run", "^TestSeed$", ".")
+
+	// A task written in a test file, of the package or of its external
+	// test package, gets its points as well: found with them, not without.
+	for test, file := range map[string]string{"TestInTestFile": "intest_test.go", "TestInXTestFile": "xtest_test.go"} {
+		out := run(false, nil, "-run", "^"+test+"$", ".")
+		for _, want := range []string{"reaptest: panic [no-panic]", "close of closed channel", `point "` + file + `:`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("go test -run %s: output lacks %q:\n%s", test, want, out)
+			}
+		}
+		if strings.Contains(out, "automatic fault points off") {
+			t.Errorf("go test -run %s: the instrumented build failed:\n%s", test, out)
+		}
+		run(true, []string{"REAPTEST_AUTOPOINTS=0"}, "-run", "^"+test+"$", ".")
+	}
 }
 
 // Every catalog implementation, with its hand-placed env.Point calls

@@ -159,7 +159,7 @@ func oneLine(s string) string {
 
 // rewriterVersion changes whenever the rewriting changes, so that cached
 // binaries of an older rewriting are not reused.
-const rewriterVersion = "1"
+const rewriterVersion = "2"
 
 func build(ctx context.Context, cfg Config) (*Binary, error) {
 	goPath, err := exec.LookPath("go")
@@ -215,10 +215,16 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	byPath := map[string]*listed{}
 	ex := exports{}
 	var exportFiles []string
+	variants := map[string]*listed{} // the test variants, "p [p.test]"
 	for _, p := range pkgs {
 		exportFiles = append(exportFiles, p.ImportPath+"="+p.Export)
-		if strings.Contains(p.ImportPath, " ") || strings.HasSuffix(p.ImportPath, ".test") {
-			continue // a test variant or the test main
+		switch {
+		case strings.HasSuffix(p.ImportPath, ".test"):
+			continue // the test main
+		case strings.Contains(p.ImportPath, " "):
+			variants[p.ImportPath] = p
+			ex[p.ImportPath] = p.Export // a test file's import, through its ImportMap
+			continue
 		}
 		byPath[p.ImportPath] = p
 		ex[p.ImportPath] = p.Export
@@ -242,6 +248,53 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	modCache, workspace := goEnv(ctx, g, dir)
 	shadows := map[string]*shadow{} // by module directory
 	files := map[string]rewrittenFile{}
+	// add records what rewriting the package path (its files listed by
+	// lp) gave: the rewritten files go into the overlay, or into a shadow
+	// copy of their module when they are in the module cache.
+	add := func(lp *listed, path string, inCache bool, pr *packageRewrite, err error) error {
+		if err != nil {
+			bin.Unrewritten = append(bin.Unrewritten, path+": "+oneLine(err.Error()))
+			return nil
+		}
+		for _, s := range pr.skips {
+			bin.Skips = append(bin.Skips, path+"/"+s)
+		}
+		for _, s := range pr.unrewritten {
+			bin.Unrewritten = append(bin.Unrewritten, path+"/"+s)
+		}
+		if len(pr.files) == 0 {
+			return nil
+		}
+		if !slices.Contains(bin.Packages, path) {
+			bin.Packages = append(bin.Packages, path)
+		}
+		bin.Sites += pr.sites
+		for orig, src := range pr.files {
+			if cfg.mangle != nil {
+				src = cfg.mangle(orig, src)
+			}
+			files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig]}
+			sum := sha256.Sum256(src)
+			if inCache {
+				sh := shadows[lp.Module.Dir]
+				if sh == nil {
+					sh = &shadow{path: lp.Module.Path, version: lp.Module.Version, dir: lp.Module.Dir, files: map[string][]byte{}}
+					shadows[lp.Module.Dir] = sh
+				}
+				sh.files[orig] = src
+				overlayKeys = append(overlayKeys, fmt.Sprintf("%s=%x", orig, sum))
+				continue
+			}
+			p := filepath.Join(cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
+			if err := writeOnce(p, src); err != nil {
+				return fmt.Errorf("writing the rewritten %s: %v", orig, err)
+			}
+			overlay[orig] = p
+			overlayKeys = append(overlayKeys, orig+"="+p)
+			files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig], path: p}
+		}
+		return nil
+	}
 	for _, lp := range selected {
 		inCache := modCache != "" && strings.HasPrefix(lp.Dir, modCache+string(filepath.Separator))
 		if inCache {
@@ -258,44 +311,32 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 			}
 		}
 		pr, err := rewritePackage(fset, lp, imp(lp.ImportMap))
-		if err != nil {
-			bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": "+oneLine(err.Error()))
-			continue
+		if err := add(lp, lp.ImportPath, inCache, pr, err); err != nil {
+			return nil, err
 		}
-		for _, s := range pr.skips {
-			bin.Skips = append(bin.Skips, lp.ImportPath+"/"+s)
-		}
-		for _, s := range pr.unrewritten {
-			bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+"/"+s)
-		}
-		if len(pr.files) == 0 {
-			continue
-		}
-		bin.Packages = append(bin.Packages, lp.ImportPath)
-		bin.Sites += pr.sites
-		for orig, src := range pr.files {
-			if cfg.mangle != nil {
-				src = cfg.mangle(orig, src)
-			}
-			files[orig] = rewrittenFile{pkg: lp.ImportPath, sites: pr.fileSites[orig]}
-			sum := sha256.Sum256(src)
-			if inCache {
-				sh := shadows[lp.Module.Dir]
-				if sh == nil {
-					sh = &shadow{path: lp.Module.Path, version: lp.Module.Version, dir: lp.Module.Dir, files: map[string][]byte{}}
-					shadows[lp.Module.Dir] = sh
-				}
-				sh.files[orig] = src
-				overlayKeys = append(overlayKeys, fmt.Sprintf("%s=%x", orig, sum))
+	}
+	// A task defined in test files (its factory in the test package, or
+	// in its external test package): the methods those files declare are
+	// rewritten too, type-checked in the test variants the go command
+	// builds them in, so that a task type written in a _test.go file gets
+	// its points as well. The tests themselves are left as they are.
+	if inModCache := modCache != "" && strings.HasPrefix(tp.Dir, modCache+string(filepath.Separator)); !inModCache && (cfg.TaskPkg == testPkg || cfg.TaskPkg == testPkg+"_test") {
+		for _, t := range []struct {
+			variant, path string
+			files         []string
+			first         int
+		}{
+			{testPkg + " [" + testPkg + ".test]", testPkg, absFiles(tp.Dir, tp.TestGoFiles), len(tp.GoFiles)},
+			{testPkg + "_test [" + testPkg + ".test]", testPkg + "_test", absFiles(tp.Dir, tp.XTestGoFiles), 0},
+		} {
+			lp := variants[t.variant]
+			if lp == nil || len(t.files) == 0 {
 				continue
 			}
-			p := filepath.Join(cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
-			if err := writeOnce(p, src); err != nil {
-				return nil, fmt.Errorf("writing the rewritten %s: %v", orig, err)
+			pr, err := rewriteFiles(fset, lp, t.path, imp(lp.ImportMap), t.files, t.first, true)
+			if err := add(lp, t.path, false, pr, err); err != nil {
+				return nil, err
 			}
-			overlay[orig] = p
-			overlayKeys = append(overlayKeys, orig+"="+p)
-			files[orig] = rewrittenFile{pkg: lp.ImportPath, sites: pr.fileSites[orig], path: p}
 		}
 	}
 	if len(overlayKeys) == 0 {

@@ -486,3 +486,87 @@ func TestChildArgs(t *testing.T) {
 		t.Errorf("childArgs(no cover) = %q, want none", got)
 	}
 }
+
+// A task type declared in a test file, of the package or of its external
+// test package: its methods become points, the tests do not.
+const fixtureFake = `package p
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness/autopoint"
+)
+
+type fake struct{ mu sync.Mutex }
+
+func (f *fake) Do() {
+	f.mu.Lock()
+	f.mu.Unlock()
+}
+
+func TestFake(t *testing.T) {
+	var mu sync.Mutex
+	mu.Lock() // the test's own: not a point
+	mu.Unlock()
+	var names []string
+	for i := range autopoint.Count() {
+		names = append(names, autopoint.Name(uint32(i)))
+	}
+	t.Logf("sites: %v", names)
+}
+`
+
+const fixtureXFake = `package p_test
+
+import "sync"
+
+type xfake struct{ ch chan int; mu sync.Mutex }
+
+func (f *xfake) Send() { f.ch <- 1 }
+
+var shared sync.Mutex
+
+func helper() { shared.Lock(); shared.Unlock() } // not a method: not a point
+`
+
+func TestBuildTestFiles(t *testing.T) {
+	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "fake_test.go": fixtureFake, "xfake_test.go": fixtureXFake})
+	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
+		t.Fatalf("go mod tidy: %v\n%s", err, out)
+	}
+	for _, taskPkg := range []string{"example.com/p", "example.com/p_test"} {
+		forget()
+		bin, err := Build(context.Background(), Config{TaskPkg: taskPkg, Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"example.com/p", "example.com/p/q", "example.com/p_test"}; !slices.Equal(bin.Packages, want) || bin.Sites != 6+3 {
+			t.Errorf("TaskPkg %s: Packages = %q, Sites = %d; want %q, 9 (the 6 of TestBuild, Lock and Unlock in fake.Do, the send in xfake.Send)\nnot rewritten: %q", taskPkg, bin.Packages, bin.Sites, want, bin.Unrewritten)
+		}
+		out := runBinary(t, dir, bin.Path, nil, "-test.run=^TestFake$", "-test.v")
+		for _, want := range []string{
+			"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "f.mu.Lock()")) + " Lock",
+			"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "f.mu.Unlock()")) + " Unlock",
+			"xfake_test.go:" + strconv.Itoa(lineOf(fixtureXFake, "f.ch <- 1")) + " send",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("TaskPkg %s: the sites lack %q:\n%s", taskPkg, want, out)
+			}
+		}
+		for _, bad := range []string{"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "mu.Lock() // the test's own")), "xfake_test.go:" + strconv.Itoa(lineOf(fixtureXFake, "func helper"))} {
+			if strings.Contains(out, bad) {
+				t.Errorf("TaskPkg %s: a test or helper was rewritten (%s):\n%s", taskPkg, bad, out)
+			}
+		}
+	}
+	// A task in another package leaves the test files alone.
+	forget()
+	bin, err := Build(context.Background(), Config{TaskPkg: "example.com/p/q", Dir: dir, TestPkg: "example.com/p", Flags: []string{}, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(bin.Packages, "example.com/p_test") {
+		t.Errorf("TaskPkg example.com/p/q: Packages = %q, want no test files rewritten", bin.Packages)
+	}
+}

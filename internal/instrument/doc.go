@@ -95,9 +95,12 @@
 // A point is named by where it is and what it does, as [autopoint.Name]
 // gives it: "task.go:42 close", "task.go:37 Unlock".
 //
-// Not rewritten: test files, cgo files (the Go files of a cgo package
-// are), assembly, the standard library, and reaptest's own packages unless
-// named. Not points: a deferred operation with arguments (defer
+// Not rewritten: test files, except the methods they declare when the
+// task's factory is in the test package or its external test package (a
+// task type written in a _test.go file; the tests, their helpers and
+// package-level code stay as they are), cgo files (the Go files of a cgo
+// package are), assembly, the standard library, and reaptest's own
+// packages unless named. Not points: a deferred operation with arguments (defer
 // wg.Add(-1)), a go statement calling a builtin or an implicitly
 // instantiated generic function with no typed argument to wrap, a method
 // value called later (f := mu.Unlock; f()). Each but the last is listed

@@ -64,13 +64,26 @@ type fileRewriter struct {
 // modMinor is the minor version of the go line of the file's module (1.x):
 // when the rewritten file needs a newer language version (go1.18 for V,
 // go1.23 for Range), its build constraint says so.
-func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int, modMinor int) (out []byte, sites []string, skips []string, err error) {
+//
+// With methodsOnly, only the methods declared in f are rewritten (their
+// bodies, closures included): in a test file, the code of the types it
+// defines (a task, a fake) and not the tests, their helpers or their
+// package-level variables.
+func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info, pkgPath string, idx int, modMinor int, methodsOnly bool) (out []byte, sites []string, skips []string, err error) {
 	tf := fset.File(f.Pos())
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, nil, fmt.Errorf("the parsed file does not match its source")
 	}
 	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), done: map[ast.Node]bool{}, minor: 18}
-	ast.Inspect(f, r.visit)
+	if methodsOnly {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+				ast.Inspect(fd, r.visit)
+			}
+		}
+	} else {
+		ast.Inspect(f, r.visit)
+	}
 	if len(r.sites) == 0 {
 		return nil, nil, r.skips, nil
 	}
@@ -512,21 +525,31 @@ type packageRewrite struct {
 }
 
 // rewritePackage type-checks the package's compiled files and rewrites
-// its Go files (not its cgo, test or generated-by-cgo files).
+// its Go files (not its cgo or generated-by-cgo files).
 func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packageRewrite, error) {
+	return rewriteFiles(fset, lp, lp.ImportPath, imp, absFiles(lp.Dir, lp.GoFiles), 0, false)
+}
+
+// rewriteFiles type-checks lp's compiled files as the package path (lp
+// may be a test variant, "p [p.test]") and rewrites the files named (only
+// their methods with methodsOnly, see rewriteFile). A file's index, first
+// and up in the order named, names its base-id variable: a package's test
+// files start after its other files, so that their variables do not
+// clash.
+func rewriteFiles(fset *token.FileSet, lp *listed, path string, imp types.Importer, files []string, first int, methodsOnly bool) (*packageRewrite, error) {
 	compiled := lp.CompiledGoFiles
 	if len(compiled) == 0 {
 		compiled = lp.GoFiles
 	}
-	c, err := typeCheck(fset, lp.ImportPath, absFiles(lp.Dir, compiled), nil, imp)
+	c, err := typeCheck(fset, path, absFiles(lp.Dir, compiled), nil, imp)
 	if err != nil {
 		return nil, err
 	}
 	rewrite := map[string]int{}
-	for i, p := range absFiles(lp.Dir, lp.GoFiles) {
-		rewrite[p] = i
+	for i, p := range files {
+		rewrite[p] = first + i
 	}
-	pr := &packageRewrite{path: lp.ImportPath, files: map[string][]byte{}, fileSites: map[string]int{}}
+	pr := &packageRewrite{path: path, files: map[string][]byte{}, fileSites: map[string]int{}}
 	modMinor := 99 // GOPATH mode: the newest language
 	if lp.Module != nil {
 		modMinor = goMinor(lp.Module.GoVersion)
@@ -537,7 +560,7 @@ func rewritePackage(fset *token.FileSet, lp *listed, imp types.Importer) (*packa
 			continue
 		}
 		base := filepath.Base(p)
-		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, lp.ImportPath, idx, modMinor)
+		out, sites, skips, err := rewriteFile(fset, c.files[i], c.srcs[i], c.info, path, idx, modMinor, methodsOnly)
 		for _, s := range skips {
 			pr.skips = append(pr.skips, base+":"+s)
 		}

@@ -51,7 +51,7 @@ func rewriteSource(t *testing.T, src string) (out string, sites, skips []string)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, src)
 	}
-	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 25)
+	b, sites, skips, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 25, false)
 	if err != nil {
 		t.Fatalf("rewriteFile: %v", err)
 	}
@@ -391,7 +391,7 @@ func TestRewriteUpgradesOldModules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _, _, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 16)
+		b, _, _, err := rewriteFile(fset, c.files[0], c.srcs[0], c.info, "example.com/p", 0, 16, false)
 		if err != nil {
 			t.Fatal(err)
 		}
