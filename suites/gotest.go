@@ -399,21 +399,31 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 // around it as ExploreAround does.
 func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, opts ...harness.Option) {
 	t.Helper()
-	dump, err := readLimited(path, maxDump)
+	sc, err := dumpScenario(path, typeName, t.Logf)
 	if err != nil {
 		t.Fatal(err)
-	}
-	sc, err := harness.ScenarioFromDump(dump, typeName)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	t.Logf("starting scenario from %s:\n%s", path, sc)
-	if note := hx.DumpNote(dump, typeName); note != "" {
-		t.Logf("note: %s", note)
 	}
 	if f := exploreAround(t, newTask, sc, opts); f != nil {
 		t.Fatal("\n" + f.Error())
 	}
+}
+
+// dumpScenario reads the goroutine dump at path and returns the starting
+// scenario of typeName's calls in it, logging it and what it left out.
+func dumpScenario(path, typeName string, logf func(format string, args ...any)) (scenarios.Scenario, error) {
+	dump, err := readLimited(path, maxDump)
+	if err != nil {
+		return scenarios.Scenario{}, err
+	}
+	sc, err := harness.ScenarioFromDump(dump, typeName)
+	if err != nil {
+		return scenarios.Scenario{}, fmt.Errorf("%s: %w", path, err)
+	}
+	logf("starting scenario from %s:\n%s", path, sc)
+	if note := hx.DumpNote(dump, typeName); note != "" {
+		logf("note: %s", note)
+	}
+	return sc, nil
 }
 
 // maxDump is the largest goroutine dump ExploreDump reads.

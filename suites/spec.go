@@ -22,6 +22,7 @@ func init() {
 	bridge.Named = specNamed
 	bridge.Explore = specExplore
 	bridge.Around = specAround
+	bridge.Dump = specDump
 }
 
 // specNamed runs the named scenario n for the Ginkgo spec s (package
@@ -68,6 +69,21 @@ func specAround(s bridge.Spec, newTask harness.NewTask, base scenarios.Scenario,
 		first := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpus)}
 		return harness.ExploreAround(fileName(s.Focus), Bubble(t), newTask, base, append(append(first, extra...), opts...)...), nil
 	})
+}
+
+// specDump explores around the starting scenario of typeName's calls in
+// the goroutine dump at path for the Ginkgo spec s (package specs'
+// DescribeDump), as specAround does.
+func specDump(s bridge.Spec, newTask harness.NewTask, path, typeName string, opts []harness.Option) (*harness.Failure, error) {
+	logf := s.Logf
+	if inChild() {
+		logf = func(string, ...any) {} // the parent has logged it
+	}
+	sc, err := dumpScenario(path, typeName, logf)
+	if err != nil {
+		return nil, err
+	}
+	return specAround(s, newTask, sc, opts)
 }
 
 // specIsolated runs check for the spec s: in a child process when

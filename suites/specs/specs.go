@@ -1,14 +1,14 @@
 // Package specs registers reaptest's checks as specs in a Ginkgo v2 suite.
-// It is the Ginkgo twin of package suites' TestTask and ExploreAround, run
-// the same way: each check in a child process (see harness.Isolate), with the same
-// corpus, reports and reproducers. It never calls RunSpecs: the suite is
-// the caller's. Go test users need only package suites, which does not
-// import Ginkgo.
+// It is the Ginkgo twin of package suites' TestTask, ExploreAround and
+// ExploreDump, run the same way: each check in a child process (see
+// harness.Isolate), with the same corpus, reports and reproducers. It
+// never calls RunSpecs: the suite is the caller's. Go test users need only
+// package suites, which does not import Ginkgo.
 //
 //	var _ = specs.DescribeTask("my task", NewTask)
 //
-// Specs carry the label "reaptest" and are located at the DescribeTask or
-// DescribeAround call; a failing spec fails with the report as its
+// Specs carry the label "reaptest" and are located at the Describe call
+// that registered them; a failing spec fails with the report as its
 // message, plain text, as JUnit reports keep it.
 package specs
 
@@ -78,6 +78,23 @@ func DescribeAround(text string, newTask harness.NewTask, path string, opts ...h
 				Fail(err.Error())
 			}
 			failIf(bridge.Around(spec(), newTask, sc, opts))
+		})
+	})
+}
+
+// DescribeDump registers a spec in the caller's Ginkgo suite that reads
+// the goroutine dump of a hung process at path (the text a Go program
+// prints on SIGQUIT), turns the goroutines blocked in typeName's Reap,
+// Wait, Delete or Kill into a starting scenario (harness.ScenarioFromDump
+// says which type names it takes), writes it to the spec's output, and
+// explores around it as DescribeAround does: the Ginkgo form of
+// suites.ExploreDump. A dump that cannot be read or has no call of
+// typeName fails the spec.
+func DescribeDump(text string, newTask harness.NewTask, path, typeName string, opts ...harness.Option) bool {
+	at := types.NewCodeLocation(1)
+	return Describe(text, Label("reaptest"), at, func() {
+		It("survives the hang in "+path+" and the scenarios around it", at, func() {
+			failIf(bridge.Dump(spec(), newTask, path, typeName, opts))
 		})
 	})
 }

@@ -23,3 +23,7 @@ func TestSpecs(t *testing.T) {
 var _ = specs.DescribeTask("the reference through DescribeTask", catalog.NewReference)
 
 var _ = specs.DescribeAround("the reference through DescribeAround", catalog.NewReference, "testdata/tworeaps.scenario", harness.Checks(200))
+
+// The walk-through's goroutine dump of the lock-while-waiting daemon: the
+// reference survives the scenario it gives and those around it.
+var _ = specs.DescribeDump("the reference through DescribeDump", catalog.NewReference, "../testdata/walkthrough/daemon-sigquit.dump", "(*lockWhileWaiting)", harness.Checks(200))

@@ -39,6 +39,11 @@ var (
 	// Around explores around base (harness.ExploreAround); with
 	// REAPTEST_REPLAY set it replays that file instead.
 	Around func(s Spec, newTask harness.NewTask, base scenarios.Scenario, opts []harness.Option) (*harness.Failure, error)
+	// Dump reads the goroutine dump at path, turns the goroutines blocked
+	// in typeName's methods into a starting scenario, logs it, and
+	// explores around it as Around does. A dump that cannot be read or
+	// turned into a scenario is an error.
+	Dump func(s Spec, newTask harness.NewTask, path, typeName string, opts []harness.Option) (*harness.Failure, error)
 )
 
 // SameSetup is the note of a check that TestTask or DescribeTask does not
