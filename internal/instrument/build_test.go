@@ -286,8 +286,10 @@ func TestBuildErrors(t *testing.T) {
 
 // BenchmarkBuild measures the instrumented build of the fixture module:
 // first (nothing cached by reaptest; the go build cache holds the
-// dependencies after the first iteration) and cached (the binary reused,
-// as on every run after the first).
+// dependencies after the first iteration), cached (the binary reused,
+// found the full way, as on the first run of a rebuilt test binary) and
+// same test binary (found through the test binary's identity, as on every
+// run of an unchanged one).
 func BenchmarkBuild(b *testing.B) {
 	mod := fixtureModule(b)
 	b.Run("first", func(b *testing.B) {
@@ -310,6 +312,20 @@ func BenchmarkBuild(b *testing.B) {
 			bin, err := Build(context.Background(), cfg)
 			if err != nil || !bin.Cached {
 				b.Fatalf("Build = %+v, %v; want the cached binary", bin, err)
+			}
+		}
+	})
+	b.Run("same test binary", func(b *testing.B) {
+		cfg := Config{TaskPkg: "example.com/p", Dir: mod, TestPkg: "example.com/p", Flags: []string{}, CacheDir: b.TempDir(), self: "bench"}
+		if _, err := Build(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for range b.N {
+			forget()
+			bin, err := Build(context.Background(), cfg)
+			if err != nil || !bin.quick {
+				b.Fatalf("Build = %+v, %v; want the cached binary found quickly", bin, err)
 			}
 		}
 	})
