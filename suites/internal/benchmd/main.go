@@ -555,12 +555,13 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	p("\n## Raw output\n\n```\n%s\n```\n", strings.Join(res.raw, "\n"))
 }
 
-// Targets of the performance issue (11).
+// Targets of the performance issue (11), and issue 8's for automatic points.
 const (
 	targetFloorRatio   = 1.25  // harness/floor per scenario
 	targetCrowdedRatio = 1.25  // 10,000 parked goroutines / none
 	targetDeadlockMs   = 10.0  // ms to report a mutex deadlock with 10,000 goroutines parked
 	targetIsolation    = 0.9   // isolated / in-process throughput
+	targetAutoRatio    = 1.5   // automatic points on / off, time per scenario (issue 8)
 	targetPointHitNs   = 200.0 // ns per point hit with no fault planned
 )
 
@@ -647,7 +648,17 @@ func writePerformance(p func(string, ...any), res *results, prof string) {
 		p("| isolated (the check in a child process), automatic points off | %s scenarios/s |\n", spread(b, "isolated-scenarios/s", thousands))
 		p("| isolated/in-process, wall time | %s |\n", spread(b, "isolated/in-process", ratio))
 		p("| isolated/in-process, CPU time (scenarios per CPU second, the child's included) | %s |\n", spread(b, "isolated/in-process-cpu", ratio))
-		p("| isolated with automatic points on, as TestTask runs by default (the child is the instrumented test binary, from the build cache after the first run) | %s scenarios/s |\n", spread(b, "isolated-auto-scenarios/s", thousands))
+		p("| isolated with automatic points on, as TestTask runs by default (the child is the instrumented test binary, from the build cache, found by the quick lookup after the first run) | %s scenarios/s |\n", spread(b, "isolated-auto-scenarios/s", thousands))
+		if _, ok := b.metrics["auto/off"]; ok {
+			p("| automatic points on/off, isolated, time per scenario, wall | %s |\n", spread(b, "auto/off", ratio))
+			p("| automatic points on/off, isolated, time per scenario, CPU | %s |\n", spread(b, "auto/off-cpu", ratio))
+			x := metric(b, "auto/off")
+			d := fmt.Sprintf("%s wall, %s CPU", ratio(x), ratio(metric(b, "auto/off-cpu")))
+			if x > targetAutoRatio {
+				d += fmt.Sprintf(", missed by %s", ratio(x/targetAutoRatio))
+			}
+			verdict(fmt.Sprintf("automatic points on ≤ %s the time per scenario of off (isolated, the reference)", ratio(targetAutoRatio)), x <= targetAutoRatio, d)
+		}
 		x := metric(b, "isolated/in-process")
 		d := fmt.Sprintf("%s wall, %s CPU", ratio(x), ratio(metric(b, "isolated/in-process-cpu")))
 		if x < targetIsolation {
