@@ -399,9 +399,12 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 // around it as ExploreAround does.
 func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, opts ...harness.Option) {
 	t.Helper()
-	sc, err := dumpScenario(path, typeName, t.Logf)
+	sc, notes, err := dumpScenario(path, typeName)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, n := range notes {
+		t.Logf("%s", n)
 	}
 	if f := exploreAround(t, newTask, sc, opts); f != nil {
 		t.Fatal("\n" + f.Error())
@@ -409,21 +412,22 @@ func ExploreDump(t *testing.T, newTask harness.NewTask, path, typeName string, o
 }
 
 // dumpScenario reads the goroutine dump at path and returns the starting
-// scenario of typeName's calls in it, logging it and what it left out.
-func dumpScenario(path, typeName string, logf func(format string, args ...any)) (scenarios.Scenario, error) {
+// scenario of typeName's calls in it, and the lines to log: the scenario,
+// and what it left out.
+func dumpScenario(path, typeName string) (scenarios.Scenario, []string, error) {
 	dump, err := readLimited(path, maxDump)
 	if err != nil {
-		return scenarios.Scenario{}, err
+		return scenarios.Scenario{}, nil, err
 	}
 	sc, err := harness.ScenarioFromDump(dump, typeName)
 	if err != nil {
-		return scenarios.Scenario{}, fmt.Errorf("%s: %w", path, err)
+		return scenarios.Scenario{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	logf("starting scenario from %s:\n%s", path, sc)
+	notes := []string{fmt.Sprintf("starting scenario from %s:\n%s", path, sc)}
 	if note := hx.DumpNote(dump, typeName); note != "" {
-		logf("note: %s", note)
+		notes = append(notes, "note: "+note)
 	}
-	return sc, nil
+	return sc, notes, nil
 }
 
 // maxDump is the largest goroutine dump ExploreDump reads.

@@ -75,13 +75,14 @@ func specAround(s bridge.Spec, newTask harness.NewTask, base scenarios.Scenario,
 // the goroutine dump at path for the Ginkgo spec s (package specs'
 // DescribeDump), as specAround does.
 func specDump(s bridge.Spec, newTask harness.NewTask, path, typeName string, opts []harness.Option) (*harness.Failure, error) {
-	logf := s.Logf
-	if inChild() {
-		logf = func(string, ...any) {} // the parent has logged it
-	}
-	sc, err := dumpScenario(path, typeName, logf)
+	sc, notes, err := dumpScenario(path, typeName)
 	if err != nil {
 		return nil, err
+	}
+	if !inChild() { // a child's output is not shown
+		for _, n := range notes {
+			s.Logf("%s", n)
+		}
 	}
 	return specAround(s, newTask, sc, opts)
 }

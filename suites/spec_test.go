@@ -2,6 +2,7 @@ package suites
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 func TestSpecDump(t *testing.T) {
 	const dump, typeName = "testdata/walkthrough/daemon-sigquit.dump", "(*lockWhileWaiting)"
 	var logged strings.Builder
-	s := bridge.Spec{Focus: t.Name(), Logf: func(format string, args ...any) { logged.WriteString(format + "\n") }}
+	s := bridge.Spec{Focus: t.Name(), Logf: func(format string, args ...any) { fmt.Fprintf(&logged, format+"\n", args...) }}
 	opts := []harness.Option{harness.Isolate(false), harness.Corpus(""), harness.Checks(500)}
 	f, err := specDump(s, catalog.NewLockWhileWaiting, dump, typeName, opts)
 	if err != nil || f == nil || !errors.Is(f, harness.ErrHang) {
