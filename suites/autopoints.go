@@ -89,14 +89,16 @@ func funcPackage(name string) string {
 // once why its points are off, not once per check.
 var autoNotes sync.Map
 
-// logOff logs, once per test binary run, why automatic points are off.
-func (a autoChild) logOff(logf func(string, ...any)) {
-	if a.off == "" || logf == nil {
-		return
+// offNote returns, once per test binary run, the warning that says why
+// automatic points are off, or "".
+func (a autoChild) offNote() string {
+	if a.off == "" {
+		return ""
 	}
-	if _, seen := autoNotes.LoadOrStore(a.off, true); !seen {
-		logf("reaptest: warning: %s; the check runs uninstrumented (fault points only where env.Point is called)", a.off)
+	if _, seen := autoNotes.LoadOrStore(a.off, true); seen {
+		return ""
 	}
+	return fmt.Sprintf("reaptest: warning: %s; the check runs uninstrumented (fault points only where env.Point is called)", a.off)
 }
 
 // mark puts the reason automatic points were off on the first line of f's

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -105,6 +106,13 @@ func TestExternalModule(t *testing.T) {
 		}
 	}
 
+	// The isolated ExploreAround's pass line, logged by the parent from
+	// the child's result, is located at the user's call too.
+	out = run(true, "-v", "-run", "^TestGoodAround$", ".")
+	if !regexp.MustCompile(`(?m)^ +task_test\.go:\d+: reaptest: \d+ scenarios`).MatchString(out) {
+		t.Errorf("TestGoodAround -v: want its pass line located at task_test.go:\n%s", out)
+	}
+
 	run(true, "-run", "^TestGinkgo$", "-ginkgo.focus", "good task|own specs", ".")
 
 	// A task that kills its process is reported by the isolated spec, and
@@ -134,8 +142,8 @@ func TestExternalModule(t *testing.T) {
 			t.Errorf("junit.xml holds %q:\n%s", bad, junit)
 		}
 	}
-	if !strings.Contains(string(junit), `failure message="reaptest: panic [crash]`) || !strings.Contains(string(junit), "task_test.go:89 @") {
-		t.Errorf("junit.xml: want the report as the failure message and the spec at task_test.go:89 (DescribeTask):\n%s", junit)
+	if !strings.Contains(string(junit), `failure message="reaptest: panic [crash]`) || !strings.Contains(string(junit), "task_test.go:93 @") {
+		t.Errorf("junit.xml: want the report as the failure message and the spec at task_test.go:93 (DescribeTask):\n%s", junit)
 	}
 	// DescribeAround: the buggy task fails the scenario file as written,
 	// isolated, and the report reruns that one spec.

@@ -57,7 +57,9 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		s = newSession(t)
 		d, _ := t.Deadline()
 		s.auto = autoFor(newTask, opts, d)
-		s.auto.logOff(t.Logf)
+		if note := s.auto.offNote(); note != "" {
+			t.Log(note)
+		}
 	}
 	var failed []string
 	setup := "" // the first subtest stopped by a setup diagnosis
@@ -132,7 +134,7 @@ func (s *session) result(t *testing.T) *harness.Failure {
 	t.Helper()
 	name := t.Name()
 	for !s.known[name] {
-		if err := s.runChild(t.Logf); err != nil {
+		if err := s.runChild(t); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,7 +146,9 @@ func (s *session) result(t *testing.T) *harness.Failure {
 
 // runChild runs one child for the subtests wanted and not yet known, and
 // records what it found, at least for one of them.
-func (s *session) runChild(logf func(string, ...any)) error {
+func (s *session) runChild(t *testing.T) error {
+	t.Helper()
+	logf := t.Logf
 	parent := s.parent.Name()
 	var todo, quoted []string
 	for _, n := range s.names {
@@ -159,7 +163,7 @@ func (s *session) runChild(logf func(string, ...any)) error {
 	tg := testTarget(s.parent, "")
 	tg.auto = s.auto
 	tg.args = []string{"-test.run=" + runPattern(parent) + "/^(" + strings.Join(quoted, "|") + ")$"}
-	tg.logf = logf
+	tg.logf, tg.tb = logf, t
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):

@@ -210,11 +210,15 @@ type target struct {
 	deadline time.Time                        // the test binary's, if it has one
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
+	// tb, if set, is the test logf logs to: the functions between the
+	// user's call and logf mark themselves as its helpers, so that a line
+	// is located at the user's TestTask or ExploreAround call.
+	tb interface{ Helper() }
 }
 
 // testTarget is the target of the go test t.
 func testTarget(t *testing.T, repro string) target {
-	tg := target{name: t.Name(), args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro, logf: t.Logf}
+	tg := target{name: t.Name(), args: []string{"-test.run=" + runPattern(t.Name())}, corpus: corpusDir(t.Name()), repro: repro, logf: t.Logf, tb: t}
 	tg.deadline, _ = t.Deadline()
 	return tg
 }
@@ -307,6 +311,9 @@ var errOutOfTime = errors.New("out of time: the test binary's deadline (-timeout
 // runChild runs tg in a child process with extra environment, and waits
 // for it within the limits.
 func runChild(tg target, env ...string) (*child, error) {
+	if tg.tb != nil {
+		tg.tb.Helper()
+	}
 	limit := tg.timeLeft()
 	if limit < minChildTime {
 		return nil, errOutOfTime
@@ -530,7 +537,12 @@ func afterMarks(l string, prefixes ...string) (string, bool) {
 // happened into a failure, or nil. An error is a usage error or a child
 // that could not be run: no verdict on the task.
 func checkIsolated(tg target) (*harness.Failure, error) {
-	tg.auto.logOff(tg.logf)
+	if tg.tb != nil {
+		tg.tb.Helper()
+	}
+	if note := tg.auto.offNote(); note != "" {
+		tg.log("%s", note)
+	}
 	f, err := checkChild(tg)
 	return tg.auto.mark(f), err
 }
@@ -538,6 +550,9 @@ func checkIsolated(tg target) (*harness.Failure, error) {
 // checkChild runs the check tg selects in one child, and in more to
 // confirm and shrink a crash.
 func checkChild(tg target) (*harness.Failure, error) {
+	if tg.tb != nil {
+		tg.tb.Helper()
+	}
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
@@ -585,6 +600,9 @@ func checkChild(tg target) (*harness.Failure, error) {
 
 // log logs to tg's log, if it has one.
 func (tg target) log(format string, args ...any) {
+	if tg.tb != nil {
+		tg.tb.Helper()
+	}
 	if tg.logf != nil {
 		tg.logf(format, args...)
 	}
