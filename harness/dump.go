@@ -17,15 +17,20 @@ const MaxDumpCalls = 8
 // ScenarioFromDump turns a goroutine dump of a hung process (the text a Go
 // program prints on SIGQUIT, runtime.Stack with all=true, or a report's
 // Result.Dump) into a starting scenario: every goroutine blocked inside
-// typeName's Wait, Delete or Kill becomes a client making that call, and
-// every one inside its Reap a delivery of the exit, up to MaxDumpCalls
+// typeName's Wait, Delete or Kill becomes a client making that call (the
+// outermost of them: a Delete blocked in the task's own Wait is a Delete),
+// and every one inside its Reap a delivery of the exit, up to MaxDumpCalls
 // each. typeName is the implementation's type as stack traces print it,
 // in part or whole: "Task", "(*Task)", "rt.(*Task)",
 // "example.com/rt.(*Task)".
 //
 // The dump says what was running, not when: calls get background
 // contexts and no delays, and the process exits at once. Explore around
-// the result (ExploreAround) to find the timing that hangs.
+// the result (ExploreAround) to find the timing that hangs. Calls that
+// had already returned are not in the dump, and exploring around keeps
+// each call's kind of context: a hang left behind by a caller that gave
+// up (its ctx ended) is found only once that call is added to the
+// scenario, with a ctx that ends.
 func ScenarioFromDump(dump []byte, typeName string) (scenarios.Scenario, error) {
 	sc, _, err := scenarioFromDump(dump, typeName)
 	return sc, err
@@ -134,11 +139,14 @@ func matchesType(recv, want string) bool {
 	return recv == want || strings.HasSuffix(recv, "."+want) || strings.HasSuffix(recv, "/"+want)
 }
 
-// methodOf returns the call g is blocked in: the innermost frame that is a
-// method Reap, Wait, Delete or Kill of the type want (normal form), or a
+// methodOf returns the call g is blocked in: the outermost frame that is
+// a method Reap, Wait, Delete or Kill of the type want (normal form), or a
 // closure inside one.
 func methodOf(g *goroutine, want string) (scenarios.Op, bool) {
-	for _, f := range g.frames {
+	// The outermost of the type's methods is the call a client made: a
+	// Delete that waits through the task's own Wait is a Delete.
+	for i := len(g.frames) - 1; i >= 0; i-- {
+		f := g.frames[i]
 		recv, method, ok := receiver(f.fn)
 		if !ok || !matchesType(recv, want) {
 			continue

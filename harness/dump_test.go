@@ -59,3 +59,40 @@ func TestScenarioFromDumpCapsClients(t *testing.T) {
 		t.Errorf("note %q does not say how many calls the dump had", note)
 	}
 }
+
+// A goroutine blocked in the task's Wait called by its own Delete is a
+// client's Delete: the outermost of the type's methods is the call made.
+func TestScenarioFromDumpOutermostCall(t *testing.T) {
+	dump := `goroutine 6 [chan send]:
+example.com/rt.(*Task).Reap(0x1dbbb327b90, {0x7, 0x0})
+	/src/rt/task.go:78 +0xf6
+created by main.main in goroutine 1
+	/src/rt/cmd/hang/main.go:21 +0xac
+
+goroutine 20 [sync.Mutex.Lock]:
+sync.(*Mutex).Lock(...)
+	/usr/local/go/src/sync/mutex.go:46
+example.com/rt.(*Task).Wait(0x1dbbb327b90, {0x593b38, 0x6f6880})
+	/src/rt/task.go:84 +0x53
+example.com/rt.(*Task).Delete(...)
+	/src/rt/task.go:102
+created by main.main in goroutine 1
+	/src/rt/cmd/hang/main.go:23 +0x116
+
+goroutine 21 [sync.Mutex.Lock]:
+sync.(*Mutex).Lock(...)
+	/usr/local/go/src/sync/mutex.go:46
+example.com/rt.(*Task).Wait(0x1dbbb327b90, {0x593b38, 0x6f6880})
+	/src/rt/task.go:84 +0x53
+created by main.main in goroutine 1
+	/src/rt/cmd/hang/main.go:24 +0x116
+`
+	sc, err := harness.ScenarioFromDump([]byte(dump), "(*Task)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "process exit=0 status=0 sigterm=exit:0\nmonitor reap after=0 status=real\nclient1: delete ctx=background\nclient2: wait ctx=background\n"
+	if got := sc.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
