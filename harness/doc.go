@@ -21,11 +21,11 @@
 //
 // # What is judged
 //
-// Each [Violation] has a [Class] (panic, hang, leak, contract; setup for a
-// task that waits on package-level state) and names
-// its clause (ClauseNoPanic ... ClauseKillDelivers); errors.Is matches the
-// class sentinels [ErrPanic], [ErrHang], [ErrLeak], [ErrContract] and
-// [ErrSetup].
+// Each [Violation] has a [Class] (panic, hang, leak, contract, race; setup
+// for a task that waits on package-level state) and names its clause
+// ([ClauseNoPanic] ... [ClauseNoRace], [ClauseOutsideBubble]); errors.Is
+// matches the class sentinels [ErrPanic], [ErrHang], [ErrLeak],
+// [ErrContract], [ErrRace] and [ErrSetup].
 //
 // # How hangs are seen without waiting
 //
@@ -43,10 +43,14 @@
 //
 // # Options
 //
-// [Checks], [Grace], [ScenarioTimeout], [MaxActors], [MaxCalls],
-// [DeleteBeforeExitFails], [KillAfterExitFails], [Reproduce], [Logf]; the
-// contract relaxations [KillBoundedBy], [DeleteReturnsNoExit] and
-// [ExitPidMayBeZero], which every report lists (Result.Relaxations).
+// What to explore: [Checks], [MaxActors], [MaxCalls], [Procs], [Deadline].
+// Bounds: [Grace], [ScenarioTimeout], [Limits]. The contract, tightened:
+// [DeleteBeforeExitFails], [KillAfterExitFails]; relaxed, as every report
+// lists (Result.Relaxations): [KillBoundedBy], [DeleteReturnsNoExit],
+// [ExitPidMayBeZero], [WaitMayFailDuringDelete]. Fault points and
+// isolation, carried out by the suites package: [AutoPoints],
+// [HandPoints], [Instrument], [Isolate]. Where results go: [Corpus],
+// [Reproduce], [Logf], [OnExplored].
 //
 // # Replay and the corpus
 //

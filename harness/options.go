@@ -83,8 +83,10 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// Checks sets how many scenarios a check explores (default 1000). An
-// explicit -rapid.checks flag takes precedence.
+// Checks sets how many scenarios a check explores (default 1000), in
+// rounds of rapid's -rapid.checks (RAPID_CHECKS; default 100). An explicit
+// -rapid.checks, -rapid.seed or -rapid.failfile flag takes precedence: the
+// check is then one rapid run of -rapid.checks scenarios.
 func Checks(n int) Option { return optionFunc(func(c *config) { c.checks = n }) }
 
 // Grace sets how long, in virtual time, a call may take past the moment the

@@ -105,7 +105,8 @@ type Result struct {
 	// goroutines left blocked or running when it gave up on the scenario.
 	Abandoned string
 	// Relaxations are the contract relaxations the scenario was judged
-	// under (see Relaxations), set on a failing or detailed result; a
+	// under (KillBoundedBy, DeleteReturnsNoExit, ExitPidMayBeZero,
+	// WaitMayFailDuringDelete), set on a failing or detailed result; a
 	// report prints them.
 	Relaxations []string
 	// Dump is the goroutine dump of the scenario's bubble when it ended

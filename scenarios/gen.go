@@ -19,8 +19,10 @@ type Shape struct {
 	Points []string
 	// Hits, if not nil, says how many times each of Points (same index)
 	// was hit in one scenario at most, as the harness learned it: a fault
-	// is then drawn uniformly over every hit of every point (see
-	// [PointDraw]). Without it faults are drawn at hits 1, 2, 3 and every.
+	// then picks its point uniformly over the points half the time and
+	// over every hit of every point the other half, and its hit uniformly
+	// over the point's hits (README, "How schedules are drawn"). Without
+	// it faults are drawn at hits 1, 2, 3 and every.
 	Hits []int
 	// Fails are the fail point names the implementation is known to pass;
 	// failures are injected at them.

@@ -7,8 +7,8 @@
 //   - [Bubble] runs a scenario in a testing/synctest bubble for a
 //     *testing.T.
 //
-// The Ginkgo entry points, DescribeTask and DescribeAround, are in the
-// specs subpackage, so that this package does not import Ginkgo: a user of
+// The Ginkgo entry points, DescribeTask, DescribeAround and DescribeDump,
+// are in the specs subpackage (suites/specs), so that this package does not import Ginkgo: a user of
 // go test alone never builds or downloads it. They run the same way:
 // isolated, with the same corpus, reports and reproducers. Ginkgo specs
 // have no *testing.T, which synctest.Test requires; they get one by

@@ -49,7 +49,8 @@ func passOver(name string) bool {
 }
 
 // EnvIsolate turns isolation on (1) or off (0) where the options do not
-// say; it is on by default for TestTask.
+// say; it is on by default for every entry point of this package and of
+// suites/specs.
 const EnvIsolate = "REAPTEST_ISOLATE"
 
 const (
