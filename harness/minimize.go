@@ -74,6 +74,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	// A failure that also happens on one processor is minimized and
 	// replayed there, where the scheduler switches goroutines only where
 	// they block or yield: its reproducer then replays exactly.
+	byChance := false
 	if res.Scenario.Procs == 0 {
 		serial := clone(res.Scenario)
 		serial.Procs = 1
@@ -87,6 +88,8 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 		}
 		if last != nil {
 			res = last
+		} else {
+			byChance = true
 		}
 	}
 	// try runs cand confirm times and returns its last result if every
@@ -142,10 +145,12 @@ pin:
 	if !res.detailed {
 		for range minimizeConfirm {
 			if r := runScenario(&detailed, bubble, newTask, res.Scenario); signature(r) == sig {
-				return r
+				res = r
+				break
 			}
 		}
 	}
+	res.byChance = byChance
 	return res
 }
 

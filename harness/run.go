@@ -114,7 +114,11 @@ type Result struct {
 	// for ScenarioFromDump).
 	Dump []byte
 
-	detailed bool        // recorded with detail on
+	detailed bool // recorded with detail on
+	// byChance: minimized, this failure did not repeat the same way in
+	// every confirming run on one processor, so its scenario is kept
+	// without a schedule and a replay fails by chance.
+	byChance bool
 	points   *sim.Points // the scenario's hits, for the check's Census
 }
 
