@@ -296,7 +296,7 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 			}
 		case scenarios.Reap:
 			tighten(c.start+g, ClauseReapPrompt, func() string {
-				return fmt.Sprintf("it began at %s (the monitor must never be blocked by the task)", at(c.start))
+				return fmt.Sprintf("it began at %s", at(c.start))
 			})
 		}
 		if bound != never {

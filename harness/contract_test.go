@@ -291,6 +291,8 @@ func TestEvaluate(t *testing.T) {
 				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(1*msec, 1).rec(),
 			},
 			want: []ctWant{{ClassHang, ClauseReapPrompt, "monitor Reap#1"}},
+			// One reason, not nested: the clause's own line says why.
+			text: "want a return by +101ms (100ms after it began at +1ms)",
 		},
 		{
 			// Clause 1: a Reap that panics, with its stack as evidence.
