@@ -9,7 +9,10 @@
 //
 // Specs carry the label "reaptest" and are located at the Describe call
 // that registered them; a failing spec fails with the report as its
-// message, plain text, as JUnit reports keep it.
+// message, plain text, as JUnit reports keep it. Ginkgo locates the
+// failure itself ("In [It] at:", the closing summary) at this package's
+// call to Fail: it takes a failure's location from the stack, on which
+// the Describe call is not when the spec runs.
 package specs
 
 import (
