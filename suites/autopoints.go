@@ -24,8 +24,9 @@ import (
 // autoChild is the test binary an isolated check's child runs, or why it
 // is the running one.
 type autoChild struct {
-	bin *instrument.Binary // nil: run the running binary
-	off string             // why automatic points are off; "" when on or not asked for
+	bin  *instrument.Binary // nil: run the running binary
+	off  string             // why automatic points are off; "" when on or not asked for
+	took time.Duration      // what finding or building bin took of the test's time
 }
 
 // buildBudget is the most real time the instrumented build may take: a
@@ -48,6 +49,7 @@ func autoFor(newTask harness.NewTask, opts []harness.Option, deadline time.Time)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
+	start := time.Now()
 	bin, err := instrument.Build(ctx, instrument.Config{
 		TaskPkg:   factoryPackage(newTask),
 		Packages:  pkgs,
@@ -58,9 +60,9 @@ func autoFor(newTask harness.NewTask, opts []harness.Option, deadline time.Time)
 		if ctx.Err() != nil {
 			msg = fmt.Sprintf("automatic fault points off: the instrumented build did not finish in %s, half the time the test binary's -timeout leaves", budget.Round(100*time.Millisecond))
 		}
-		return autoChild{off: msg}
+		return autoChild{off: msg, took: time.Since(start)}
 	}
-	return autoChild{bin: bin}
+	return autoChild{bin: bin, took: time.Since(start)}
 }
 
 // factoryPackage is the import path of the package that defines

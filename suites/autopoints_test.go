@@ -4,8 +4,10 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/instrument"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
@@ -123,5 +125,29 @@ func TestFuncPackage(t *testing.T) {
 	}
 	if got := factoryPackage(catalog.NewReference); got != "github.com/reaptest/reaptest/suites/catalog" {
 		t.Errorf("factoryPackage(catalog.NewReference) = %q", got)
+	}
+}
+
+// A check stopped before its child says how much of -timeout was left,
+// and what the instrumented build took of it when that was the bulk: the
+// time went there, and a rerun finds the build cached.
+func TestOutOfTimeNote(t *testing.T) {
+	tg := target{deadline: time.Now().Add(300 * time.Millisecond), auto: autoChild{bin: &instrument.Binary{}, took: 900 * time.Millisecond}}
+	note := outOfTimeNote(tg)
+	for _, want := range []string{"stopped early: out of time after 0 scenarios", "300ms of the test binary's -timeout left", "instrumented build took 900ms", "rerun finds it cached"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q lacks %q", note, want)
+		}
+	}
+	tg.auto.bin = nil // the build did not finish: nothing is cached
+	if note := outOfTimeNote(tg); !strings.Contains(note, "took 900ms") || strings.Contains(note, "cached") {
+		t.Errorf("an unfinished build: %q", note)
+	}
+	tg.auto.took = 10 * time.Millisecond // found cached: not the reason
+	if note := outOfTimeNote(tg); strings.Contains(note, "instrumented") {
+		t.Errorf("a quick lookup is named as the reason: %q", note)
+	}
+	if note := outOfTimeNote(target{}); !strings.Contains(note, "-timeout is too near") {
+		t.Errorf("without a deadline: %q", note)
 	}
 }

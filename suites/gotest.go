@@ -167,7 +167,7 @@ func (s *session) runChild(t *testing.T) error {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
-		logf("reaptest: stopped early: out of time after 0 scenarios (the test binary's -timeout is too near to start a child)")
+		logf("%s", outOfTimeNote(tg))
 		for _, n := range todo {
 			s.known[n] = true
 		}

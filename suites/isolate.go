@@ -305,6 +305,23 @@ func haltOnRace(gorace string) string {
 	return strings.Join(append(keep, "halt_on_error=1"), " ")
 }
 
+// outOfTimeNote says why no child was started for tg: how much of the
+// test binary's -timeout was left, and what the instrumented build took
+// of it when that was the bulk (a rerun finds the build cached).
+func outOfTimeNote(tg target) string {
+	why := "the test binary's -timeout is too near to start a child"
+	if !tg.deadline.IsZero() {
+		why = fmt.Sprintf("%s of the test binary's -timeout left, too little to start a child", max(0, time.Until(tg.deadline)).Round(100*time.Millisecond))
+	}
+	if tg.auto.took >= time.Second/2 {
+		why += fmt.Sprintf(": the instrumented build took %s of it", tg.auto.took.Round(100*time.Millisecond))
+		if tg.auto.bin != nil {
+			why += ", and a rerun finds it cached"
+		}
+	}
+	return "reaptest: stopped early: out of time after 0 scenarios (" + why + ")"
+}
+
 // errOutOfTime says a child was not started: the test binary's deadline
 // is too near.
 var errOutOfTime = errors.New("out of time: the test binary's deadline (-timeout) is too near to start a child")
@@ -557,7 +574,7 @@ func checkChild(tg target) (*harness.Failure, error) {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
-		tg.log("reaptest: stopped early: out of time after 0 scenarios (the test binary's -timeout is too near to start a child)")
+		tg.log("%s", outOfTimeNote(tg))
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
