@@ -26,7 +26,7 @@ import (
 // for just this test — so that what no recover can catch (a panic on a
 // goroutine the task started, a fatal runtime error such as concurrent map
 // writes, os.Exit, a stack overflow) kills the child, not the test binary.
-// The child writes every scenario to a progress file before it runs it;
+// The child records every scenario in a progress file before it runs it;
 // when the child dies, the parent knows the scenario, runs it again in
 // fresh children to confirm and shrink it, and reports it like any other
 // failure.
@@ -108,32 +108,27 @@ func childOptions() []harness.Option {
 		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
 	}
 	progressOnce.Do(func() {
-		progressFile, _ = os.OpenFile(filepath.Join(dir, "progress"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		progress, _ = createRing(filepath.Join(dir, "progress"))
 	})
-	f := progressFile
-	if f == nil {
+	ring := progress
+	if ring == nil {
 		return opts
 	}
 	// A scenario that polls may run for minutes: each limit the watchdog
-	// gives it touches the progress file, so the parent does not take it
-	// for a stuck child.
-	path := filepath.Join(dir, "progress")
-	heartbeat := hx.Heartbeat(func() {
-		now := time.Now()
-		_ = os.Chtimes(path, now, now)
-	})
-	return append(opts, heartbeat, hx.Progress(func(sc scenarios.Scenario) {
+	// gives it is a heartbeat in the progress file, so the parent does
+	// not take it for a stuck child.
+	return append(opts, hx.Heartbeat(ring.beat), hx.Progress(func(sc scenarios.Scenario) {
 		childLogs.mu.Lock()
 		defer childLogs.mu.Unlock()
 		childLogs.ran++
 		childLogs.record = appendRecord(childLogs.record[:0], sc)
-		_, _ = f.Write(childLogs.record)
+		ring.add(childLogs.record)
 	}))
 }
 
 var (
 	progressOnce sync.Once
-	progressFile *os.File // the child's progress file, open for its life
+	progress     *progressRing // the child's progress file, open for its life
 )
 
 // childBegin, in a child, records that the check name begins: if the
@@ -359,9 +354,14 @@ func runChild(tg target, env ...string) (*child, error) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	c := &child{}
-	progress := filepath.Join(dir, "progress")
-	var lastSize int64 = -1
-	var lastMod time.Time // the progress file's: a heartbeat touches it
+	path := filepath.Join(dir, "progress")
+	var pf *os.File // the progress file, once the child made it
+	defer func() {
+		if pf != nil {
+			pf.Close()
+		}
+	}()
+	var last progressMark
 	start := time.Now()
 	lastChange, lastNote := start, start
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -372,29 +372,31 @@ wait:
 		case c.exit = <-done:
 			break wait
 		case now := <-tick.C:
-			var size int64 = -1
-			var mod time.Time
-			if fi, err := os.Stat(progress); err == nil {
-				size, mod = fi.Size(), fi.ModTime()
+			if pf == nil {
+				if pf, err = os.Open(path); err != nil {
+					pf = nil
+					continue // the check has not begun: a slow start (a BeforeSuite) is not the task's
+				}
+				lastChange = now
 			}
-			switch {
-			case size != lastSize || !mod.Equal(lastMod):
-				lastSize, lastMod, lastChange = size, mod, now
-			case size >= 0 && now.Sub(lastChange) > childStalled && !c.stuck:
-				// The stall clock runs once the check has begun: a slow
-				// start (a BeforeSuite) is not the task's.
+			switch m := readMark(pf); {
+			case m != last:
+				last, lastChange = m, now
+			case now.Sub(lastChange) > childStalled && !c.stuck:
 				c.stuck = true
 				cancel() // SIGQUIT: a goroutine dump, then the exit; WaitDelay kills
 			}
-			if tg.logf != nil && now.Sub(lastNote) >= progressEvery && size > 0 {
+			if tg.logf != nil && now.Sub(lastNote) >= progressEvery && last.count > 0 {
 				lastNote = now
-				tg.logf("reaptest: %d scenarios so far, no failure (%s)", countRecords(progress), now.Sub(start).Round(time.Second))
+				tg.logf("reaptest: %d scenarios so far, no failure (%s)", last.count, now.Sub(start).Round(time.Second))
 			}
 		}
 	}
 	c.timedOut = ctx.Err() == context.DeadlineExceeded && !c.stuck
-	_, err = os.Stat(progress)
-	c.started = err == nil
+	if pf == nil {
+		pf, _ = os.Open(path)
+	}
+	c.started = pf != nil
 	files, _ := filepath.Glob(filepath.Join(dir, "result-*"))
 	c.results = map[string]*childResult{}
 	for _, file := range files {
@@ -407,10 +409,10 @@ wait:
 	if data, err := os.ReadFile(filepath.Join(dir, "current")); err == nil {
 		c.current = string(data)
 	}
-	if data, err := os.ReadFile(progress); err == nil {
-		recs := records(data)
-		c.ran = len(recs)
-		for _, rec := range recs[max(0, len(recs)-8):] {
+	if pf != nil {
+		count := readMark(pf).count
+		c.ran = int(count)
+		for _, rec := range lastRecords(pf, count, lastKept) {
 			if sc, err := decodeRecord(rec); err == nil {
 				c.progress = append(c.progress, sc)
 			}
@@ -422,15 +424,6 @@ wait:
 
 // progressEvery is how often the parent says how far a long child got.
 const progressEvery = 5 * time.Second
-
-// countRecords counts the scenarios a progress file holds.
-func countRecords(path string) int {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	return len(records(data))
-}
 
 // capped keeps the first max bytes written to it and counts the rest.
 type capped struct {

@@ -3,18 +3,150 @@ package suites
 import (
 	"encoding/binary"
 	"errors"
+	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
-// The progress file: before each scenario a child appends one record, a
-// length then the scenario in a compact binary form, in one write, so it
-// is on disk (in the kernel's hands) even if the scenario kills the child.
-// Formatting the scenario as text would cost several times the write; the
-// parent decodes the last records only when a child died.
+// The progress file: before each scenario a child records it, in a
+// compact binary form, in a ring of the last ringSlots records that the
+// file holds, then raises the count in the file's header. The file is
+// mapped shared into the child's memory, so a record is a copy and a
+// store, not a system call: once stored it is in the kernel's page cache,
+// which outlives the child (a scenario that kills the child cannot take
+// its record with it). Where the file cannot be mapped, the same bytes are
+// written with pwrite. Formatting the scenario as text would cost many
+// times as much; the parent decodes the last records only when a child
+// died, and reads the header (the count, and the heartbeats of a scenario
+// that polls) to see that the child still makes progress.
+//
+// The layout: a header of ringHeader bytes (the count of records at
+// offCount, the heartbeats at offBeats, little-endian uint64s), then
+// ringSlots slots of ringSlot bytes; record n (from 0) is in slot
+// n%ringSlots, as appendRecord makes it: a big-endian uint16 length, then
+// the record. The count is raised only once the record is whole, and the
+// slot written next belongs to a record ringSlots back, older than any the
+// parent reads (lastRecords reads fewer than ringSlots), so a child that
+// dies mid-copy leaves every counted record readable.
+const (
+	ringHeader = 64
+	offCount   = 8
+	offBeats   = 16
+	ringSlots  = 16
+	ringSlot   = 2 + 0xffff // the largest record appendRecord makes
+	ringSize   = ringHeader + ringSlots*ringSlot
+	// lastKept is how many of the last records the parent reads back.
+	lastKept = 8
+)
+
+// progressRing is a child's side of its progress file.
+type progressRing struct {
+	mem   []byte   // the file, mapped shared; nil where it could not be mapped
+	f     *os.File // open for the child's life; written with WriteAt when mem is nil
+	n     uint64   // records added; only add touches it (one check at a time)
+	beats atomic.Uint64
+}
+
+// createRing creates the progress file at path, sized for the ring, and
+// maps it if it can.
+func createRing(path string) (*progressRing, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(ringSize); err != nil {
+		f.Close()
+		return nil, err
+	}
+	r := &progressRing{f: f}
+	r.mem, _ = mapShared(f, ringSize) // nil: pwrite instead
+	return r, nil
+}
+
+// add records rec, as appendRecord made it (so it fits a slot), as the
+// next record.
+func (r *progressRing) add(rec []byte) {
+	off := ringHeader + int64(r.n%ringSlots)*ringSlot
+	r.n++
+	if r.mem != nil {
+		copy(r.mem[off:], rec)
+		r.word(offCount).Store(r.n)
+		return
+	}
+	_, _ = r.f.WriteAt(rec, off)
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], r.n)
+	_, _ = r.f.WriteAt(b[:], offCount)
+}
+
+// beat counts a heartbeat: the parent sees the child alive though no new
+// scenario began. It may run beside add (the watchdog's goroutine).
+func (r *progressRing) beat() {
+	n := r.beats.Add(1)
+	if r.mem != nil {
+		r.word(offBeats).Store(n)
+		return
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], n)
+	_, _ = r.f.WriteAt(b[:], offBeats)
+}
+
+// word is the header's uint64 at off in the mapped file (page-aligned, so
+// aligned for atomics); stored atomically so that the parent, reading the
+// header while the child runs, never sees half of one.
+func (r *progressRing) word(off int) *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Pointer(&r.mem[off]))
+}
+
+// progressMark is what the header of a progress file says.
+type progressMark struct {
+	count, beats uint64
+}
+
+// readMark reads the header of the progress file f; a file not yet sized
+// (the child has just created it) reads as no record. The header is read
+// until two reads agree, so that a count being stored is not read torn.
+func readMark(f *os.File) progressMark {
+	var m progressMark
+	var b [ringHeader]byte
+	for range 3 {
+		if _, err := f.ReadAt(b[:], 0); err != nil {
+			return progressMark{}
+		}
+		got := progressMark{binary.LittleEndian.Uint64(b[offCount:]), binary.LittleEndian.Uint64(b[offBeats:])}
+		if got == m {
+			break
+		}
+		m = got
+	}
+	return m
+}
+
+// lastRecords returns the last k records of the progress file f (k <
+// ringSlots), oldest first, of the count its header holds; a record that
+// cannot be read is left out.
+func lastRecords(f *os.File, count uint64, k int) [][]byte {
+	var recs [][]byte
+	for i := count - min(count, uint64(k)); i < count; i++ {
+		off := ringHeader + int64(i%ringSlots)*ringSlot
+		var l [2]byte
+		if _, err := f.ReadAt(l[:], off); err != nil {
+			continue
+		}
+		rec := make([]byte, binary.BigEndian.Uint16(l[:]))
+		if _, err := f.ReadAt(rec, off+2); err != nil {
+			continue
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
 
 // appendRecord appends sc's record to b.
 func appendRecord(b []byte, sc scenarios.Scenario) []byte {
@@ -53,7 +185,9 @@ func appendRecord(b []byte, sc scenarios.Scenario) []byte {
 	}
 	n := len(b) - start
 	if n > 0xffff {
-		return b[:start-2] // too large to record: the parent sees one scenario fewer
+		// Too large to record: an empty record, which the parent counts
+		// but cannot name.
+		return b[:start]
 	}
 	binary.BigEndian.PutUint16(b[start-2:], uint16(n))
 	return b
@@ -69,21 +203,6 @@ func appendBool(b []byte, v bool) []byte {
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
-}
-
-// records splits a progress file into its records, dropping a last one
-// cut short.
-func records(data []byte) [][]byte {
-	var recs [][]byte
-	for len(data) >= 2 {
-		n := int(binary.BigEndian.Uint16(data))
-		if len(data) < 2+n {
-			break
-		}
-		recs = append(recs, data[2:2+n])
-		data = data[2+n:]
-	}
-	return recs
 }
 
 var errRecord = errors.New("a progress record cut short or malformed")

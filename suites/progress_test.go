@@ -1,6 +1,8 @@
 package suites
 
 import (
+	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +12,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -17,11 +20,11 @@ import (
 // generated and named scenario, with points, fail points and kills.
 func TestProgressRecordRoundTrip(t *testing.T) {
 	check := func(t interface{ Fatalf(string, ...any) }, sc scenarios.Scenario) {
-		recs := records(appendRecord(nil, sc))
-		if len(recs) != 1 {
-			t.Fatalf("%d records, want 1", len(recs))
+		rec := appendRecord(nil, sc)
+		if n := int(binary.BigEndian.Uint16(rec)); n != len(rec)-2 {
+			t.Fatalf("the record says it holds %d bytes, it holds %d", n, len(rec)-2)
 		}
-		got, err := decodeRecord(recs[0])
+		got, err := decodeRecord(rec[2:])
 		if err != nil || got.String() != sc.String() {
 			t.Fatalf("decoded %v:\n%s\nwant\n%s", err, got, sc)
 		}
@@ -36,13 +39,89 @@ func TestProgressRecordRoundTrip(t *testing.T) {
 		sc.Procs = rapid.IntRange(0, 4).Draw(t, "procs")
 		check(t, sc)
 	})
-	// A record cut short is dropped, not misread.
-	two := appendRecord(appendRecord(nil, scenarios.Named()[0].Scenario), scenarios.Named()[1].Scenario)
-	if n := len(records(two[:len(two)-1])); n != 1 {
-		t.Errorf("%d records from a file whose last record is cut short, want 1", n)
-	}
 	if _, err := decodeRecord([]byte{1, 2, 3}); err == nil {
 		t.Error("a malformed record decoded")
+	}
+	// A scenario too large to record is an empty record: counted, never
+	// decoded as another.
+	huge := scenarios.Named()[0].Scenario
+	huge.Points = []faults.PointFault{{Name: strings.Repeat("x", 0x10000), Hit: 1, Yields: 1}}
+	if rec := appendRecord(nil, huge); len(rec) != 2 || rec[0] != 0 || rec[1] != 0 {
+		t.Errorf("a record of a scenario over 64 KiB is % x..., want an empty record", rec[:min(len(rec), 8)])
+	}
+	if _, err := decodeRecord(nil); err == nil {
+		t.Error("an empty record decoded")
+	}
+}
+
+// The progress file keeps the last records and their count, mapped or
+// written with pwrite, across the ring's wrap-around; the parent reads
+// them back from the file, as it does once the child is dead. A record
+// being written when the child died (its slot changed, the count not yet
+// raised) is not read, and the ones before it still are.
+func TestProgressRing(t *testing.T) {
+	var scs []scenarios.Scenario
+	shape := scenarios.Shape{MaxActors: 4, MaxCalls: 3, Kill: true, Points: []string{"reap:checked"}}
+	rapid.Check(t, func(t *rapid.T) { scs = append(scs, scenarios.Gen(shape).Draw(t, "scenario")) })
+	for _, mapped := range []bool{true, false} {
+		t.Run(fmt.Sprintf("mapped=%v", mapped), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "progress")
+			ring, err := createRing(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ring.f.Close()
+			if mapped && ring.mem == nil {
+				t.Fatal("the progress file was not mapped")
+			}
+			if !mapped {
+				ring.mem = nil
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if m := readMark(f); m != (progressMark{}) {
+				t.Fatalf("a new progress file reads %+v, want no record and no heartbeat", m)
+			}
+			for n := range 2*ringSlots + 3 {
+				ring.add(appendRecord(nil, scs[n]))
+				m := readMark(f)
+				if m.count != uint64(n+1) {
+					t.Fatalf("after %d records the header counts %d", n+1, m.count)
+				}
+				want := scs[max(0, n+1-lastKept) : n+1]
+				recs := lastRecords(f, m.count, lastKept)
+				if len(recs) != len(want) {
+					t.Fatalf("after %d records, %d read back, want %d", n+1, len(recs), len(want))
+				}
+				for i, rec := range recs {
+					if got, err := decodeRecord(rec); err != nil || got.String() != want[i].String() {
+						t.Fatalf("after %d records, record %d read back as %v:\n%s\nwant\n%s", n+1, i, err, got, want[i])
+					}
+				}
+			}
+			ring.beat()
+			ring.beat()
+			if m := readMark(f); m.beats != 2 {
+				t.Errorf("after 2 heartbeats the header says %d", m.beats)
+			}
+			// The child dies while it writes the next record: the slot is
+			// half new, the count old.
+			count := readMark(f).count
+			off := ringHeader + int64(count%ringSlots)*ringSlot
+			if _, err := ring.f.WriteAt([]byte{0xff, 0xff, 1, 2, 3}, off); err != nil {
+				t.Fatal(err)
+			}
+			recs := lastRecords(f, readMark(f).count, lastKept)
+			if len(recs) != lastKept {
+				t.Fatalf("%d records read back after a write cut short, want %d", len(recs), lastKept)
+			}
+			if got, err := decodeRecord(recs[lastKept-1]); err != nil || got.String() != scs[count-1].String() {
+				t.Errorf("the last record read back after a write cut short is %v:\n%s\nwant\n%s", err, got, scs[count-1])
+			}
+		})
 	}
 }
 
@@ -76,18 +155,42 @@ func TestProgressRecordCoversEveryField(t *testing.T) {
 }
 
 // BenchmarkProgressRecord measures what a child pays per scenario to record
-// it in its progress file: the compact record and its write ("binary"),
-// beside the scenario's text and its write, which it replaced ("text").
+// it in its progress file: the compact record copied into the mapped ring
+// ("mapped", what a child does), the same written with pwrite ("pwrite",
+// where the file cannot be mapped), and beside them what the ring
+// replaced: the record appended with one write per scenario ("append"),
+// and the scenario's text appended ("text").
 func BenchmarkProgressRecord(b *testing.B) {
 	var scs []scenarios.Scenario
 	shape := scenarios.Shape{MaxActors: 4, MaxCalls: 3, Kill: true, Points: []string{"reap:checked"}}
 	rapid.Check(b, func(t *rapid.T) { scs = append(scs, scenarios.Gen(shape).Draw(t, "scenario")) })
+	for _, mapped := range []bool{true, false} {
+		name := map[bool]string{true: "mapped", false: "pwrite"}[mapped]
+		b.Run(name, func(b *testing.B) {
+			ring, err := createRing(filepath.Join(b.TempDir(), "progress"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ring.f.Close()
+			if mapped && ring.mem == nil {
+				b.Fatal("the progress file was not mapped")
+			}
+			if !mapped {
+				ring.mem = nil
+			}
+			var buf []byte
+			for i := 0; i < b.N; i++ {
+				buf = appendRecord(buf[:0], scs[i%len(scs)])
+				ring.add(buf)
+			}
+		})
+	}
 	f, err := os.Create(filepath.Join(b.TempDir(), "progress"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	b.Run("binary", func(b *testing.B) {
+	b.Run("append", func(b *testing.B) {
 		var buf []byte
 		for i := 0; i < b.N; i++ {
 			buf = appendRecord(buf[:0], scs[i%len(scs)])
