@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -96,5 +97,28 @@ func TestIsolationSlowPollerIsNotStuck(t *testing.T) {
 	// that ended before the stall limit plus a margin did not run it.
 	if took < childStalled+300*time.Millisecond {
 		t.Errorf("the child took %s, not well past the stall limit (%s): nothing was tested", took.Round(time.Millisecond), childStalled)
+	}
+}
+
+// A child that stops making progress once its check began (no new
+// scenario, no heartbeat: here it sleeps) is stopped by the parent after
+// the stall limit, and its goroutine dump is the evidence.
+func TestIsolationStalledChildIsStopped(t *testing.T) {
+	if inChild() {
+		childOptions() // the check begins: the progress file is made
+		time.Sleep(time.Minute)
+		return
+	}
+	defer func(d time.Duration) { childStalled = d }(childStalled)
+	childStalled = time.Second
+	c, err := runChild(testTarget(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.stuck || !c.started {
+		t.Fatalf("child: stuck %v, started %v, exit %v; want it stopped as stuck\n%s", c.stuck, c.started, c.exit, excerpt(c.stderr))
+	}
+	if d := classify(c); d.kind != "stuck" || !strings.HasPrefix(d.evidence, "SIGQUIT") {
+		t.Errorf("the stalled child's death: %s, %s, evidence:\n%s\nwant stuck, with its goroutine dump (SIGQUIT)", d.kind, d.got, d.evidence)
 	}
 }
