@@ -3,6 +3,7 @@ package suites
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -131,11 +132,67 @@ var (
 	progress     *progressRing // the child's progress file, open for its life
 )
 
+// The child's journal: beside its progress file, the child tells its
+// parent which check it begins and what it found for each, as entries
+// appended to one file it keeps open, one write each (a file per entry
+// cost a child ten times as much, and its parent as much again to read
+// and remove them). An entry is its length (4 bytes, big-endian), its
+// kind (journalBegin, journalResult), then its payload; the parent drops
+// a last entry cut short by the child's death.
+const (
+	journalBegin  = 'b' // the check named begins: if the child dies, it died in that one
+	journalResult = 'r' // what the child found for a check: a childResult in JSON
+)
+
+var (
+	journalOnce sync.Once
+	journalFile *os.File // the child's journal, open for its life
+)
+
+// journal appends an entry to the child's journal.
+func journal(kind byte, payload []byte) {
+	journalOnce.Do(func() {
+		journalFile, _ = os.OpenFile(filepath.Join(os.Getenv(envChild), "journal"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	})
+	if journalFile != nil {
+		_, _ = journalFile.Write(appendEntry(nil, kind, payload))
+	}
+}
+
+// appendEntry appends a journal entry to b.
+func appendEntry(b []byte, kind byte, payload []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(1+len(payload)))
+	return append(append(b, kind), payload...)
+}
+
+// readJournal reads a child's journal: the check it began last, and what
+// it found for each check it finished, by name.
+func readJournal(path string) (current string, results map[string]*childResult) {
+	results = map[string]*childResult{}
+	data, _ := os.ReadFile(path)
+	for len(data) >= 5 {
+		n := int(binary.BigEndian.Uint32(data))
+		if n < 1 || len(data) < 4+n {
+			break
+		}
+		kind, payload := data[4], data[5:4+n]
+		data = data[4+n:]
+		switch kind {
+		case journalBegin:
+			current = string(payload)
+		case journalResult:
+			var r childResult
+			if json.Unmarshal(payload, &r) == nil {
+				results[r.Name] = &r
+			}
+		}
+	}
+	return current, results
+}
+
 // childBegin, in a child, records that the check name begins: if the
 // child dies, it died in that one.
-func childBegin(name string) {
-	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "current"), []byte(name), 0o644)
-}
+func childBegin(name string) { journal(journalBegin, []byte(name)) }
 
 // childResult is what a child tells its parent it found for one check.
 type childResult struct {
@@ -166,7 +223,7 @@ func childDone(name string, f *harness.Failure, usage error) {
 		r.Explored = f.Explored
 	}
 	data, _ := json.Marshal(r)
-	_ = os.WriteFile(filepath.Join(os.Getenv(envChild), "result-"+fileName(name)), data, 0o644)
+	journal(journalResult, data)
 }
 
 // failure rebuilds the child's failure in the parent.
@@ -397,18 +454,8 @@ wait:
 		pf, _ = os.Open(path)
 	}
 	c.started = pf != nil
-	files, _ := filepath.Glob(filepath.Join(dir, "result-*"))
-	c.results = map[string]*childResult{}
-	for _, file := range files {
-		var r childResult
-		if data, err := os.ReadFile(file); err == nil && json.Unmarshal(data, &r) == nil {
-			c.results[r.Name] = &r
-		}
-	}
+	c.current, c.results = readJournal(filepath.Join(dir, "journal"))
 	c.result = c.results[tg.name]
-	if data, err := os.ReadFile(filepath.Join(dir, "current")); err == nil {
-		c.current = string(data)
-	}
 	if pf != nil {
 		count := readMark(pf).count
 		c.ran = int(count)

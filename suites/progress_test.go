@@ -2,6 +2,7 @@ package suites
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -202,4 +203,54 @@ func BenchmarkProgressRecord(b *testing.B) {
 			_, _ = f.WriteString(scs[i%len(scs)].String() + "\x1e\n")
 		}
 	})
+}
+
+// The journal gives the parent the check the child began last and what
+// it found for each it finished; an entry the child's death cut short is
+// dropped, the ones before it kept.
+func TestJournal(t *testing.T) {
+	result := func(name string, pass bool) []byte {
+		data, err := json.Marshal(childResult{Name: name, Pass: pass, Ran: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	data := appendEntry(nil, journalBegin, []byte("TestX/lost-exit"))
+	data = appendEntry(data, journalResult, result("TestX/lost-exit", true))
+	data = appendEntry(data, journalBegin, []byte("TestX/explore"))
+	whole := appendEntry(data, journalResult, result("TestX/explore", false))
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		results []string
+	}{
+		{"whole", whole, []string{"TestX/lost-exit", "TestX/explore"}},
+		{"last entry cut short", whole[:len(whole)-3], []string{"TestX/lost-exit"}},
+		{"last length cut short", whole[:len(data)+2], []string{"TestX/lost-exit"}},
+	} {
+		path := filepath.Join(t.TempDir(), "journal")
+		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		current, results := readJournal(path)
+		if current != "TestX/explore" {
+			t.Errorf("%s: the check begun last reads %q, want TestX/explore", tc.name, current)
+		}
+		var got []string
+		for name, r := range results {
+			if r.Name != name || r.Ran != 7 || r.Pass != (name == "TestX/lost-exit") {
+				t.Errorf("%s: result %q reads %+v", tc.name, name, r)
+			}
+			got = append(got, name)
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tc.results))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: results for %v, want %v", tc.name, got, want)
+		}
+	}
+	if current, results := readJournal(filepath.Join(t.TempDir(), "none")); current != "" || len(results) != 0 {
+		t.Errorf("a child that wrote no journal reads as %q, %v", current, results)
+	}
 }
