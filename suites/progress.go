@@ -26,7 +26,8 @@ import (
 // that polls) to see that the child still makes progress.
 //
 // The layout: a header of ringHeader bytes (the count of records at
-// offCount, the heartbeats at offBeats, little-endian uint64s), then
+// offCount, the heartbeats at offBeats, uint64s in the machine's byte
+// order, as the mapped atomic stores make them), then
 // ringSlots slots of ringSlot bytes; record n (from 0) is in slot
 // n%ringSlots, as appendRecord makes it: a big-endian uint16 length, then
 // the record. The count is raised only once the record is whole, and the
@@ -80,7 +81,7 @@ func (r *progressRing) add(rec []byte) {
 	}
 	_, _ = r.f.WriteAt(rec, off)
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], r.n)
+	binary.NativeEndian.PutUint64(b[:], r.n)
 	_, _ = r.f.WriteAt(b[:], offCount)
 }
 
@@ -93,7 +94,7 @@ func (r *progressRing) beat() {
 		return
 	}
 	var b [8]byte
-	binary.LittleEndian.PutUint64(b[:], n)
+	binary.NativeEndian.PutUint64(b[:], n)
 	_, _ = r.f.WriteAt(b[:], offBeats)
 }
 
@@ -119,7 +120,7 @@ func readMark(f *os.File) progressMark {
 		if _, err := f.ReadAt(b[:], 0); err != nil {
 			return progressMark{}
 		}
-		got := progressMark{binary.LittleEndian.Uint64(b[offCount:]), binary.LittleEndian.Uint64(b[offBeats:])}
+		got := progressMark{binary.NativeEndian.Uint64(b[offCount:]), binary.NativeEndian.Uint64(b[offBeats:])}
 		if got == m {
 			break
 		}
