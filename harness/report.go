@@ -70,7 +70,7 @@ func (r *Result) Report(repro string) string {
 	if repro != "" {
 		fmt.Fprintf(&b, "\nreproduce:\n  %s\n", repro)
 		if r.byChance {
-			b.WriteString("  note: on one processor this scenario did not fail this way in every run (the order of goroutines woken at the same instant varies), so it is kept without a schedule and a replay fails by chance: REAPTEST_REPEAT=100 before the command repeats it until it fails\n")
+			b.WriteString("  note: on one processor this scenario did not fail this way in every run (the scheduler's order varies: timers of the process, the contexts or the task due at the same instant, among others), so it is kept without a schedule and a replay fails by chance: REAPTEST_REPEAT=100 before the command repeats it until it fails\n")
 		}
 	}
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -203,10 +204,26 @@ type run struct {
 	// client's next call, the process's exit and its deliveries (guarded
 	// by mu; it only grows). See awaitClients.
 	planned  time.Duration
-	judged   bool          // guarded by mu
-	setup    bool          // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
-	tornDown bool          // guarded by mu; the teardown has begun
-	polled   time.Duration // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
+	judged   bool                       // guarded by mu
+	setup    bool                       // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
+	tornDown bool                       // guarded by mu; the teardown has begun
+	polled   time.Duration              // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
+	wakeups  map[time.Duration]*instant // guarded by mu; the harness's own sleepers, by the instant they wake at
+}
+
+// instant gathers the harness's sleepers due at one virtual instant (see
+// sleepOrdered).
+type instant struct {
+	due     int       // sleepers registered for the instant
+	arrived []*waking // those woken so far
+}
+
+// waking is one sleeper of an instant: key orders it among the others,
+// and it releases next when it goes on.
+type waking struct {
+	key  int
+	go_  chan struct{}
+	next *waking
 }
 
 // Run runs one scenario against a fresh task from newTask inside a bubble
@@ -971,7 +988,7 @@ func (r *run) main() {
 	}
 	r.mu.Unlock()
 	for i, a := range r.sc.Actors {
-		go r.actor(scenarios.ActorName(i), a, task, killer)
+		go r.actor(i, a, task, killer)
 	}
 	why := r.awaitClients()
 	r.mu.Lock()
@@ -1099,6 +1116,65 @@ func (p signalRecorder) Signal(sig syscall.Signal) error {
 	return p.Process.Signal(sig)
 }
 
+// Keys of the harness's sleepers (sleepOrdered): at one instant the
+// monitor's deliveries go on first, in the plan's order, then the clients,
+// client1 first.
+const (
+	keyDelivery = 0
+	keyClient   = 1 << 16
+)
+
+// sleepOrdered sleeps d of virtual time, then goes on in the order of key
+// among the harness's sleepers woken at the same instant. synctest wakes
+// a bubble's timers due at the same instant in a random order, on
+// purpose; the scenario's own events (clients' calls, deliveries) must not
+// be, or a scenario that failed would replay another way. Each sleeper
+// registers for its instant before it sleeps; the last to wake releases
+// the first in key order, and each released one releases the next as it
+// goes on: on one processor the next runs once this one blocks (the
+// scheduler's next goroutine is the last one readied), with no yield in
+// between that would go through the global run queue, whose turn depends
+// on a tick count the scenario does not decide. Timers of the task's own,
+// and the process's and the contexts', are not ordered.
+func (r *run) sleepOrdered(d time.Duration, key int) {
+	if d <= 0 {
+		return
+	}
+	me := &waking{key: key, go_: make(chan struct{})}
+	r.mu.Lock()
+	at := time.Since(r.t0) + d
+	if r.wakeups == nil {
+		r.wakeups = map[time.Duration]*instant{}
+	}
+	in := r.wakeups[at]
+	if in == nil {
+		in = &instant{}
+		r.wakeups[at] = in
+	}
+	in.due++
+	r.mu.Unlock()
+	time.Sleep(d)
+	r.mu.Lock()
+	in.arrived = append(in.arrived, me)
+	all := len(in.arrived) == in.due
+	if all {
+		delete(r.wakeups, at)
+	}
+	r.mu.Unlock()
+	if all {
+		order := in.arrived
+		slices.SortFunc(order, func(a, b *waking) int { return a.key - b.key })
+		for i := range order[1:] {
+			order[i].next = order[i+1]
+		}
+		close(order[0].go_)
+	}
+	<-me.go_
+	if me.next != nil {
+		close(me.next.go_)
+	}
+}
+
 // monitor plays the monitor: once the process exits it makes the planned
 // deliveries (none if the exit is lost; teardown delivers it then).
 func (r *run) monitor(task Task, proc *sim.Process) {
@@ -1111,7 +1187,7 @@ func (r *run) monitor(task Task, proc *sim.Process) {
 		}
 		rec := &callRecord{who: "monitor", seq: i + 1, op: scenarios.Reap}
 		go func() {
-			time.Sleep(d.After)
+			r.sleepOrdered(d.After, keyDelivery+i)
 			r.reap(rec, task, Exit{Pid: proc.Pid(), Status: st})
 		}()
 	}
@@ -1123,7 +1199,8 @@ func (r *run) reap(rec *callRecord, task Task, e Exit) {
 }
 
 // actor plays one client, making its calls in order.
-func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
+func (r *run) actor(idx int, a scenarios.Actor, task Task, killer Killer) {
+	name := scenarios.ActorName(idx)
 	defer func() {
 		r.mu.Lock()
 		r.actors--
@@ -1135,7 +1212,7 @@ func (r *run) actor(name string, a scenarios.Actor, task Task, killer Killer) {
 			r.mu.Lock()
 			r.planLocked(time.Since(r.t0) + c.Delay)
 			r.mu.Unlock()
-			time.Sleep(c.Delay)
+			r.sleepOrdered(c.Delay, keyClient+idx)
 		}
 		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx}
 		ctx, cancel := rec.ctx.Context()
