@@ -204,18 +204,19 @@ type run struct {
 	// client's next call, the process's exit and its deliveries (guarded
 	// by mu; it only grows). See awaitClients.
 	planned  time.Duration
-	judged   bool                       // guarded by mu
-	setup    bool                       // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
-	tornDown bool                       // guarded by mu; the teardown has begun
-	polled   time.Duration              // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
-	wakeups  map[time.Duration]*instant // guarded by mu; the harness's own sleepers, by the instant they wake at
+	judged   bool          // guarded by mu
+	setup    bool          // guarded by mu; extra holds a setup diagnosis, which replaces the verdict
+	tornDown bool          // guarded by mu; the teardown has begun
+	polled   time.Duration // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
+	wakeups  []instant     // guarded by mu; the instants the harness's own sleepers wake at, until all have woken
 }
 
 // instant gathers the harness's sleepers due at one virtual instant (see
 // sleepOrdered).
 type instant struct {
+	at      time.Duration
 	due     int       // sleepers registered for the instant
-	arrived []*waking // those woken so far
+	arrived []*waking // those woken so far, waiting to be released
 }
 
 // waking is one sleeper of an instant: key orders it among the others,
@@ -1140,29 +1141,32 @@ func (r *run) sleepOrdered(d time.Duration, key int) {
 	if d <= 0 {
 		return
 	}
-	me := &waking{key: key, go_: make(chan struct{})}
 	r.mu.Lock()
 	at := time.Since(r.t0) + d
-	if r.wakeups == nil {
-		r.wakeups = map[time.Duration]*instant{}
+	if i := r.instantLocked(at); i >= 0 {
+		r.wakeups[i].due++
+	} else {
+		r.wakeups = append(r.wakeups, instant{at: at, due: 1})
 	}
-	in := r.wakeups[at]
-	if in == nil {
-		in = &instant{}
-		r.wakeups[at] = in
-	}
-	in.due++
 	r.mu.Unlock()
 	time.Sleep(d)
 	r.mu.Lock()
+	i := r.instantLocked(at)
+	in := &r.wakeups[i]
+	if in.due == 1 { // alone at its instant: no order to keep
+		r.wakeups = slices.Delete(r.wakeups, i, i+1)
+		r.mu.Unlock()
+		return
+	}
+	me := &waking{key: key, go_: make(chan struct{})}
 	in.arrived = append(in.arrived, me)
-	all := len(in.arrived) == in.due
-	if all {
-		delete(r.wakeups, at)
+	var order []*waking
+	if len(in.arrived) == in.due {
+		order = in.arrived
+		r.wakeups = slices.Delete(r.wakeups, i, i+1)
 	}
 	r.mu.Unlock()
-	if all {
-		order := in.arrived
+	if order != nil {
 		slices.SortFunc(order, func(a, b *waking) int { return a.key - b.key })
 		for i := range order[1:] {
 			order[i].next = order[i+1]
@@ -1173,6 +1177,11 @@ func (r *run) sleepOrdered(d time.Duration, key int) {
 	if me.next != nil {
 		close(me.next.go_)
 	}
+}
+
+// instantLocked returns the index in r.wakeups of the instant at, or -1.
+func (r *run) instantLocked(at time.Duration) int {
+	return slices.IndexFunc(r.wakeups, func(in instant) bool { return in.at == at })
 }
 
 // monitor plays the monitor: once the process exits it makes the planned
