@@ -110,6 +110,10 @@ type callRecord struct {
 	signal   syscall.Signal // Kill's signal
 	teardown bool
 	reapExit Exit // Reap's argument
+	// release lets the next of the harness's calls due at the same
+	// instant begin (see run.sleepOrdered); only the call's own goroutine
+	// touches it, and releaseNext calls it once.
+	release func()
 	// signalled are the signals the process received through
 	// Process.Signal while this Kill was in flight (guarded by run.mu).
 	signalled []syscall.Signal
@@ -129,6 +133,15 @@ type callRecord struct {
 	panicValue       string // fmt.Sprint of what the call panicked with
 	panicStack       string
 	goexit           bool
+}
+
+// releaseNext lets the next call due at the same instant as rec begin,
+// once.
+func (rec *callRecord) releaseNext() {
+	if f := rec.release; f != nil {
+		rec.release = nil
+		f()
+	}
 }
 
 func (c *callRecord) name() string { return fmt.Sprintf("%s %s#%d", c.who, c.op, c.seq) }

@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,13 +11,19 @@ import (
 )
 
 // Calls and deliveries the scenario starts at the same virtual instant
-// begin in one order on one processor, run after run: synctest wakes a
-// bubble's timers due at the same instant in a random order, so the
-// harness orders its own wake-ups itself (clients in order, after the
-// deliveries), and a saved scenario replays the way it failed.
+// begin in one order, run after run: synctest wakes a bubble's timers due
+// at the same instant in a random order, so the harness orders its own
+// wake-ups itself (clients in order, after the deliveries), and a saved
+// scenario replays the way it failed. Each is released once the one
+// before it has begun, so the order holds on more processors too.
 func TestSameInstantOrder(t *testing.T) {
-	sc, err := scenarios.Parse(`schedule procs=1
-process exit=0 status=0
+	for _, procs := range []int{1, 4} {
+		t.Run(fmt.Sprintf("procs=%d", procs), func(t *testing.T) { sameInstantOrder(t, procs) })
+	}
+}
+
+func sameInstantOrder(t *testing.T, procs int) {
+	sc, err := scenarios.Parse(`process exit=0 status=0
 monitor reap after=5ms status=real
 monitor reap after=5ms status=137
 client1: wait ctx=background after=5ms
@@ -28,7 +35,7 @@ client3: delete ctx=background after=5ms
 	}
 	orders := map[string]int{}
 	for range 100 {
-		res := harness.Run(bubble(t), catalog.NewReference, sc, harness.Procs(1))
+		res := harness.Run(bubble(t), catalog.NewReference, sc, harness.Procs(procs))
 		var begun []string
 		for _, e := range res.Timeline {
 			if e.Mark == harness.MarkBegins && e.Who != "teardown" {

@@ -1126,20 +1126,23 @@ const (
 )
 
 // sleepOrdered sleeps d of virtual time, then goes on in the order of key
-// among the harness's sleepers woken at the same instant. synctest wakes
-// a bubble's timers due at the same instant in a random order, on
-// purpose; the scenario's own events (clients' calls, deliveries) must not
-// be, or a scenario that failed would replay another way. Each sleeper
-// registers for its instant before it sleeps; the last to wake releases
-// the first in key order, and each released one releases the next as it
-// goes on: on one processor the next runs once this one blocks (the
-// scheduler's next goroutine is the last one readied), with no yield in
-// between that would go through the global run queue, whose turn depends
-// on a tick count the scenario does not decide. Timers of the task's own,
-// and the process's and the contexts', are not ordered.
-func (r *run) sleepOrdered(d time.Duration, key int) {
+// among the harness's sleepers woken at the same instant, and returns
+// what releases the next of them: the caller calls it once, as soon as it
+// has recorded what it starts (invoke does, through callRecord.release).
+// synctest wakes a bubble's timers due at the same instant in a random
+// order, on purpose; the scenario's own events (clients' calls,
+// deliveries) must not be, or a scenario that failed would replay another
+// way. Each sleeper registers for its instant before it sleeps; the last
+// to wake releases the first in key order, and each released one releases
+// the next once its call has begun: on one processor the next runs once
+// this one blocks (the scheduler's next goroutine is the last one
+// readied), with no yield in between that would go through the global run
+// queue, whose turn depends on a tick count the scenario does not decide.
+// Timers of the task's own, and the process's and the contexts', are not
+// ordered.
+func (r *run) sleepOrdered(d time.Duration, key int) (release func()) {
 	if d <= 0 {
-		return
+		return nothing
 	}
 	r.mu.Lock()
 	at := time.Since(r.t0) + d
@@ -1156,7 +1159,7 @@ func (r *run) sleepOrdered(d time.Duration, key int) {
 	if in.due == 1 { // alone at its instant: no order to keep
 		r.wakeups = slices.Delete(r.wakeups, i, i+1)
 		r.mu.Unlock()
-		return
+		return nothing
 	}
 	me := &waking{key: key, go_: make(chan struct{})}
 	in.arrived = append(in.arrived, me)
@@ -1174,10 +1177,14 @@ func (r *run) sleepOrdered(d time.Duration, key int) {
 		close(order[0].go_)
 	}
 	<-me.go_
-	if me.next != nil {
-		close(me.next.go_)
+	if me.next == nil {
+		return nothing
 	}
+	return func() { close(me.next.go_) }
 }
+
+// nothing is a release with nothing to release.
+var nothing = func() {}
 
 // instantLocked returns the index in r.wakeups of the instant at, or -1.
 func (r *run) instantLocked(at time.Duration) int {
@@ -1196,7 +1203,7 @@ func (r *run) monitor(task Task, proc *sim.Process) {
 		}
 		rec := &callRecord{who: "monitor", seq: i + 1, op: scenarios.Reap}
 		go func() {
-			r.sleepOrdered(d.After, keyDelivery+i)
+			rec.release = r.sleepOrdered(d.After, keyDelivery+i)
 			r.reap(rec, task, Exit{Pid: proc.Pid(), Status: st})
 		}()
 	}
@@ -1217,13 +1224,14 @@ func (r *run) actor(idx int, a scenarios.Actor, task Task, killer Killer) {
 		r.signal()
 	}()
 	for i, c := range a.Calls {
+		release := nothing
 		if c.Delay > 0 {
 			r.mu.Lock()
 			r.planLocked(time.Since(r.t0) + c.Delay)
 			r.mu.Unlock()
-			r.sleepOrdered(c.Delay, keyClient+idx)
+			release = r.sleepOrdered(c.Delay, keyClient+idx)
 		}
-		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx}
+		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx, release: release}
 		ctx, cancel := rec.ctx.Context()
 		switch c.Op {
 		case scenarios.Wait:
@@ -1240,6 +1248,7 @@ func (r *run) actor(idx int, a scenarios.Actor, task Task, killer Killer) {
 		default:
 			r.note(name, fmt.Sprintf("%s skipped: clients do not make this call", c.Op))
 		}
+		rec.releaseNext() // a skipped call releases the next as well
 		cancel()
 		r.mu.Lock()
 		stuck := !rec.returned && rec.startSeq != 0
@@ -1281,6 +1290,7 @@ func (r *run) invoke(rec *callRecord, call func() (Exit, error)) {
 		r.events = append(r.events, event{at: rec.start, who: rec.who, call: rec})
 	}
 	r.mu.Unlock()
+	rec.releaseNext() // the next call due at this instant may begin
 
 	var exit Exit
 	var err error
