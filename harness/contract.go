@@ -36,6 +36,7 @@ const (
 	ClauseNoPanic       = "no-panic"        // 1: no call panics
 	ClauseWaitBounded   = "wait-bounded"    // 2: Wait returns by its ctx + grace
 	ClauseWaitSeesExit  = "wait-sees-exit"  // 3: after a Reap, Wait returns that exit promptly
+	ClauseWaitWaits     = "wait-waits"      // 3: before the exit, Wait fails only once its ctx is done or the task is deleted
 	ClauseDeleteBounded = "delete-bounded"  // 4: Delete returns by its ctx + grace, promptly once exited or repeated
 	ClauseDeleteHonest  = "delete-honest"   // 4: Delete never succeeds before the exit, succeeds after it
 	ClauseAfterDelete   = "after-delete"    // 5: after Delete, calls return promptly

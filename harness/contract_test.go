@@ -551,18 +551,104 @@ func TestEvaluate(t *testing.T) {
 			want: []ctWant{{ClassContract, ClauseOneExit, "client1 Wait#1"}, {ClassContract, ClauseOneExit, "client2 Wait#1"}},
 		},
 		{
-			// Clause 3 by default: a Wait that fails while a Delete that
-			// succeeds is in flight (it ends before the Delete returns).
+			// Linearizable: a Wait that fails while a Delete that succeeds
+			// is in flight (it ends before the Delete returns): the Delete
+			// took effect first (an owner goroutine, moby's rm).
 			name: "wait fails during a delete",
 			calls: []*callRecord{
 				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
 				ctCall("client1", 1, scenarios.Delete).began(msec, 3).ended(msec, 6).exits(1).rec(),
 				ctCall("client2", 1, scenarios.Wait).began(msec, 4).ended(msec, 5).fails(errCT).rec(),
 			},
-			want: []ctWant{{ClassContract, ClauseWaitSeesExit, "client2 Wait#1"}},
 		},
 		{
-			// WaitMayFailDuringDelete: the same Wait may fail.
+			// Linearizable: the same when the Wait begins after the Delete
+			// began and returns after it (moby: "No such container").
+			name: "wait begins during a delete, fails after it",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(5*msec, 3).ended(5*msec, 5).exitsAs(0, 1).rec(),
+				ctCall("client4", 1, scenarios.Wait).began(5*msec, 4).ended(5*msec, 6).fails(errCT).rec(),
+			},
+			opts: []Option{ExitPidMayBeZero()},
+		},
+		{
+			// Linearizable: a Delete that began before the Reap and returned
+			// after it may have taken effect after it.
+			name: "delete overlaps the reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).began(0, 1).ended(msec, 4).exits(0).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(msec, 2).ended(msec, 3).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(2*msec, 5).ended(2*msec, 6).fails(errCT).rec(),
+			},
+		},
+		{
+			// Linearizable: overlapping Reaps may go either way, and a Wait
+			// overlapping both sees the exit of the one taken first.
+			name: "overlapping reaps, the later delivery wins",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(msec, 6).exits(137).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(msec, 2).ended(msec, 5).rec(),
+				ctCall("monitor", 2, scenarios.Reap).reaps(137).began(msec, 3).ended(msec, 4).rec(),
+				ctCall("client1", 2, scenarios.Delete).began(2*msec, 7).ended(2*msec, 8).exits(137).rec(),
+			},
+		},
+		{
+			// A stuck Delete, blamed by its bound, may still have taken
+			// effect: a Wait that then fails is explained by it.
+			name: "stuck delete explains a failed wait",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Delete).began(msec, 3).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(2*msec, 4).ended(2*msec, 5).fails(errCT).rec(),
+			},
+			want: []ctWant{{ClassHang, ClauseDeleteBounded, "client1 Delete#1"}},
+		},
+		{
+			// wait-waits: a Wait that fails at once before the exit, its ctx
+			// live and no Delete in sight, did not wait.
+			name: "wait fails at once before the exit",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Wait).began(0, 1).ended(0, 2).fails(errCT).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(msec, 3).ended(msec, 4).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseWaitWaits, "client1 Wait#1"}},
+			text: "a wait for the exit",
+		},
+		{
+			// wait-waits: a Delete that fails excuses nothing.
+			name: "wait fails before the exit during a failed delete",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Delete).began(0, 1).ended(msec, 4).fails(errCT).rec(),
+				ctCall("client2", 1, scenarios.Wait).began(0, 2).ended(msec, 3).fails(errCT).rec(),
+			},
+			want: []ctWant{{ClassContract, ClauseWaitWaits, "client2 Wait#1"}},
+		},
+		{
+			// wait-sees-exit: the Delete that succeeded began after the Wait
+			// returned, so it cannot explain the Wait's error; the evidence
+			// says so.
+			name: "wait fails before a later delete",
+			calls: []*callRecord{
+				ctCall("monitor", 1, scenarios.Reap).reaps(0).began(0, 1).ended(0, 2).rec(),
+				ctCall("client1", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).fails(errCT).rec(),
+				ctCall("client2", 1, scenarios.Delete).began(2*msec, 5).ended(2*msec, 6).exits(0).rec(),
+			},
+			want:     []ctWant{{ClassContract, ClauseWaitSeesExit, "client1 Wait#1"}},
+			evidence: "no order of these calls explains their results (a call that returned before another began comes first; overlapping calls go either way):\n  monitor Reap#1  +0..+0      delivered Exit{Pid: 4242, Status: 0}\n  client1 Wait#1  +1ms..+1ms  error \"task gone\"\neach order, and where the model of a task stops it:\n  monitor Reap#1, client1 Wait#1: client1 Wait#1 error \"task gone\": an error with its ctx (background) live needs the task deleted first; it was exited\n  (client2 Delete#1 succeeded, but began at +2ms, after client1 Wait#1 returned at +1ms: it cannot come first)\n",
+		},
+		{
+			// kill-delivers only before the exit: a nil Kill without a
+			// signal that overlaps the Reap may come after it.
+			name: "kill without a signal overlapping the reap",
+			calls: []*callRecord{
+				ctCall("client1", 1, scenarios.Kill).sig(syscall.SIGTERM).began(0, 1).ended(msec, 4).rec(),
+				ctCall("monitor", 1, scenarios.Reap).reaps(143).began(msec, 2).ended(msec, 3).rec(),
+			},
+		},
+		{
+			// WaitMayFailDuringDelete still compiles and changes nothing:
+			// the same Wait may fail by default.
 			name: "WaitMayFailDuringDelete, during",
 			opts: []Option{WaitMayFailDuringDelete()},
 			calls: []*callRecord{
@@ -572,11 +658,10 @@ func TestEvaluate(t *testing.T) {
 			},
 		},
 		{
-			// WaitMayFailDuringDelete: a Wait that ended before the Delete
-			// began must still see the exit, a failed Delete excuses
-			// nothing, and a successful Wait must still report the exit.
-			name: "WaitMayFailDuringDelete, before",
-			opts: []Option{WaitMayFailDuringDelete()},
+			// A Wait that ended before the successful Delete began must
+			// still see the exit, a failed Delete excuses nothing, and a
+			// successful Wait must still report the exit.
+			name: "waits before and beside deletes",
 			calls: []*callRecord{
 				ctCall("monitor", 1, scenarios.Reap).reaps(1).began(0, 1).ended(0, 2).rec(),
 				ctCall("client2", 1, scenarios.Wait).began(msec, 3).ended(msec, 4).fails(errCT).rec(),

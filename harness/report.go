@@ -13,6 +13,7 @@ var clauseText = map[string]string{
 	ClauseNoPanic:       "clause 1: no call panics, whatever the order, repetition or concurrency",
 	ClauseWaitBounded:   "clause 2: Wait returns no later than the grace period after its ctx is done",
 	ClauseWaitSeesExit:  "clause 3: once a Reap has returned, every Wait returns that exit promptly",
+	ClauseWaitWaits:     "clause 3: before the exit is reaped, Wait waits: it fails only once its ctx is done or a Delete has succeeded",
 	ClauseDeleteBounded: "clause 4: Delete returns by its ctx + grace; promptly once the exit is reaped, and when repeated",
 	ClauseDeleteHonest:  "clause 4: Delete never succeeds before the exit; the teardown Delete succeeds unless an earlier Delete did",
 	ClauseAfterDelete:   "clause 5: once Delete has succeeded, Wait and Kill return promptly",
