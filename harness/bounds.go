@@ -40,20 +40,62 @@ func factsOf(calls []*callRecord) facts {
 	return f
 }
 
+// boundWhy says why a bound applies; formatted only for a violation
+// (nearly every call keeps its bounds).
+type boundWhy struct {
+	kind uint8
+	ref  *callRecord // the Reap or Delete the bound follows
+}
+
+const (
+	whyCtx         uint8 = iota // the call's ctx ended
+	whyReaped                   // ref reaped the exit (Wait)
+	whyDeleted                  // ref's Delete succeeded
+	whyRepeat                   // the call repeats ref's successful Delete
+	whyReapedExit               // the exit was reaped by ref (Delete)
+	whyNoWait                   // DeleteBeforeExitFails
+	whyKillBound                // KillBoundedBy
+	whyReapedFirst              // reaped by ref before Kill began
+	whyReapBegan                // a Reap returns at once
+)
+
+func (w boundWhy) text(cfg *config, c *callRecord) string {
+	r := w.ref
+	switch w.kind {
+	case whyCtx:
+		return fmt.Sprintf("its ctx (%s) ended at %s", c.ctx, at(c.ctxDone))
+	case whyReaped:
+		return fmt.Sprintf("%s returned at %s", r.name(), at(r.end))
+	case whyDeleted:
+		return fmt.Sprintf("%s succeeded at %s", r.name(), at(r.end))
+	case whyRepeat:
+		return fmt.Sprintf("it repeats %s, which succeeded at %s", r.name(), at(r.end))
+	case whyReapedExit:
+		return fmt.Sprintf("the exit was reaped by %s at %s", r.name(), at(r.end))
+	case whyNoWait:
+		return "a Delete before the exit must fail at once (DeleteBeforeExitFails)"
+	case whyKillBound:
+		d := cfg.killBound
+		return fmt.Sprintf("its own bound, KillBoundedBy(%s) from its start, ended at %s", notation.FormatDuration(d), at(c.start+d))
+	case whyReapedFirst:
+		return fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", r.name(), at(r.end))
+	}
+	return fmt.Sprintf("it began at %s", at(c.start))
+}
+
 // bound returns the earliest time the contract says c must have returned
-// by, the clause that says so and why (formatted only for a violation:
-// nearly every call keeps its bounds); never when none applies.
-func (f *facts) bound(cfg *config, c *callRecord) (bound time.Duration, clause string, why func() string) {
+// by, the clause that says so and why; never when none applies.
+func (f *facts) bound(cfg *config, c *callRecord) (bound time.Duration, clause string, why boundWhy) {
 	g := cfg.grace
 	bound = never
-	tighten := func(t time.Duration, cl string, reason func() string) {
+	tighten := func(t time.Duration, cl string, w boundWhy) {
 		if t < bound {
-			bound, clause, why = t, cl, reason
+			bound, clause, why = t, cl, w
 		}
 	}
 	ctxEnd := func(cl string) {
 		if c.ctxDone != never {
-			tighten(c.ctxDone+g, cl, func() string { return fmt.Sprintf("its ctx (%s) ended at %s", c.ctx, at(c.ctxDone)) })
+			tighten(c.ctxDone+g, cl, boundWhy{kind: whyCtx})
 		}
 	}
 	firstReap, deleted := f.firstReap, f.deleted
@@ -63,52 +105,36 @@ func (f *facts) bound(cfg *config, c *callRecord) (bound time.Duration, clause s
 	case scenarios.Wait:
 		ctxEnd(ClauseWaitBounded)
 		if firstReap != nil && (deleted == nil || c.startSeq < deleted.endSeq) {
-			tighten(max(firstReap.end, c.start)+g, ClauseWaitSeesExit,
-				func() string { return fmt.Sprintf("%s returned at %s", firstReap.name(), at(firstReap.end)) })
+			tighten(max(firstReap.end, c.start)+g, ClauseWaitSeesExit, boundWhy{whyReaped, firstReap})
 		}
 		if deleted != nil {
-			tighten(max(deleted.end, c.start)+g, ClauseAfterDelete,
-				func() string { return fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)) })
+			tighten(max(deleted.end, c.start)+g, ClauseAfterDelete, boundWhy{whyDeleted, deleted})
 		}
 	case scenarios.Delete:
 		ctxEnd(ClauseDeleteBounded)
 		if deletedBefore {
-			tighten(c.start+g, ClauseDeleteBounded,
-				func() string {
-					return fmt.Sprintf("it repeats %s, which succeeded at %s", deleted.name(), at(deleted.end))
-				})
+			tighten(c.start+g, ClauseDeleteBounded, boundWhy{whyRepeat, deleted})
 		}
 		if firstReap != nil {
-			tighten(max(firstReap.end, c.start)+g, ClauseDeleteBounded,
-				func() string {
-					return fmt.Sprintf("the exit was reaped by %s at %s", firstReap.name(), at(firstReap.end))
-				})
+			tighten(max(firstReap.end, c.start)+g, ClauseDeleteBounded, boundWhy{whyReapedExit, firstReap})
 		}
 		if cfg.deleteNoWait && f.firstReapStart > c.startSeq {
-			tighten(c.start+g, ClauseDeleteBounded, func() string { return "a Delete before the exit must fail at once (DeleteBeforeExitFails)" })
+			tighten(c.start+g, ClauseDeleteBounded, boundWhy{kind: whyNoWait})
 		}
 	case scenarios.Kill:
 		if d := cfg.killBound; d > 0 {
-			tighten(c.start+d+g, ClauseKillBounded, func() string {
-				return fmt.Sprintf("its own bound, KillBoundedBy(%s) from its start, ended at %s", notation.FormatDuration(d), at(c.start+d))
-			})
+			tighten(c.start+d+g, ClauseKillBounded, boundWhy{kind: whyKillBound})
 		} else {
 			ctxEnd(ClauseKillBounded)
 		}
 		if reapedBefore {
-			tighten(c.start+g, ClauseKillBounded,
-				func() string {
-					return fmt.Sprintf("the exit was reaped by %s at %s, before Kill began", firstReap.name(), at(firstReap.end))
-				})
+			tighten(c.start+g, ClauseKillBounded, boundWhy{whyReapedFirst, firstReap})
 		}
 		if deletedBefore {
-			tighten(c.start+g, ClauseAfterDelete,
-				func() string { return fmt.Sprintf("%s succeeded at %s", deleted.name(), at(deleted.end)) })
+			tighten(c.start+g, ClauseAfterDelete, boundWhy{whyDeleted, deleted})
 		}
 	case scenarios.Reap:
-		tighten(c.start+g, ClauseReapPrompt, func() string {
-			return fmt.Sprintf("it began at %s", at(c.start))
-		})
+		tighten(c.start+g, ClauseReapPrompt, boundWhy{kind: whyReapBegan})
 	}
 	return bound, clause, why
 }
@@ -126,5 +152,5 @@ func (f *facts) checkBound(cfg *config, c *callRecord, now time.Duration) *Viola
 		got = fmt.Sprintf("still blocked at %s", at(now))
 	}
 	return &Violation{Class: ClassHang, Clause: clause, Call: c.name(), Got: got,
-		Want: fmt.Sprintf("a return by %s (%s after %s)", at(bound), notation.FormatDuration(cfg.grace), why())}
+		Want: fmt.Sprintf("a return by %s (%s after %s)", at(bound), notation.FormatDuration(cfg.grace), why.text(cfg, c))}
 }

@@ -25,7 +25,7 @@ import (
 func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*Violation {
 	var vs []*Violation
 	f := factsOf(calls)
-	blamed := map[*callRecord]bool{}
+	var blamed map[*callRecord]bool // made when first needed
 	for _, c := range calls {
 		var v *Violation
 		switch {
@@ -40,10 +40,14 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 		}
 		if v != nil {
 			vs = append(vs, v)
+			if blamed == nil {
+				blamed = map[*callRecord]bool{}
+			}
 			blamed[c] = true
 		}
 	}
-	vs = append(vs, judgeResults(newTaskModel(cfg, pid), calls, &f, blamed)...)
+	m := taskModel{pid: pid, deleteNoExit: cfg.deleteNoExit, pidZero: cfg.pidZero, killESRCH: cfg.killESRCH}
+	vs = append(vs, judgeResults(&m, calls, &f, blamed)...)
 
 	// Stuck calls with no bound of their own: a hang only if nothing else
 	// explains them.

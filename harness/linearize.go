@@ -46,17 +46,24 @@ const searchBudget = 1 << 18
 // into h.calls) explains every judged result. ok is false only when no
 // order does; an exhausted budget counts as explained (exhausted is set).
 func (h *history) linearizable(set []int) (ok, exhausted bool) {
-	s := &search{h: h, set: set, memo: map[string]struct{}{}}
-	ok = s.dfs(make([]bool, len(set)), h.m.initial())
+	var ubuf [32]int
+	s := search{h: h, set: set, undo: ubuf[:0]}
+	var buf [32]bool
+	done := buf[:0]
+	if len(set) > len(buf) {
+		done = make([]bool, 0, len(set))
+	}
+	ok = s.dfs(done[:len(set)], h.m.initial())
 	return ok || s.steps > searchBudget, s.steps > searchBudget
 }
 
 type search struct {
 	h     *history
 	set   []int
-	memo  map[string]struct{} // (placed, state) pairs that led nowhere
+	memo  map[string]struct{} // (placed, state) pairs that led nowhere; made when first needed
 	steps int
 	key   []byte
+	undo  []int // calls placed by the branches in progress, innermost last
 }
 
 // ready reports whether set[i] may be placed next: every judged call
@@ -76,18 +83,20 @@ func (s *search) ready(done []bool, i int) bool {
 }
 
 // place marks set[i] placed, with the optional calls it must follow
-// dropped; it returns what to undo.
-func (s *search) place(done []bool, i int) []int {
+// dropped, and pushes them on s.undo; it returns how many it pushed.
+func (s *search) place(done []bool, i int) int {
 	start := s.h.calls[s.set[i]].start
-	undo := []int{i}
+	s.undo = append(s.undo, i)
 	done[i] = true
+	n := 1
 	for j, d := range done {
 		if !d && s.h.calls[s.set[j]].end < start {
 			done[j] = true
-			undo = append(undo, j)
+			s.undo = append(s.undo, j)
+			n++
 		}
 	}
-	return undo
+	return n
 }
 
 func (s *search) dfs(done []bool, st modelState) bool {
@@ -96,13 +105,9 @@ func (s *search) dfs(done []bool, st modelState) bool {
 		return true
 	}
 	// Place what changes nothing as soon as the model allows it, where
-	// that drops no optional call.
-	var greedy []int
-	defer func() {
-		for _, i := range greedy {
-			done[i] = false
-		}
-	}()
+	// that drops no optional call; undone before returning.
+	var buf [32]int
+	greedy := buf[:0]
 	for again := true; again; {
 		again = false
 		for i, d := range done {
@@ -110,13 +115,22 @@ func (s *search) dfs(done []bool, st modelState) bool {
 			if d || !hc.judged || mutates(hc.c) || !s.ready(done, i) || s.dropsOptional(done, i) {
 				continue
 			}
-			if _, why := s.h.m.step(st, s.set[i], hc.c); why == "" {
+			if _, r := s.h.m.step(st, s.set[i], hc.c); r == refusedNot {
 				done[i] = true
 				greedy = append(greedy, i)
 				again = true
 			}
 		}
 	}
+	ok := s.branch(done, st)
+	for _, i := range greedy {
+		done[i] = false
+	}
+	return ok
+}
+
+// branch tries each call that may come next, from st with done placed.
+func (s *search) branch(done []bool, st modelState) bool {
 	all := true
 	for i, d := range done {
 		if !d && s.h.calls[s.set[i]].judged {
@@ -126,9 +140,12 @@ func (s *search) dfs(done []bool, st modelState) bool {
 	if all {
 		return true
 	}
-	k := s.memoKey(done, st)
-	if _, seen := s.memo[k]; seen {
-		return false
+	var k string
+	if s.memo != nil {
+		k = s.memoKey(done, st)
+		if _, seen := s.memo[k]; seen {
+			return false
+		}
 	}
 	for i, d := range done {
 		hc := &s.h.calls[s.set[i]]
@@ -137,21 +154,26 @@ func (s *search) dfs(done []bool, st modelState) bool {
 		}
 		next := st
 		if hc.judged || hc.mayPlace {
-			var why string
-			if next, why = s.h.m.step(st, s.set[i], hc.c); why != "" {
+			var r refusal
+			if next, r = s.h.m.step(st, s.set[i], hc.c); r != refusedNot {
 				continue
 			}
 		} else {
 			next = s.h.m.apply(st, s.set[i], hc.c)
 		}
-		undo := s.place(done, i)
+		n := s.place(done, i)
 		ok := s.dfs(done, next)
-		for _, j := range undo {
+		for _, j := range s.undo[len(s.undo)-n:] {
 			done[j] = false
 		}
+		s.undo = s.undo[:len(s.undo)-n]
 		if ok {
 			return true
 		}
+	}
+	if s.memo == nil {
+		s.memo = map[string]struct{}{}
+		k = s.memoKey(done, st)
 	}
 	s.memo[k] = struct{}{}
 	return false
@@ -252,9 +274,9 @@ func (h *history) explainOrder(set, order []int) string {
 	}
 	for _, i := range order {
 		hc := &h.calls[set[i]]
-		next, why := h.m.step(st, set[i], hc.c)
-		if why != "" {
-			return strings.Join(names, ", ") + ": " + hc.c.name() + " " + hc.c.result() + ": " + why
+		next, r := h.m.step(st, set[i], hc.c)
+		if r != refusedNot {
+			return strings.Join(names, ", ") + ": " + hc.c.name() + " " + hc.c.result() + ": " + r.text(h.m, st, hc.c)
 		}
 		st = next
 	}

@@ -67,59 +67,86 @@ type taskModel struct {
 	killESRCH    bool // KillAfterExitFails
 }
 
-func newTaskModel(cfg *config, pid int) *taskModel {
-	return &taskModel{pid: pid, deleteNoExit: cfg.deleteNoExit, pidZero: cfg.pidZero, killESRCH: cfg.killESRCH}
-}
-
 // initial is the state every scenario starts in.
 func (m *taskModel) initial() modelState { return modelState{phase: phaseAlive, by: -1} }
 
+// refusal says why the model does not allow a result; refusedNot (the
+// zero value) means it does. Its text is formatted only for a report.
+type refusal uint8
+
+const (
+	refusedNot           refusal = iota
+	refusedWaitEarly             // Wait failed, ctx live, task not deleted
+	refusedNoExitYet             // a success before any exit
+	refusedWrongExit             // a success reporting another exit
+	refusedWrongPid              // a success reporting another pid
+	refusedTeardownFails         // the teardown Delete failed while exited
+	refusedKillUnsent            // Kill returned nil, running, without its signal
+	refusedKillNotESRCH          // KillAfterExitFails: no ESRCH after the exit
+)
+
 // step applies call i (c) with its recorded result to s. It returns the
-// next state and "" when the model allows the result in s, or why it does
-// not: what the result needs, and what the state was.
-func (m *taskModel) step(s modelState, i int, c *callRecord) (modelState, string) {
-	ctxDone := c.ctxDone != never && c.ctxDone <= c.end
+// next state, and whether and why the model refuses the result in s.
+func (m *taskModel) step(s modelState, i int, c *callRecord) (modelState, refusal) {
 	switch c.op {
 	case scenarios.Reap:
 		if s.phase == phaseAlive {
-			return modelState{phase: phaseExited, exit: c.reapExit, by: i}, ""
+			return modelState{phase: phaseExited, exit: c.reapExit, by: i}, refusedNot
 		}
-		return s, ""
 	case scenarios.Wait:
-		if c.err != nil {
-			if ctxDone || s.phase == phaseDeleted {
-				return s, ""
-			}
-			return s, fmt.Sprintf("an error with its ctx (%s) live needs the task deleted first; it was %s", c.ctx, s.phase)
+		switch {
+		case c.err != nil && (c.ctxDone != never && c.ctxDone <= c.end || s.phase == phaseDeleted):
+		case c.err != nil:
+			return s, refusedWaitEarly
+		case s.phase == phaseAlive:
+			return s, refusedNoExitYet
+		default:
+			return s, m.sameExit(c.exit, s.exit, false)
 		}
-		if s.phase == phaseAlive {
-			return s, "an exit needs a Reap first; none had taken effect"
-		}
-		return s, m.sameExit(c.exit, s.exit, false)
 	case scenarios.Delete:
-		if c.err != nil {
-			if !c.teardown || ctxDone || s.phase != phaseExited {
-				return s, ""
+		switch {
+		case c.err != nil && c.teardown && s.phase == phaseExited && !(c.ctxDone != never && c.ctxDone <= c.end):
+			return s, refusedTeardownFails
+		case c.err != nil:
+		case s.phase == phaseAlive:
+			return s, refusedNoExitYet
+		default:
+			if r := m.sameExit(c.exit, s.exit, m.deleteNoExit); r != refusedNot {
+				return s, r
 			}
-			return s, "the teardown Delete must succeed once the exit is reaped and no Delete has succeeded; it was exited"
+			return modelState{phase: phaseDeleted, exit: s.exit, by: s.by}, refusedNot
 		}
-		if s.phase == phaseAlive {
-			return s, "success needs the exit reaped first; none had taken effect"
-		}
-		if why := m.sameExit(c.exit, s.exit, m.deleteNoExit); why != "" {
-			return s, why
-		}
-		return modelState{phase: phaseDeleted, exit: s.exit, by: s.by}, ""
 	case scenarios.Kill:
 		if c.err == nil && s.phase == phaseAlive && !slices.Contains(c.signalled, c.signal) {
-			return s, fmt.Sprintf("nil before the exit needs signal %d sent through Process.Signal while it was in flight", int(c.signal))
+			return s, refusedKillUnsent
 		}
 		if m.killESRCH && s.phase != phaseAlive && !c.esrch {
-			return s, fmt.Sprintf("once the task is %s, an error wrapping ESRCH (KillAfterExitFails)", s.phase)
+			return s, refusedKillNotESRCH
 		}
-		return s, ""
 	}
-	return s, ""
+	return s, refusedNot
+}
+
+// text says why the model refuses c's result in state s: what the result
+// needs, and what the state was.
+func (r refusal) text(m *taskModel, s modelState, c *callRecord) string {
+	switch r {
+	case refusedWaitEarly:
+		return fmt.Sprintf("an error with its ctx (%s) live needs the task deleted first; it was %s", c.ctx, s.phase)
+	case refusedNoExitYet:
+		return "success needs the exit reaped first; none had taken effect"
+	case refusedWrongExit:
+		return fmt.Sprintf("it must report the first reaped exit, %s", formatExit(s.exit))
+	case refusedWrongPid:
+		return fmt.Sprintf("it must report an exit of pid %d", m.pid)
+	case refusedTeardownFails:
+		return "the teardown Delete must succeed once the exit is reaped and no Delete has succeeded; it was exited"
+	case refusedKillUnsent:
+		return fmt.Sprintf("nil before the exit needs signal %d sent through Process.Signal while it was in flight", int(c.signal))
+	case refusedKillNotESRCH:
+		return fmt.Sprintf("once the task is %s, an error wrapping ESRCH (KillAfterExitFails)", s.phase)
+	}
+	return ""
 }
 
 // apply is step for a call whose result is not judged (it is stuck, it
@@ -143,21 +170,21 @@ func mutates(c *callRecord) bool {
 	return c.op == scenarios.Reap || c.op == scenarios.Delete && c.err == nil
 }
 
-// sameExit returns "" when a success reporting got agrees with the reaped
-// exit want, or why not. zeroOK lets the zero Exit pass (a Delete under
+// sameExit returns whether a success reporting got agrees with the
+// reaped exit want. zeroOK lets the zero Exit pass (a Delete under
 // DeleteReturnsNoExit).
-func (m *taskModel) sameExit(got, want Exit, zeroOK bool) string {
+func (m *taskModel) sameExit(got, want Exit, zeroOK bool) refusal {
 	if zeroOK && got == (Exit{}) {
-		return ""
+		return refusedNot
 	}
 	if m.pidZero && got.Pid == 0 {
 		got.Pid = want.Pid
 	}
 	if got != want {
-		return fmt.Sprintf("it must report the first reaped exit, %s", formatExit(want))
+		return refusedWrongExit
 	}
 	if got.Pid != m.pid {
-		return fmt.Sprintf("it must report an exit of pid %d", m.pid)
+		return refusedWrongPid
 	}
-	return ""
+	return refusedNot
 }
