@@ -41,7 +41,7 @@ func minimize(cfg *config, bubble Bubble, newTask NewTask, res *Result) *Result 
 	if p := res.Primary(); p != nil && p.Class == ClassSetup {
 		// A setup diagnosis: nothing to shrink. Run once with detail, for
 		// the name of the waiting call.
-		if !res.detailed {
+		if !res.detailed && !startedHelper(res) { // another run would reach the helper and crash
 			detailed := *cfg
 			detailed.detail = true
 			if r := runScenario(&detailed, bubble, newTask, res.Scenario); signature(r) == signature(res) {

@@ -85,14 +85,38 @@ func diagnose(output string) *Violation {
 	fatal := output[m[2]:m[3]]
 	rest := output[m[1]:]
 	call, evidence := "the task", ""
+	var g *goroutine
 	if gs := parseDump([]byte(rest)); len(gs) > 0 {
-		g := gs[0] // the goroutine that crashed is printed first
+		g = gs[0] // the goroutine that crashed is printed first
 		if fs := g.implFrames(); len(fs) > 0 {
 			call = shortFunc(fs[0].fn)
 		}
 		evidence = g.format("  ")
 	}
+	if g != nil && g.bubble == 0 && g.spawner != "" {
+		// A goroutine of no scenario used this one's channel: a helper
+		// shared by the whole process, started outside every scenario.
+		return &Violation{Class: ClassSetup, Clause: ClauseOutsideBubble, Call: call,
+			Got: fmt.Sprintf("fatal error: %s, in %s on %s: a goroutine of no scenario, %s, once per process and shared by every task, "+
+				"used a channel, timer or lock of this scenario", fatal, call, helperName(g), outsideOrigin(g)),
+			Want: restructureHelper, Evidence: evidence}
+	}
 	return &Violation{Class: ClassSetup, Clause: ClauseOutsideBubble, Call: call,
 		Got:  fmt.Sprintf("fatal error: %s (a channel, timer or lock made inside an earlier scenario, kept in package-level state)", fatal),
 		Want: restructure, Evidence: evidence}
+}
+
+// outsideOrigin says where a goroutine outside every bubble was started:
+// its go statement, and why that runs once per process if the source
+// says so (package init, a package-level sync.Once).
+func outsideOrigin(g *goroutine) string {
+	file, line := spawnSite(g)
+	if file == "" {
+		return "started by " + shortFunc(g.spawner)
+	}
+	what := fmt.Sprintf("started at %s:%d (%s)", shortFile(file), line, shortFunc(g.spawner))
+	if why := onceSite(file, line); why != "" {
+		what += " " + why
+	}
+	return what
 }

@@ -69,6 +69,16 @@ func (r *run) judge(res *Result, leaked []*goroutine) {
 			r.events = append(r.events, event{at: now, who: c.who, call: c, stuck: true, what: g.blockedAt()})
 		}
 	}
+	if v := r.helperViolation(leaked); v != nil && !r.setup {
+		// A process-wide helper the scenario started is left in its
+		// bubble: no verdict on the task, which cannot be checked
+		// scenario by scenario as it is; and no more scenarios in this
+		// process, which would reach the helper and crash.
+		vs, leaked = []*Violation{v}, nil
+		r.setup = true
+		r.events = append(r.events, event{at: now, who: "harness",
+			what: "a helper started once per process is left in this scenario's bubble"})
+	}
 	if len(leaked) > 0 && !hasClass(vs, ClassHang) {
 		var ev strings.Builder
 		var where []string

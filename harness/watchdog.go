@@ -339,12 +339,7 @@ func (r *run) ended(res *Result, p any) {
 	var leaked []*goroutine
 	if p != nil {
 		if err, ok := p.(error); ok && strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
-			// Without detail the bubble's id is not known: the verdict
-			// stands, and the detailed rerun of a failing scenario finds
-			// the goroutines.
-			if r.bubble.Load() != 0 {
-				leaked = r.bubbleGoroutines(dumpAll())
-			}
+			leaked = r.leftBehind()
 			if len(leaked) == 0 {
 				leaked = []*goroutine{{state: "unknown (run with detail for stacks)"}}
 			}
