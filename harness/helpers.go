@@ -324,13 +324,28 @@ func (p *sourcePackage) onceCall(path []ast.Node, call *ast.CallExpr, depth int)
 // local variable or a field of anything else is not.
 func (p *sourcePackage) onceValue(path []ast.Node, x ast.Expr, depth int) string {
 	root, fields := rootIdent(x)
+	via := ""
+	for i := 0; root != nil && !p.isPackageVar(root) && i < 4; i++ {
+		// A local variable set from a package-level one (r := reapers[k]):
+		// the Once it reaches is that one's.
+		rhs := localValue(root)
+		if rhs == nil {
+			break
+		}
+		next, more := rootIdent(rhs)
+		if next == nil {
+			break
+		}
+		via += fmt.Sprintf(" (through %s := %s%s)", root.Name, next.Name, more)
+		root, fields = next, more+fields
+	}
 	switch {
 	case root == nil:
 		return ""
 	case p.isPackageVar(root) && fields == "":
-		return fmt.Sprintf("under the package-level sync.Once %s, at %s", root.Name, p.where(x.Pos()))
+		return fmt.Sprintf("under the package-level sync.Once %s%s, at %s", root.Name, via, p.where(x.Pos()))
 	case p.isPackageVar(root):
-		return fmt.Sprintf("under %s%s, a sync.Once of the package-level %s, at %s", root.Name, fields, root.Name, p.where(x.Pos()))
+		return fmt.Sprintf("under %s%s, a sync.Once of the package-level %s%s, at %s", root.Name, fields, root.Name, via, p.where(x.Pos()))
 	}
 	// A field of the enclosing method's receiver: once per receiver.
 	for i := len(path) - 1; i >= 0; i-- {
@@ -485,6 +500,36 @@ func rootIdent(x ast.Expr) (*ast.Ident, string) {
 			return nil, ""
 		}
 	}
+}
+
+// localValue returns the expression a local variable id was declared
+// with (id := e, var id = e), or nil.
+func localValue(id *ast.Ident) ast.Expr {
+	if id.Obj == nil {
+		return nil
+	}
+	var lhs []ast.Expr
+	var rhs []ast.Expr
+	switch d := id.Obj.Decl.(type) {
+	case *ast.AssignStmt:
+		lhs, rhs = d.Lhs, d.Rhs
+	case *ast.ValueSpec:
+		for _, n := range d.Names {
+			lhs = append(lhs, n)
+		}
+		rhs = d.Values
+	default:
+		return nil
+	}
+	if len(lhs) != len(rhs) {
+		return nil
+	}
+	for i, l := range lhs {
+		if l, ok := l.(*ast.Ident); ok && l.Name == id.Name {
+			return rhs[i]
+		}
+	}
+	return nil
 }
 
 // isIdent reports whether x is the identifier name.

@@ -1,0 +1,150 @@
+package harness
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// onceSite reads, from the source, whether a go statement runs once per
+// process (a process-wide helper) or may run again (per task, per call):
+// each case is a package whose go statement marked "// GO" is judged.
+func TestOnceSite(t *testing.T) {
+	const head = "package p\n\nimport \"sync\"\n\nfunc loop() {}\n\ntype T struct {\n\tonce  sync.Once\n\tstart func()\n\tm     *M\n}\n\ntype M struct{ once sync.Once }\n\n"
+	for _, c := range []struct {
+		name string
+		src  string
+		want string // a part of the reason; "" for not once per process
+	}{
+		{"package-level Once, literal", `var once sync.Once
+func (t *T) Reap() { once.Do(func() {
+	go loop() // GO
+}) }`, "the package-level sync.Once once"},
+		{"package-level Once, named function", `var once sync.Once
+func startLoop() {
+	go loop() // GO
+}
+func (t *T) Reap() { once.Do(startLoop) }`, "startLoop, only called under the package-level sync.Once once"},
+		{"function only called under a package-level Once", `var once sync.Once
+func startLoop() {
+	go loop() // GO
+}
+func (t *T) Reap() { once.Do(func() { startLoop() }) }`, "startLoop, only called under the package-level sync.Once once"},
+		{"sync.OnceFunc kept in a package-level variable", `var start = sync.OnceFunc(func() {
+	go loop() // GO
+})
+func (t *T) Reap() { start() }`, "sync.OnceFunc kept in the package-level start"},
+		{"sync.OnceValue assigned to a package-level variable", `var get func() int
+func init() { get = sync.OnceValue(func() int {
+	go loop() // GO
+	return 1
+}) }`, "sync.OnceValue kept in the package-level get"},
+		{"package init", `func init() {
+	go loop() // GO
+}`, "in package init"},
+		{"a package-level variable's initializer", `var _ = func() bool {
+	go loop() // GO
+	return true
+}()`, "a package-level variable's initializer"},
+		{"a Once field of a package-level singleton", `var Default = &M{}
+func (m *M) start() { m.once.Do(func() {
+	go loop() // GO
+}) }
+func (t *T) Reap() { Default.start() }`, "m.once, a sync.Once of the package-level Default"},
+		{"a Once in an array of package-level ones", `var reapers [2]struct{ once sync.Once }
+func (t *T) Reap() { reapers[1].once.Do(func() {
+	go loop() // GO
+}) }`, "a sync.Once of the package-level reapers"},
+		{"a Once reached through a local alias of a package-level map", `var reapers = map[int]*M{}
+func (t *T) Reap() {
+	r := reapers[1]
+	r.once.Do(func() {
+		go loop() // GO
+	})
+}`, "a sync.Once of the package-level reapers (through r := reapers[])"},
+
+		{"a Once field of the task", `func (t *T) Reap() { t.once.Do(func() {
+	go loop() // GO
+}) }`, ""},
+		{"a local Once", `func (t *T) Reap() {
+	var once sync.Once
+	once.Do(func() {
+		go loop() // GO
+	})
+}`, ""},
+		{"a Once field of the task reached through a local alias", `func (t *T) Reap() {
+	m := t.m
+	m.once.Do(func() {
+		go loop() // GO
+	})
+}`, ""},
+		{"a local Once shadowing a package-level one", `var once sync.Once
+func (t *T) Reap() {
+	var once sync.Once
+	once.Do(func() {
+		go loop() // GO
+	})
+}`, ""},
+		{"sync.OnceFunc kept in a field of the task", `func New() *T {
+	t := &T{}
+	t.start = sync.OnceFunc(func() {
+		go loop() // GO
+	})
+	return t
+}`, ""},
+		{"a goroutine per call", `func (t *T) Wait() {
+	go loop() // GO
+}`, ""},
+		{"a function called per task", `func startLoop() {
+	go loop() // GO
+}
+func (t *T) Reap() { startLoop() }`, ""},
+		{"a function called under a package-level Once and per task", `var once sync.Once
+func startLoop() {
+	go loop() // GO
+}
+func (t *T) Reap() { once.Do(startLoop) }
+func (t *T) Wait() { startLoop() }`, ""},
+		{"a function called from nowhere in its package", `func StartLoop() {
+	go loop() // GO
+}`, ""},
+		{"a method of a package-level singleton, with no Once", `var Default = &M{}
+func (m *M) watch() {
+	go loop() // GO
+}
+func (t *T) Reap() { Default.watch() }`, ""},
+		{"a Once field of a type used as a singleton and per task", `var Default = &M{}
+func (m *M) start() { m.once.Do(func() {
+	go loop() // GO
+}) }
+func (t *T) Reap() { Default.start() }
+func (t *T) Wait() { t.m.start() }`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			src := head + c.src + "\n"
+			file := filepath.Join(dir, "p.go")
+			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			line := 0
+			for i, l := range strings.Split(src, "\n") {
+				if strings.HasSuffix(l, "// GO") {
+					line = i + 1
+				}
+			}
+			got := onceSite(file, line)
+			switch {
+			case c.want == "" && got != "":
+				t.Errorf("onceSite = %q, want not once per process", got)
+			case c.want != "" && !strings.Contains(got, c.want):
+				t.Errorf("onceSite = %q, want once per process, %q", got, c.want)
+			}
+		})
+	}
+	// No source, no line: not once per process.
+	if got := onceSite(filepath.Join(t.TempDir(), "gone.go"), 3); got != "" {
+		t.Errorf("onceSite of a missing file = %q, want \"\"", got)
+	}
+}
