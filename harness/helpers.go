@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Process-wide helpers. A daemon often starts one goroutine for the whole
@@ -569,4 +571,52 @@ func (r *run) leftBehind() []*goroutine {
 		}
 	}
 	return out
+}
+
+// settleLimit bounds how long settleHelpers waits.
+const settleLimit = 100 * time.Millisecond
+
+// settleHelpers waits, for settleLimit of real time at most, until no
+// process-wide helper outside every scenario (a goroutine of no bubble
+// whose go statement runs once per process, such as one started at
+// package init) is running or waiting to run. Call it before a failing
+// scenario's verdict stands: such a helper works on the scenario's tasks
+// behind testing/synctest's back (a reaper handed an exit by Reap that
+// has not yet closed the task's channel), so the bubble's clock may have
+// run on, and a call timed out, only because the helper had not been
+// scheduled yet. Given the time, it does its work, and when that touches
+// the scenario's channels the process dies with a fatal error that a
+// supervisor diagnoses (diagnose): the verdict was not the task's.
+func settleHelpers() {
+	deadline := time.Now().Add(settleLimit)
+	for busyHelper(dumpAll()) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// busyHelper reports whether dump shows a process-wide helper outside
+// every bubble running or waiting to run.
+func busyHelper(dump []byte) bool {
+	for len(dump) > 0 {
+		block := dump
+		if i := bytes.Index(dump, []byte("\n\n")); i >= 0 {
+			block, dump = dump[:i+1], dump[i+2:]
+		} else {
+			dump = nil
+		}
+		header := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			header = block[:i]
+		}
+		if bytes.Contains(header, []byte("synctest bubble ")) ||
+			!bytes.Contains(header, []byte("[running")) && !bytes.Contains(header, []byte("[runnable")) {
+			continue
+		}
+		for _, g := range parseDump(block) {
+			if file, line := spawnSite(g); file != "" && !ownFrame(frame{fn: g.spawner, file: file}) && onceSite(file, line) != "" {
+				return true
+			}
+		}
+	}
+	return false
 }

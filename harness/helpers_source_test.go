@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,5 +147,37 @@ func (t *T) Wait() { t.m.start() }`, ""},
 	// No source, no line: not once per process.
 	if got := onceSite(filepath.Join(t.TempDir(), "gone.go"), 3); got != "" {
 		t.Errorf("onceSite of a missing file = %q, want \"\"", got)
+	}
+}
+
+// busyHelper finds a process-wide helper outside every bubble that is
+// running or waiting to run (settleHelpers waits for it before a verdict
+// stands), and nothing else: not one that is blocked, not a goroutine of a
+// bubble, not one whose go statement may run again.
+func TestBusyHelper(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "p.go")
+	src := "package p\n\nfunc reaper() {}\n\nfunc init() {\n\tgo reaper()\n}\n\nfunc Each() {\n\tgo reaper()\n}\n"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := func(header, spawner string, line int) string {
+		return fmt.Sprintf("goroutine 9 [%s]:\nexample.com/p.reaper()\n\t%s:3 +0x1\ncreated by example.com/p.%s in goroutine 1\n\t%s:%d +0x2\n\n",
+			header, file, spawner, file, line)
+	}
+	for _, c := range []struct {
+		dump string
+		want bool
+	}{
+		{g("runnable", "init.0", 6), true},
+		{g("running", "init.0", 6), true},
+		{g("chan receive", "init.0", 6), false},
+		{g("runnable, synctest bubble 3", "init.0", 6), false},
+		{g("runnable", "Each", 10), false},
+		{g("chan receive", "init.0", 6) + g("runnable", "init.0", 6), true},
+	} {
+		if got := busyHelper([]byte(c.dump)); got != c.want {
+			t.Errorf("busyHelper = %v, want %v, of:\n%s", got, c.want, c.dump)
+		}
 	}
 }

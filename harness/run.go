@@ -138,6 +138,9 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 
 	res := &Result{Scenario: sc, detailed: cfg.detail}
 	r.watch(res, done)
+	if res.Failed() {
+		settleHelpers() // a helper of no scenario may not have done its part yet (helpers.go)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if cfg.detail || res.Failed() {
