@@ -588,15 +588,26 @@ const settleLimit = 100 * time.Millisecond
 // the scenario's channels the process dies with a fatal error that a
 // supervisor diagnoses (diagnose): the verdict was not the task's.
 func settleHelpers() {
+	if !helpersOutside() {
+		return
+	}
 	deadline := time.Now().Add(settleLimit)
-	for busyHelper(dumpAll()) && time.Now().Before(deadline) {
+	// Nothing else running or waiting to run (as the scheduler counts,
+	// for nanoseconds): no helper can be, and no dump is needed.
+	for othersRunning() && busyHelper(dumpAll(), true) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 }
 
+// helpersOutside reports whether the process has process-wide helpers
+// outside every bubble at all, as one dump at the first failing scenario
+// found: they are started at package init, before any check, and a
+// process with none (most) takes no dump to settle a verdict again.
+var helpersOutside = sync.OnceValue(func() bool { return busyHelper(dumpAll(), false) })
+
 // busyHelper reports whether dump shows a process-wide helper outside
-// every bubble running or waiting to run.
-func busyHelper(dump []byte) bool {
+// every bubble (running or waiting to run, if busy).
+func busyHelper(dump []byte, busy bool) bool {
 	for len(dump) > 0 {
 		block := dump
 		if i := bytes.Index(dump, []byte("\n\n")); i >= 0 {
@@ -609,7 +620,7 @@ func busyHelper(dump []byte) bool {
 			header = block[:i]
 		}
 		if bytes.Contains(header, []byte("synctest bubble ")) ||
-			!bytes.Contains(header, []byte("[running")) && !bytes.Contains(header, []byte("[runnable")) {
+			busy && !bytes.Contains(header, []byte("[running")) && !bytes.Contains(header, []byte("[runnable")) {
 			continue
 		}
 		for _, g := range parseDump(block) {

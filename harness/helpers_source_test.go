@@ -176,8 +176,13 @@ func TestBusyHelper(t *testing.T) {
 		{g("runnable", "Each", 10), false},
 		{g("chan receive", "init.0", 6) + g("runnable", "init.0", 6), true},
 	} {
-		if got := busyHelper([]byte(c.dump)); got != c.want {
+		if got := busyHelper([]byte(c.dump), true); got != c.want {
 			t.Errorf("busyHelper = %v, want %v, of:\n%s", got, c.want, c.dump)
+		}
+		// Blocked or not, a helper at init is one, in a bubble not.
+		want := !strings.Contains(c.dump, "bubble") || strings.Count(c.dump, "goroutine 9") > 1
+		if got := busyHelper([]byte(c.dump), false); got != (want && !strings.Contains(c.dump, "p.Each in")) {
+			t.Errorf("busyHelper(any) = %v, of:\n%s", got, c.dump)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/reaptest/reaptest/harness"
-	"github.com/reaptest/reaptest/scenarios"
 )
 
 // reaperEvent is an exit for a reaper to hand to its task.
@@ -98,7 +97,7 @@ func (o ownReaped) Reap(e harness.Exit) {
 // process after it (one would reach the reaper and crash), and nothing is
 // saved.
 func TestProcessWideReaperIsSetup(t *testing.T) {
-	lost := namedScenario(t, "lost-exit")
+	lost := lostExit(t)
 	for _, mode := range []string{"Run", "Check"} {
 		t.Run(mode, func(t *testing.T) {
 			k := newReaper()
@@ -134,7 +133,7 @@ func TestProcessWideReaperIsSetup(t *testing.T) {
 // The same reaper started per task, under a sync.Once of the task, and
 // left running is a leak, with or without detail.
 func TestPerTaskReaperLeaks(t *testing.T) {
-	lost := namedScenario(t, "lost-exit")
+	lost := lostExit(t)
 	newTask := func(harness.Env) harness.Task { return newOwnReaped() }
 	res := harness.Run(bubble(t), newTask, lost)
 	if p := res.Primary(); p == nil || p.Class != harness.ClassLeak || !strings.Contains(p.Got, "reapLoop") {
@@ -144,16 +143,4 @@ func TestPerTaskReaperLeaks(t *testing.T) {
 	if f == nil || !errors.Is(f, harness.ErrLeak) || errors.Is(f, harness.ErrSetup) {
 		t.Fatalf("Check: want a leak verdict, got:\n%v", f)
 	}
-}
-
-// namedScenario returns the named scenario name.
-func namedScenario(t *testing.T, name string) scenarios.Scenario {
-	t.Helper()
-	for _, n := range scenarios.Named() {
-		if n.Name == name {
-			return n.Scenario
-		}
-	}
-	t.Fatalf("no named scenario %s", name)
-	return scenarios.Scenario{}
 }
