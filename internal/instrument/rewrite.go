@@ -40,16 +40,17 @@ type edit struct {
 
 // fileRewriter rewrites one type-checked file.
 type fileRewriter struct {
-	fset  *token.FileSet
-	file  *token.File
-	info  *types.Info
-	src   []byte
-	base  string // the file's base-id variable
-	sites []*site
-	edits []edit
-	skips []string          // operations left alone, and why
-	done  map[ast.Node]bool // nodes an enclosing statement already handled
-	minor int               // the go1.minor language version the rewritten file needs
+	fset    *token.FileSet
+	file    *token.File
+	info    *types.Info
+	src     []byte
+	base    string // the file's base-id variable
+	pkgPath string // the file's package's import path
+	sites   []*site
+	edits   []edit
+	skips   []string          // operations left alone, and why
+	done    map[ast.Node]bool // nodes an enclosing statement already handled
+	minor   int               // the go1.minor language version the rewritten file needs
 }
 
 // rewriteFile rewrites f (parsed from src, type-checked into info) of
@@ -74,7 +75,7 @@ func rewriteFile(fset *token.FileSet, f *ast.File, src []byte, info *types.Info,
 	if tf == nil || tf.Size() != len(src) {
 		return nil, nil, nil, fmt.Errorf("the parsed file does not match its source")
 	}
-	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), done: map[ast.Node]bool{}, minor: 18}
+	r := &fileRewriter{fset: fset, file: tf, info: info, src: src, base: fmt.Sprintf("__reaptest_base%d", idx), pkgPath: pkgPath, done: map[ast.Node]bool{}, minor: 18}
 	if methodsOnly {
 		for _, d := range f.Decls {
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
@@ -188,6 +189,7 @@ func (r *fileRewriter) call(c *ast.CallExpr) {
 	case op == "":
 	case builtin: // close(ch)
 		r.wrap(c.Args[0], r.newSite(c.Pos(), op))
+	case r.lockCall(c, op):
 	default: // hook.V(id, mu.Lock)()
 		r.wrap(c.Fun, r.newSite(c.Pos(), op))
 	}
@@ -226,6 +228,7 @@ func (r *fileRewriter) deferStmt(d *ast.DeferStmt) {
 		r.edits = append(r.edits, edit{start: r.off(c.Fun.Pos()), end: r.off(c.Lparen) + 1, text: func() string {
 			return hookName + ".DeferredClose(" + r.id(s) + ", "
 		}})
+	case r.lockCall(c, op): // defer hook.Unlock(id, &mu): &mu is evaluated when deferred
 	case len(c.Args) == 0 && r.wrappable(c.Fun):
 		s := r.newSite(c.Pos(), op)
 		r.edits = append(r.edits,
@@ -234,6 +237,83 @@ func (r *fileRewriter) deferStmt(d *ast.DeferStmt) {
 	default:
 		r.skip(c.Pos(), op, "a deferred call with arguments")
 	}
+}
+
+// lockWrappers name autopoint's wrapper for a lock operation, by the
+// receiver's type and the method: Lock(id, &mu) parks durably under
+// testing/synctest where mu.Lock() would freeze the clock, and Unlock
+// wakes it.
+var lockWrappers = map[[2]string]string{
+	{"Mutex", "Lock"}: "Lock", {"Mutex", "Unlock"}: "Unlock",
+	{"RWMutex", "Lock"}: "RWLock", {"RWMutex", "Unlock"}: "RWUnlock",
+	{"RWMutex", "RLock"}: "RLock", {"RWMutex", "RUnlock"}: "RUnlock",
+	{"Locker", "Lock"}: "LockerLock", {"Locker", "Unlock"}: "LockerUnlock",
+}
+
+// lockCall rewrites c, a call of the sync operation op, if it is a lock
+// operation autopoint has a wrapper for: x.Lock() becomes
+// hook.Lock(id, &x) (hook.Lock(id, x) when x is a pointer; through the
+// embedded fields, &x.Mutex, for a promoted method), x.Unlock()
+// hook.Unlock(id, &x), and so on. It reports whether it did: a
+// receiver of a type parameter, a method expression, or a promoted
+// method reached through a field this package cannot name is left to
+// the generic rewrite.
+func (r *fileRewriter) lockCall(c *ast.CallExpr, op string) bool {
+	f, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr)
+	if !ok || len(c.Args) != 0 {
+		return false
+	}
+	sel, ok := r.info.Selections[f]
+	if !ok || sel.Kind() != types.MethodVal {
+		return false
+	}
+	fn, ok := sel.Obj().(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "sync" || fn.Signature().Recv() == nil {
+		return false
+	}
+	wrapper := lockWrappers[[2]string{typeName(fn.Signature().Recv().Type()), op}]
+	t := r.info.TypeOf(f.X)
+	if wrapper == "" || t == nil {
+		return false
+	}
+	if _, param := types.Unalias(t).(*types.TypeParam); param {
+		return false
+	}
+	// The embedded fields a promoted method is reached through.
+	var path strings.Builder
+	idx := sel.Index()
+	for _, i := range idx[:len(idx)-1] {
+		u := t
+		if p, ok := u.Underlying().(*types.Pointer); ok {
+			u = p.Elem()
+		}
+		st, ok := u.Underlying().(*types.Struct)
+		if !ok || i >= st.NumFields() {
+			return false
+		}
+		field := st.Field(i)
+		if !field.Exported() && field.Pkg() != nil && field.Pkg().Path() != r.pkgPath {
+			return false
+		}
+		path.WriteString("." + field.Name())
+		t = field.Type()
+	}
+	amp := ""
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Interface:
+	default:
+		amp = "&"
+	}
+	s := r.newSite(c.Pos(), op)
+	start, end := r.off(f.X.Pos()), r.off(c.Rparen)+1
+	span := [2]int{start, end}
+	tail := path.String() + ")"
+	r.edits = append(r.edits,
+		edit{start: start, end: start, span: span, text: func() string {
+			return hookName + "." + wrapper + "(" + r.id(s) + ", " + amp
+		}},
+		edit{start: r.off(f.X.End()), end: end, span: span, tail: true, text: func() string { return tail }})
+	return true
 }
 
 // selectStmt: the select's point wraps the channel of its first
