@@ -217,6 +217,7 @@ var goroot = func() string {
 // the implementation's.
 var enginePackages = []string{
 	"github.com/reaptest/reaptest/harness.",
+	"github.com/reaptest/reaptest/harness/autopoint.",
 	"github.com/reaptest/reaptest/faults.",
 	"github.com/reaptest/reaptest/scenarios.",
 }

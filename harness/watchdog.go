@@ -362,6 +362,7 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 	r.mu.Lock()
 	ended := r.phase.Load() == phaseEnded
 	idle := r.inflight == 0
+	lockSetup := false
 	if !ended {
 		r.dump = gs
 		r.judgedAt = r.last
@@ -391,13 +392,22 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 		r.setup = true
 		r.events = append(r.events, event{at: r.last, who: "harness",
 			what: "stalled: " + v.Call + " waits on a channel made outside the scenario"})
+	} else if v := r.lockTimeViolation(gs); v != nil {
+		// The bubble is frozen by a lock wait synctest cannot see past,
+		// with a sleeper the clock would wake: neither a deadlock nor a
+		// leak of the task.
+		r.extra = append(r.extra, v)
+		r.setup = true
+		lockSetup = true
+		r.events = append(r.events, event{at: r.last, who: "harness",
+			what: "stalled: " + v.Call + " waits for a sync lock while a goroutine of the task sleeps; virtual time cannot advance"})
 	} else if !ended && !idle {
 		r.events = append(r.events, event{at: r.last, who: "harness",
 			what: "deadlock: every goroutine blocked, some on a sync.Mutex or a channel from outside the bubble; virtual time cannot advance"})
 	}
 	r.mu.Unlock()
 	res.Abandoned = fmt.Sprintf("%d goroutines of the bubble left blocked or running in this process", len(gs))
-	if !busy && (ended || idle) {
+	if !busy && (ended || idle) && !lockSetup {
 		var leaked []*goroutine
 		for _, g := range gs {
 			if !harnessOwned(g) {

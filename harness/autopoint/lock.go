@@ -291,3 +291,52 @@ func bubble() int64 {
 	}
 	return id
 }
+
+// CondLocker is the Locker of sync.NewCond(l) in instrumented code:
+// sync.NewCond(CondLocker(&mu)). For a *sync.Mutex or *sync.RWMutex it
+// returns a Locker whose Lock and Unlock are Lock's and Unlock's, with no
+// point, so that the unlock and the relock inside sync.Cond.Wait, which
+// the rewriter cannot see, wake parked waiters and wait durably; any
+// other l is returned as it is.
+func CondLocker(l sync.Locker) sync.Locker {
+	switch m := l.(type) {
+	case *sync.Mutex:
+		return condMutex{m}
+	case *sync.RWMutex:
+		return condRWMutex{m}
+	}
+	return l
+}
+
+// condMutex is a *sync.Mutex whose waits are durable (see CondLocker).
+type condMutex struct{ m *sync.Mutex }
+
+func (c condMutex) Lock() {
+	if !c.m.TryLock() {
+		lockSlow(c.m, c.m.TryLock, c.m.Lock)
+	}
+}
+
+func (c condMutex) Unlock() {
+	c.m.Unlock()
+	if parked.Load() != 0 {
+		wake(c.m)
+	}
+}
+
+// condRWMutex is a *sync.RWMutex whose waits are durable (see
+// CondLocker).
+type condRWMutex struct{ m *sync.RWMutex }
+
+func (c condRWMutex) Lock() {
+	if !c.m.TryLock() {
+		lockSlow(c.m, c.m.TryLock, c.m.Lock)
+	}
+}
+
+func (c condRWMutex) Unlock() {
+	c.m.Unlock()
+	if parked.Load() != 0 {
+		wake(c.m)
+	}
+}

@@ -184,6 +184,9 @@ func (r *fileRewriter) visit(n ast.Node) bool {
 
 // call handles a call that is not the call of a go or defer statement.
 func (r *fileRewriter) call(c *ast.CallExpr) {
+	if r.newCond(c) {
+		return
+	}
 	op, builtin := r.syncCall(c)
 	switch {
 	case op == "":
@@ -313,6 +316,35 @@ func (r *fileRewriter) lockCall(c *ast.CallExpr, op string) bool {
 			return hookName + "." + wrapper + "(" + r.id(s) + ", " + amp
 		}},
 		edit{start: r.off(f.X.End()), end: end, span: span, tail: true, text: func() string { return tail }})
+	return true
+}
+
+// newCond makes the Locker of sync.NewCond(l) one whose waits are
+// durable: sync.NewCond(hook.CondLocker(l)), so that the unlock and
+// relock inside Cond.Wait, which no rewrite reaches, wake and park as the
+// instrumented Lock and Unlock do. It is no site of its own. It reports
+// whether c is such a call. (A file with no site is left as it is, this
+// included; so is a Cond built as a composite literal.)
+func (r *fileRewriter) newCond(c *ast.CallExpr) bool {
+	var id *ast.Ident
+	switch f := ast.Unparen(c.Fun).(type) {
+	case *ast.Ident:
+		id = f
+	case *ast.SelectorExpr:
+		id = f.Sel
+	default:
+		return false
+	}
+	fn, ok := r.info.Uses[id].(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "sync" || fn.Name() != "NewCond" || len(c.Args) != 1 {
+		return false
+	}
+	arg := c.Args[0]
+	start, end := r.off(arg.Pos()), r.off(arg.End())
+	span := [2]int{start, end}
+	r.edits = append(r.edits,
+		edit{start: start, end: start, span: span, text: func() string { return hookName + ".CondLocker(" }},
+		edit{start: end, end: end, span: span, tail: true, text: func() string { return ")" }})
 	return true
 }
 

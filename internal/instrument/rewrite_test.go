@@ -168,6 +168,7 @@ func TestRewriteOps(t *testing.T) {
 		{"defer of an embedded unlock", `defer t.Unlock()`, `defer __reaptest.Unlock(` + id + `0, &t.Mutex)`, []string{"Unlock"}, 0},
 		{"go unlock", `go t.mu.Unlock()`, `go __reaptest.V(` + id + `0, t.mu.Unlock)()`, []string{"go"}, 0},
 		{"method expression", `(*sync.Mutex).Lock(&t.Mutex)`, `__reaptest.V(` + id + `0, (*sync.Mutex).Lock)(&t.Mutex)`, []string{"Lock"}, 0},
+		{"new cond", `t.cond = sync.NewCond(&t.Mutex); t.cond.Wait()`, `t.cond = sync.NewCond(__reaptest.CondLocker(&t.Mutex)); __reaptest.V(` + id + `0, t.cond.Wait)()`, []string{"Wait"}, 0},
 		{"method value not called", `g := t.mu.Unlock; g()`, `g := t.mu.Unlock; g()`, nil, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -293,6 +294,7 @@ func TestRewrittenCompilesAndKeepsLines(t *testing.T) {
 		`if t.mu.TryLock() { t.mu.Unlock() }`,
 		`t.wg.Add(1); t.wg.Done(); t.wg.Go(func() {}); t.wg.Wait(); t.once.Do(func() {})`,
 		`if t.cond != nil { t.cond.L.Lock(); t.cond.Signal(); t.cond.Broadcast(); t.cond.L.Unlock() }`,
+		`t.cond = sync.NewCond(&t.Mutex)`,
 		`go func() { ch <- 1 }(); x := <-ch; use(x)`,
 		`go func() { ch <- 2; close(ch) }(); for v := range ch { use(v) }`,
 		`select { case v, ok := <-ro: use(v, ok); case t.done <- struct{}{}: default: }`,
