@@ -74,6 +74,11 @@ func (r *run) lockTimeViolation(gs []*goroutine) *Violation {
 		if c := r.callOf(g); c != nil {
 			return c.name()
 		}
+		// Without detail the calls' goroutines are not known: the
+		// task's outermost function names what the goroutine runs.
+		if fs := g.implFrames(); len(fs) > 0 {
+			return fmt.Sprintf("%s (goroutine %d)", shortFunc(fs[len(fs)-1].fn), g.id)
+		}
 		return fmt.Sprintf("goroutine %d of the task", g.id)
 	}
 	var ev strings.Builder
