@@ -13,7 +13,7 @@ import (
 )
 
 // The corpus: failing scenarios saved one per file, replayed first on every
-// run, like rapid's fail files and Go fuzzing's corpus. A file holds a
+// run, like Go fuzzing's corpus (and in place of rapid's fail files). A file holds a
 // scenario in the notation reports print, after comment lines saying what
 // failed and how to replay it; scenarios.ParseFile reads it.
 

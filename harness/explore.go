@@ -71,7 +71,7 @@ func (f *Failure) Unwrap() []error {
 // explores generated ones with rapid, against tasks from newTask, each in a
 // fresh bubble from bubble. It returns the first failure, minimized and
 // saved to the corpus, or nil. name identifies the check for rapid (its
-// fail files and messages).
+// messages). rapid writes no fail files of its own: the corpus keeps failures.
 func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure {
 	cfg := newConfig(opts)
 	defer cfg.setProcs()()
@@ -405,6 +405,7 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 			t.Fatalf("%s", res.Primary().Error())
 		}
 		tb := &recorder{name: name, logf: cfg.logf}
+		rapidFailFilesOff()
 		rapid.Check(tb, prop)
 		if last != nil && (tb.failed || skip) {
 			f := cfg.failure(minimize(cfg, p.bubble, p.newTask, last), "", foundAt)

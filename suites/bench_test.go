@@ -185,7 +185,6 @@ func buggy() []catalog.Entry {
 // failure (OnFound) and the minimized report (Check's return).
 func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 	b.Helper()
-	noFailFiles(b)
 	var out []sample
 	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		for range seeds {
@@ -211,22 +210,6 @@ func detectReaptest(b *testing.B, e catalog.Entry, seeds int) []sample {
 		b.Fatal("the bubble's test failed")
 	}
 	return out
-}
-
-// noFailFiles keeps rapid from writing fail files under testdata/rapid
-// while b runs: every seed must explore from scratch (a fail file is
-// replayed first by the next Check of the same name), and the benchmark
-// must not leave files in the checkout.
-func noFailFiles(b *testing.B) {
-	f := flag.Lookup("rapid.nofailfile")
-	if f == nil {
-		return
-	}
-	old := f.Value.String()
-	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = flag.Set("rapid.nofailfile", old) })
 }
 
 // reportSamples reports the quantiles of samples as b's metrics, and logs
