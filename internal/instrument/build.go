@@ -168,15 +168,12 @@ func oneLine(s string) string {
 const rewriterVersion = "2"
 
 func build(ctx context.Context, cfg Config) (*Binary, error) {
-	goPath, err := exec.LookPath("go")
-	if err != nil {
-		return nil, fmt.Errorf("no go command: %v", err)
-	}
 	if cfg.TaskPkg == "" {
 		return nil, errors.New("no task package given")
 	}
 	dir := cfg.Dir
 	if dir == "" {
+		var err error
 		if dir, err = os.Getwd(); err != nil {
 			return nil, err
 		}
@@ -197,7 +194,6 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		flags = append(flags, "-cover", "-covermode="+cfg.CoverMode)
 	}
 	cover := slices.ContainsFunc(flags, isCoverFlag)
-	g := &goCmd{path: goPath, env: env}
 	cache, err := cacheDir(cfg.CacheDir)
 	if err != nil {
 		return nil, err
@@ -205,13 +201,19 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	// The quick lookup: the running test binary built before with the
 	// same flags and environment names its instrumented build, found
 	// without asking the go command (go list -export and type-checking
-	// the instrumented packages cost 0.2-0.4 s a run).
-	quick := quickKey(cfg, goPath, dir, flags, env)
+	// the instrumented packages cost 0.2-0.4 s a run), and so found too
+	// where there is no go command (a prebuilt test binary run elsewhere).
+	quick := quickKey(cfg, dir, flags, env)
 	if quick != "" {
 		if bin := fromMemo(cache, quick, testPkg, cover); bin != nil {
 			return bin, nil
 		}
 	}
+	goPath, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("no go command, and no instrumented build of this test binary in the cache %s: %v", cache, err)
+	}
+	g := &goCmd{path: goPath, env: env}
 
 	patterns := []string{testPkg}
 	if cfg.TaskPkg != testPkg && cfg.TaskPkg != testPkg+"_test" {

@@ -24,13 +24,14 @@ import (
 // file, flag and the toolchain of its link. So once a build of it has been
 // found the full way, a memo under <cache>/self, keyed by that identity,
 // the Config and the go command's environment, names the cached binary,
-// and later runs of the same test binary go straight to it. A changed
+// and later runs of the same test binary go straight to it, with or
+// without a go command on PATH. A changed
 // source file makes a new test binary, with a new build ID, and the full
 // lookup runs again.
 
 // quickKey returns the memo key of a build, or "" when the build has no
 // known identity (it is not a variant of the running test binary).
-func quickKey(cfg Config, goPath, dir string, flags, env []string) string {
+func quickKey(cfg Config, dir string, flags, env []string) string {
 	self := cfg.self
 	if self == "" {
 		if cfg.Dir != "" || cfg.TestPkg != "" || cfg.Flags != nil || cfg.Env != nil {
@@ -44,12 +45,10 @@ func quickKey(cfg Config, goPath, dir string, flags, env []string) string {
 	h := sha256.New()
 	cfgJSON, _ := json.Marshal(cfg)
 	fmt.Fprintf(h, "rewriter %s\nself %s\nconfig %s\ndir %s\nflags %q\nenv %q\n", rewriterVersion, self, cfgJSON, dir, flags, env)
-	// The go command that builds, and the environment it reads.
-	if info, err := os.Stat(goPath); err == nil {
-		fmt.Fprintf(h, "go %s %d %d\n", goPath, info.Size(), info.ModTime().UnixNano())
-	} else {
-		fmt.Fprintf(h, "go %s\n", goPath)
-	}
+	// The environment the go command reads. Not the go command itself:
+	// the identity names the toolchain that built the running binary, and
+	// a memo must be found where no go command is on PATH (a test binary
+	// built with go test -c and run on another machine or in a container).
 	for _, kv := range goEnviron() {
 		fmt.Fprintln(h, kv)
 	}

@@ -36,6 +36,24 @@ func TestBuildQuick(t *testing.T) {
 		t.Errorf("next run's Build = %+v; want the first one's binary and facts, found quickly", again)
 	}
 
+	// A prebuilt test binary run where no go command is on PATH finds its
+	// instrumented build all the same; another identity cannot, and says
+	// why.
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", t.TempDir())
+	forget()
+	noGo, err := Build(ctx, cfg)
+	if err != nil || !noGo.quick || noGo.Path != first.Path {
+		t.Errorf("Build without a go command = %+v, %v; want the first one's binary through the memo", noGo, err)
+	}
+	stranger := cfg
+	stranger.self = "test-binary-never-built"
+	forget()
+	if _, err := Build(ctx, stranger); err == nil || !strings.Contains(err.Error(), "no go command") {
+		t.Errorf("Build of an unknown binary without a go command: err = %v, want no go command", err)
+	}
+	t.Setenv("PATH", path)
+
 	// A rebuilt test binary (another identity) looks the full way, and
 	// finds the same instrumented binary when nothing else changed.
 	other := cfg
@@ -74,7 +92,7 @@ func TestBuildQuick(t *testing.T) {
 func TestQuickKey(t *testing.T) {
 	t.Setenv("GOFLAGS", "")
 	cfg := Config{TaskPkg: "example.com/p", Dir: "/m", TestPkg: "example.com/p", Flags: []string{}, self: "id-1"}
-	base := quickKey(cfg, "/usr/bin/go", "/m", nil, nil)
+	base := quickKey(cfg, "/m", nil, nil)
 	if base == "" {
 		t.Fatal("no quick key for a Config with an identity")
 	}
@@ -82,24 +100,23 @@ func TestQuickKey(t *testing.T) {
 	other.self = "id-2"
 	t.Setenv("GOCOVERDIR", "/tmp/one-run")
 	for name, k := range map[string]string{
-		"identity": quickKey(other, "/usr/bin/go", "/m", nil, nil),
-		"flags":    quickKey(cfg, "/usr/bin/go", "/m", []string{"-race=true"}, nil),
-		"env":      quickKey(cfg, "/usr/bin/go", "/m", nil, []string{"CGO_ENABLED=0"}),
-		"go":       quickKey(cfg, "/opt/go/bin/go", "/m", nil, nil),
+		"identity": quickKey(other, "/m", nil, nil),
+		"flags":    quickKey(cfg, "/m", []string{"-race=true"}, nil),
+		"env":      quickKey(cfg, "/m", nil, []string{"CGO_ENABLED=0"}),
 	} {
 		if k == base {
 			t.Errorf("the quick key does not change with the %s", name)
 		}
 	}
-	if k := quickKey(cfg, "/usr/bin/go", "/m", nil, nil); k != base {
+	if k := quickKey(cfg, "/m", nil, nil); k != base {
 		t.Errorf("the quick key changes with GOCOVERDIR: %s, then %s", base, k)
 	}
 	t.Setenv("GOFLAGS", "-mod=mod")
-	if k := quickKey(cfg, "/usr/bin/go", "/m", nil, nil); k == base {
+	if k := quickKey(cfg, "/m", nil, nil); k == base {
 		t.Errorf("the quick key does not change with GOFLAGS")
 	}
 	cfg.self = ""
-	if k := quickKey(cfg, "/usr/bin/go", "/m", nil, nil); k != "" {
+	if k := quickKey(cfg, "/m", nil, nil); k != "" {
 		t.Errorf("quickKey of another module's build = %q, want none", k)
 	}
 }
