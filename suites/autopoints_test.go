@@ -128,26 +128,30 @@ func TestFuncPackage(t *testing.T) {
 	}
 }
 
-// A check stopped before its child says how much of -timeout was left,
-// and what the instrumented build took of it when that was the bulk: the
-// time went there, and a rerun finds the build cached.
-func TestOutOfTimeNote(t *testing.T) {
+// A check not run for want of time says how much of -timeout was left,
+// what the instrumented build took of it when that was the bulk (the time
+// went there, and a rerun finds the build cached), and what to do, on one
+// line.
+func TestNotRunNote(t *testing.T) {
 	tg := target{deadline: time.Now().Add(300 * time.Millisecond), auto: autoChild{bin: &instrument.Binary{}, took: 900 * time.Millisecond}}
-	note := outOfTimeNote(tg)
-	for _, want := range []string{"stopped early: out of time after 0 scenarios", "300ms of the test binary's -timeout left", "instrumented build took 900ms", "rerun finds it cached"} {
+	note := notRun(tg).Reason
+	for _, want := range []string{"reaptest: not run: no scenario ran", "of the test binary's -timeout was left", "instrumented build took 900ms", "rerun finds it cached", "rerun with a longer -timeout"} {
 		if !strings.Contains(note, want) {
 			t.Errorf("note %q lacks %q", note, want)
 		}
 	}
+	if strings.Contains(note, "\n") {
+		t.Errorf("note %q is more than one line", note)
+	}
 	tg.auto.bin = nil // the build did not finish: nothing is cached
-	if note := outOfTimeNote(tg); !strings.Contains(note, "took 900ms") || strings.Contains(note, "cached") {
+	if note := notRun(tg).Reason; !strings.Contains(note, "took 900ms") || strings.Contains(note, "cached") {
 		t.Errorf("an unfinished build: %q", note)
 	}
 	tg.auto.took = 10 * time.Millisecond // found cached: not the reason
-	if note := outOfTimeNote(tg); strings.Contains(note, "instrumented") {
+	if note := notRun(tg).Reason; strings.Contains(note, "instrumented") {
 		t.Errorf("a quick lookup is named as the reason: %q", note)
 	}
-	if note := outOfTimeNote(target{}); !strings.Contains(note, "-timeout is too near") {
+	if note := notRun(target{}).Reason; !strings.Contains(note, "-timeout was too near") {
 		t.Errorf("without a deadline: %q", note)
 	}
 }

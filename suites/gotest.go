@@ -37,7 +37,10 @@ const (
 // generated ones under faults. A failing subtest fails with the report of
 // its failure, minimized and saved, ending with the command that replays
 // it. Once a subtest stops on a setup diagnosis (harness.ErrSetup), the
-// ones after it are not run: each skips with one line naming it. With
+// ones after it are not run: each skips with one line naming it. A
+// subtest that passed without checking what it was meant to (no time left
+// to start a child, or to explore; automatic fault points wanted but not
+// built) skips with one line saying why and what to do. With
 // REAPTEST_REPLAY set it replays that scenario file instead, in t itself
 // (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
@@ -72,6 +75,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			var f *harness.Failure
 			if s != nil {
 				f = s.auto.mark(s.result(t))
+				s.skipUnchecked(t, f)
 			} else {
 				f = namedT(t, newTask, n, opts)
 			}
@@ -97,6 +101,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		var f *harness.Failure
 		if s != nil {
 			f = s.auto.mark(s.result(t))
+			s.skipUnchecked(t, f)
 		} else {
 			f = checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...)
 		}
@@ -117,10 +122,13 @@ type session struct {
 	known   map[string]bool
 	logs    map[string][]string // what each subtest's check logged in the child
 	auto    autoChild           // the instrumented test binary the children run
+	// unchecked holds, by subtest name, why a subtest that did not fail
+	// checked nothing, or less than it was meant to (see notchecked.go).
+	unchecked map[string]*bridge.NotChecked
 }
 
 func newSession(t *testing.T) *session {
-	s := &session{parent: t, results: map[string]*harness.Failure{}, known: map[string]bool{}, logs: map[string][]string{}}
+	s := &session{parent: t, results: map[string]*harness.Failure{}, known: map[string]bool{}, logs: map[string][]string{}, unchecked: map[string]*bridge.NotChecked{}}
 	for _, n := range scenarios.Named() {
 		s.names = append(s.names, n.Name)
 	}
@@ -143,6 +151,20 @@ func (s *session) result(t *testing.T) *harness.Failure {
 	}
 	return s.results[name]
 }
+
+// skipUnchecked skips the subtest t, which did not fail (f is nil), with
+// the one line that says why it checked less than it was meant to, if it
+// did.
+func (s *session) skipUnchecked(t *testing.T, f *harness.Failure) {
+	t.Helper()
+	if nc := s.unchecked[t.Name()]; f == nil && nc != nil {
+		t.Skip(nc.Reason)
+	}
+}
+
+// explores reports whether the subtest name (a full name) is the one that
+// explores.
+func (s *session) explores(name string) bool { return name == s.parent.Name()+"/explore" }
 
 // runChild runs one child for the subtests wanted and not yet known, and
 // records what it found, at least for one of them.
@@ -167,9 +189,8 @@ func (s *session) runChild(t *testing.T) error {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
-		logf("%s", outOfTimeNote(tg))
 		for _, n := range todo {
-			s.known[n] = true
+			s.known[n], s.unchecked[n] = true, notRun(tg)
 		}
 		return nil
 	case err != nil:
@@ -188,6 +209,10 @@ func (s *session) runChild(t *testing.T) error {
 			return errors.New(r.Usage)
 		case !r.Pass:
 			s.results[n] = r.failure(reproCommand(n))
+		case s.explores(n) && c.replayOnly:
+			s.unchecked[n] = exploredNothing(r.Ran)
+		case s.explores(n) && s.auto.off != "":
+			s.unchecked[n] = s.auto.uninstrumented(r.Ran)
 		}
 	}
 	// The child died in a subtest, or raced after its verdict: the crash
@@ -196,9 +221,10 @@ func (s *session) runChild(t *testing.T) error {
 	died := c.exit != nil && (c.current != "" && c.results[c.current] == nil || strings.Contains(c.stderr, raceHeader))
 	switch {
 	case c.timedOut && c.results[c.current] == nil:
-		logf("reaptest: stopped early: out of time after %d scenarios (no failure found before the test binary's deadline)", c.ran)
 		for _, n := range todo {
-			s.known[n] = true
+			if c.results[n] == nil {
+				s.known[n], s.unchecked[n] = true, notFinished(c.ran)
+			}
 		}
 		return nil
 	case died && c.current != "":
@@ -290,7 +316,7 @@ func splitPattern(p string) []string {
 func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, newTask, repro, false, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
 		if f != nil {
 			f.Name = "named scenario " + n.Name
@@ -303,7 +329,7 @@ func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, op
 // (the child runs check itself and tells the parent what it found), else
 // in this process. extra are the options a child adds. A usage error fails
 // t; it is never a verdict on the task.
-func isolatedT(t *testing.T, newTask harness.NewTask, repro string, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
+func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores bool, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
 	t.Helper()
 	if passOver(t.Name()) {
 		return nil // a child started for another test
@@ -314,7 +340,12 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, opts []harne
 		}
 		tg := testTarget(t, repro)
 		tg.auto = autoFor(newTask, opts, tg.deadline)
+		tg.explores = explores
 		f, err := checkIsolated(tg)
+		var nc *bridge.NotChecked
+		if errors.As(err, &nc) {
+			t.Skip(nc.Reason)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +420,7 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, newTask, path, repro, append(extra, opts...))
 		}
@@ -488,7 +519,7 @@ func replayT(t *testing.T, newTask harness.NewTask, path, repro string, opts []h
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, newTask, path, repro, append(extra, opts...))
 		}

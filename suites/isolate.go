@@ -240,16 +240,17 @@ func (r childResult) failure(repro string) *harness.Failure {
 
 // child is one run of the test binary for one test.
 type child struct {
-	result   *childResult            // what the child found for its target; nil if it died
-	results  map[string]*childResult // what it found for each check it ran, by name
-	current  string                  // the check it began last
-	progress []scenarios.Scenario    // the last scenarios it began, oldest first
-	ran      int                     // scenarios the child began, as its progress file tells
-	stderr   string
-	exit     error
-	stuck    bool // stopped for making no progress
-	timedOut bool // stopped at the child's time limit
-	started  bool // the check began (wrote its progress file)
+	result     *childResult            // what the child found for its target; nil if it died
+	results    map[string]*childResult // what it found for each check it ran, by name
+	current    string                  // the check it began last
+	progress   []scenarios.Scenario    // the last scenarios it began, oldest first
+	ran        int                     // scenarios the child began, as its progress file tells
+	stderr     string
+	exit       error
+	stuck      bool // stopped for making no progress
+	timedOut   bool // stopped at the child's time limit
+	started    bool // the check began (wrote its progress file)
+	replayOnly bool // started with too little time to explore: it only replayed
 }
 
 // target selects one check in a child: the test (and Ginkgo spec) that
@@ -263,6 +264,11 @@ type target struct {
 	deadline time.Time                        // the test binary's, if it has one
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
+	explores bool                             // the check explores (not a named scenario, not a replay)
+	// replayOnly, set by runChild when too little time is left to
+	// explore, makes the child stop exploring at once: it replays the
+	// corpus and runs the named scenarios, which need no budget.
+	replayOnly bool
 	// tb, if set, is the test logf logs to: the functions between the
 	// user's call and logf mark themselves as its helpers, so that a line
 	// is located at the user's TestTask or ExploreAround call.
@@ -333,8 +339,12 @@ func childCommand(tg target, dir string, limit time.Duration) (exe string, args,
 		}
 	}
 	// The child checks until its deadline, short of the parent's limit
-	// by what a last scenario and the report may take.
+	// by what a last scenario and the report may take; a replay-only
+	// child explores nothing.
 	stop := time.Now().Add(limit - min(limit/4, 5*time.Second))
+	if tg.replayOnly {
+		stop = time.Now()
+	}
 	env = []string{envChild + "=" + dir, EnvIsolate + "=0", envTarget + "=" + tg.name,
 		envDeadline + "=" + strconv.FormatInt(stop.UnixNano(), 10)}
 	if raceEnabled {
@@ -357,23 +367,6 @@ func haltOnRace(gorace string) string {
 	return strings.Join(append(keep, "halt_on_error=1"), " ")
 }
 
-// outOfTimeNote says why no child was started for tg: how much of the
-// test binary's -timeout was left, and what the instrumented build took
-// of it when that was the bulk (a rerun finds the build cached).
-func outOfTimeNote(tg target) string {
-	why := "the test binary's -timeout is too near to start a child"
-	if !tg.deadline.IsZero() {
-		why = fmt.Sprintf("%s of the test binary's -timeout left, too little to start a child", max(0, time.Until(tg.deadline)).Round(100*time.Millisecond))
-	}
-	if tg.auto.took >= time.Second/2 {
-		why += fmt.Sprintf(": the instrumented build took %s of it", tg.auto.took.Round(100*time.Millisecond))
-		if tg.auto.bin != nil {
-			why += ", and a rerun finds it cached"
-		}
-	}
-	return "reaptest: stopped early: out of time after 0 scenarios (" + why + ")"
-}
-
 // errOutOfTime says a child was not started: the test binary's deadline
 // is too near.
 var errOutOfTime = errors.New("out of time: the test binary's deadline (-timeout) is too near to start a child")
@@ -386,7 +379,11 @@ func runChild(tg target, env ...string) (*child, error) {
 	}
 	limit := tg.timeLeft()
 	if limit < minChildTime {
-		return nil, errOutOfTime
+		// Too little time to explore: replay what needs no budget.
+		if limit = tg.replayTime(); limit < minReplayTime {
+			return nil, errOutOfTime
+		}
+		tg.replayOnly = true
 	}
 	dir, err := tempDir("reaptest-child-")
 	if err != nil {
@@ -410,7 +407,7 @@ func runChild(tg target, env ...string) (*child, error) {
 	defer untrack()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	c := &child{}
+	c := &child{replayOnly: tg.replayOnly}
 	path := filepath.Join(dir, "progress")
 	var pf *os.File // the progress file, once the child made it
 	defer func() {
@@ -614,8 +611,7 @@ func checkChild(tg target) (*harness.Failure, error) {
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
-		tg.log("%s", outOfTimeNote(tg))
-		return nil, nil
+		return nil, notRun(tg)
 	case err != nil:
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
 	}
@@ -631,8 +627,7 @@ func checkChild(tg target) (*harness.Failure, error) {
 	case c.result == nil && c.timedOut:
 		// Out of the test's time, not the task's fault: a busy task is
 		// caught by the scenario's real-time limit inside the child.
-		tg.log("reaptest: stopped early: out of time after %d scenarios (no failure found before the test binary's deadline)", c.ran)
-		return nil, nil
+		return nil, notFinished(c.ran)
 	case c.result == nil && !c.started:
 		return nil, fmt.Errorf("reaptest: the isolated check's child never began the check (%v); its output:\n%s", c.exit, excerpt(c.stderr))
 	case c.result == nil:
@@ -650,6 +645,10 @@ func checkChild(tg target) (*harness.Failure, error) {
 		f := c.result.failure(tg.repro)
 		f.Text += note
 		return f, nil
+	case c.result.Pass && tg.explores && c.replayOnly:
+		return nil, exploredNothing(c.result.Ran)
+	case c.result.Pass && tg.explores && tg.auto.off != "":
+		return nil, tg.auto.uninstrumented(c.result.Ran)
 	case c.result.Pass:
 		return nil, nil
 	}

@@ -29,7 +29,7 @@ func init() {
 // specs' DescribeTask).
 func specNamed(s bridge.Spec, newTask harness.NewTask, n scenarios.NamedScenario, opts []harness.Option) (*harness.Failure, error) {
 	repro := ginkgoRepro(s.Focus)
-	return specIsolated(s, "", repro, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+	return specIsolated(s, "", repro, false, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
 		if f != nil {
 			f.Name = "named scenario " + n.Name
@@ -47,7 +47,7 @@ func specExplore(s bridge.Spec, corpus string, newTask harness.NewTask, opts []h
 		corpus = fileName(s.Focus)
 	}
 	repro := ginkgoRepro(s.Focus)
-	return specIsolated(s, corpusDir(corpus), repro, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+	return specIsolated(s, corpusDir(corpus), repro, os.Getenv(EnvReplay) == "", newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
 		}
@@ -62,7 +62,7 @@ func specExplore(s bridge.Spec, corpus string, newTask harness.NewTask, opts []h
 func specAround(s bridge.Spec, newTask harness.NewTask, base scenarios.Scenario, opts []harness.Option) (*harness.Failure, error) {
 	corpus := corpusDir(fileName(s.Focus))
 	repro := ginkgoRepro(s.Focus)
-	return specIsolated(s, corpus, repro, newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
+	return specIsolated(s, corpus, repro, os.Getenv(EnvReplay) == "", newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
 		}
@@ -90,7 +90,7 @@ func specDump(s bridge.Spec, newTask harness.NewTask, path, typeName string, opt
 // specIsolated runs check for the spec s: in a child process when
 // isolation is on, else here, with a *testing.T. The error is a usage
 // error or a check that could not run, never a verdict on the task.
-func specIsolated(s bridge.Spec, corpus, repro string, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) (*harness.Failure, error) {
+func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) (*harness.Failure, error) {
 	if passOver(s.Focus) {
 		return nil, nil // a child started for another spec that the focus also matches
 	}
@@ -100,7 +100,7 @@ func specIsolated(s bridge.Spec, corpus, repro string, newTask harness.NewTask, 
 		}
 		testNameOnce.Do(func() { testName = findRunSpecsCaller() })
 		tg := target{name: s.Focus, args: []string{"-ginkgo.focus=" + regexp.QuoteMeta(s.Focus) + "$"}, ginkgo: true, corpus: corpus, repro: repro,
-			logf: s.Logf}
+			logf: s.Logf, explores: explores}
 		if testName != "" {
 			tg.args = append(tg.args, "-test.run=^"+testName+"$")
 		}

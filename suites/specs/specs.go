@@ -111,9 +111,14 @@ func spec() bridge.Spec {
 }
 
 // failIf fails the running spec with f's report, or with err, which is
-// not a verdict on the task (a usage error, a check that could not run).
+// not a verdict on the task (a usage error, a check that could not run),
+// and skips it when the check passed without checking what it was meant
+// to (bridge.NotChecked).
 func failIf(f *harness.Failure, err error) {
+	var skip *bridge.NotChecked
 	switch {
+	case f == nil && errors.As(err, &skip):
+		Skip(skip.Reason)
 	case err != nil && f != nil:
 		Fail(err.Error() + "\n\n" + f.Error())
 	case err != nil:

@@ -46,6 +46,16 @@ var (
 	Dump func(s Spec, newTask harness.NewTask, path, typeName string, opts []harness.Option) (*harness.Failure, error)
 )
 
+// NotChecked is the error of a check that passed without checking what it
+// was meant to: it ran no scenario (no time left before the test binary's
+// -timeout), explored none after replaying the corpus and the named
+// scenarios, or ran without the automatic fault points it was meant to
+// have. The spec or test is skipped with Reason, one line that says what
+// happened and how to get the full check, never passed.
+type NotChecked struct{ Reason string }
+
+func (e *NotChecked) Error() string { return e.Reason }
+
 // SameSetup is the note of a check that TestTask or DescribeTask does not
 // run because an earlier one, first (a subtest's or spec's name), stopped
 // on a setup diagnosis: the task is plugged in the same way in every

@@ -1,0 +1,91 @@
+package suites
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testEvents runs the go command with args in dir, with extra
+// environment, and returns the final action of each test and all output.
+func testEvents(t *testing.T, dir string, env []string, args ...string) (actions map[string]string, output string) {
+	t.Helper()
+	out, _ := goCmdEnv(dir, env, args...).CombinedOutput()
+	actions = map[string]string{}
+	var text strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var e testEvent
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			text.WriteString(sc.Text() + "\n")
+			continue
+		}
+		switch e.Action {
+		case "pass", "fail", "skip":
+			actions[e.Test] = e.Action
+		case "output":
+			text.WriteString(e.Output)
+		}
+	}
+	return actions, text.String()
+}
+
+// A check that could not check is not a pass. Under go test -timeout=1s
+// (no time to explore) the corpus and the named scenarios still run: a
+// buggy task whose regression scenario is in the corpus fails, and a
+// correct one passes its named scenarios while its explore subtest is
+// SKIP, saying so; with too little time to start a child at all, every
+// subtest is SKIP; a prebuilt test binary with no go command and no
+// cached instrumented build skips its explore subtest.
+func TestNotCheckedIsNotAPass(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the go command is needed to build a separate module: %v", err)
+	}
+	corpus := "testdata/reaptest/check-then-act/panic-no-panic-1c42af41.scenario"
+	dir := moduleFrom(t, "example.com/notchecked", "testdata/notchecked", map[string]string{
+		"testdata/reaptest/TestRegression/panic-no-panic-1c42af41.scenario": corpus,
+	})
+	// The instrumented builds, made once with time to spare, are found
+	// cached by the runs below, as on a developer's second run.
+	testEvents(t, dir, nil, "test", "-count=1", ".")
+
+	actions, out := testEvents(t, dir, nil, "test", "-count=1", "-timeout=1s", "-json", "-run", "^TestRegression$", ".")
+	if actions["TestRegression/explore"] != "fail" || !strings.Contains(out, "reaptest: panic [no-panic]") || !strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestRegression/panic-no-panic-1c42af41.scenario") {
+		t.Errorf("-timeout=1s, a buggy task with a regression scenario: %v, want TestRegression/explore to fail on the corpus file:\n%s", actions, out)
+	}
+
+	actions, out = testEvents(t, dir, nil, "test", "-count=1", "-timeout=1s", "-json", "-run", "^TestGood$", ".")
+	if actions["TestGood/explore"] != "skip" || actions["TestGood/lost-exit"] != "pass" || actions[""] != "pass" ||
+		!strings.Contains(out, "reaptest: explored nothing: the corpus and the fixed scenarios") {
+		t.Errorf("-timeout=1s, a correct task: %v, want the named subtests to pass and explore to skip saying it explored nothing:\n%s", actions, out)
+	}
+
+	actions, out = testEvents(t, dir, nil, "test", "-count=1", "-timeout=250ms", "-json", "-run", "^TestGood$", ".")
+	for _, sub := range []string{"TestGood/lost-exit", "TestGood/explore"} {
+		if actions[sub] != "skip" {
+			t.Errorf("-timeout=250ms: %s %s, want skip", sub, actions[sub])
+		}
+	}
+	if !strings.Contains(out, "reaptest: not run: no scenario ran:") || !strings.Contains(out, "rerun with a longer -timeout") {
+		t.Errorf("-timeout=250ms: the skip's reason and fix are missing:\n%s", out)
+	}
+
+	// A prebuilt test binary, no go command on PATH, an empty cache.
+	bin := filepath.Join(t.TempDir(), "notchecked.test")
+	if out, ok := goCmd(t, dir, "test", "-c", "-o", bin, "."); !ok {
+		t.Fatalf("go test -c:\n%s", out)
+	}
+	cmd := exec.Command(bin, "-test.count=1", "-test.v", "-test.run=^TestGood$")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "HOME="+t.TempDir())
+	raw, _ := cmd.CombinedOutput()
+	if got := string(raw); !strings.Contains(got, "--- SKIP: TestGood/explore") || !strings.Contains(got, "--- PASS: TestGood/lost-exit") ||
+		!strings.Contains(got, "reaptest: not fully checked:") || !strings.Contains(got, "no go command") {
+		t.Errorf("a prebuilt binary without go or a cached build: want explore skipped for want of automatic points:\n%s", got)
+	}
+}
