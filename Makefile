@@ -1,7 +1,7 @@
 # reaptest: see README.md.
 GO ?= go
 
-.PHONY: run test bench lint repro examples
+.PHONY: run test bench lint repro examples clean-cache
 
 # The main job: the Ginkgo suites over the bundled catalog, a verdict per
 # implementation (a buggy one being caught is the green outcome) and the
@@ -74,3 +74,10 @@ examples:
 		echo "+ cd $$m && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race -count=1 -v ./..."; \
 		(cd $$m && $(GO) vet ./... && $(GO) mod tidy -diff && $(GO) test -race -count=1 -v ./...); \
 	done
+
+# Empty reaptest's cache of instrumented test binaries (~/.cache/reaptest
+# on Linux, and the fallback $TMPDIR/reaptest-<uid>); the next check
+# rebuilds what it needs. The cache keeps itself under REAPTEST_CACHESIZE
+# (default 400MB) on its own.
+clean-cache:
+	$(GO) run ./internal/instrument/cleancache

@@ -403,9 +403,6 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		remember(cache, quick, key)
 		return bin, nil
 	}
-	prune(filepath.Join(cache, "bin"))
-	prune(filepath.Join(cache, "self"))
-
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
@@ -431,6 +428,7 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
+	defer forgetTemp(tmp) // renamed into place, or left by a failed build
 	// A rewritten file that does not compile is left out, and the build
 	// tried once more without it.
 	for attempt := 0; ; attempt++ {
@@ -488,6 +486,7 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
 	remember(cache, quick, key)
+	tidy(cache, binDir)
 	return bin, nil
 }
 
@@ -664,104 +663,6 @@ func childArgs(cover bool) []string {
 		return []string{"-test.gocoverdir=" + f.Value.String()}
 	}
 	return nil
-}
-
-// cacheDir makes the cache directory.
-func cacheDir(dir string) (string, error) {
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", fmt.Errorf("cache directory: %v", err)
-		}
-		return dir, nil
-	}
-	var errs []string
-	if d, err := os.UserCacheDir(); err == nil {
-		d = filepath.Join(d, "reaptest")
-		if err := writable(d); err == nil {
-			return d, nil
-		} else {
-			errs = append(errs, err.Error())
-		}
-	} else {
-		errs = append(errs, err.Error())
-	}
-	d := filepath.Join(os.TempDir(), fmt.Sprintf("reaptest-%d", os.Getuid()))
-	if err := writable(d); err != nil {
-		errs = append(errs, err.Error())
-		return "", fmt.Errorf("no writable cache directory: %s", strings.Join(errs, "; "))
-	}
-	return d, nil
-}
-
-// writable makes dir and checks that a file can be made in it.
-func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".probe")
-	if err != nil {
-		return err
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
-// writeOnce writes data to p unless p exists, through a temporary file
-// renamed into place, so that concurrent writers never expose a partial
-// file.
-func writeOnce(p string, data []byte) error {
-	if _, err := os.Stat(p); err == nil {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
-}
-
-// lockWait is how long a build waits for another process building the
-// same binary before it builds it too.
-const lockWait = 5 * time.Minute
-
-// keep is how long an unused cached binary is kept.
-const keep = 7 * 24 * time.Hour
-
-// prune removes the cached binaries not used for a while.
-func prune(dir string) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > keep {
-			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// tempName reserves a new file name in dir, unique among processes and
-// goroutines, for a file to be renamed into place.
-func tempName(dir, pattern string) (string, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return "", err
-	}
-	f.Close()
-	return f.Name(), nil
 }
 
 // quoteField quotes s for the go command's flag splitting when it needs it.

@@ -27,6 +27,8 @@
 // and the compiler's message are in [Binary.Unrewritten]. When the build
 // fails (no go command, a build error, no writable cache) its error is one
 // line that says why; the caller then runs uninstrumented and says so.
+// The cache is bounded (EnvCacheSize, least recently used binaries
+// evicted first) and private to the user; see cache.go.
 //
 // A package in the module cache cannot be overlaid (the go command
 // refuses): its module is then replaced, through a copy of the main

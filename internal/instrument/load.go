@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // listed is what go list says about one package.
@@ -88,7 +89,18 @@ func (g *goCmd) run(ctx context.Context, dir string, args ...string) ([]byte, er
 	cmd.Env = append(os.Environ(), g.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	// Cancelled (out of time), the go command gets SIGINT, on which it
+	// removes its work directory ($TMPDIR/go-build…); killed only if it
+	// does not end then.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	err := cmd.Start()
+	if err == nil {
+		forget := trackGo(cmd.Process)
+		err = cmd.Wait()
+		forget()
+	}
+	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 2000 {
 			msg = msg[:2000] + " …"

@@ -4,6 +4,7 @@ package instrument
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -15,3 +16,15 @@ const locks = false
 func lockFile(ctx context.Context, path string, maxWait time.Duration) (unlock func(), err error) {
 	return func() {}, nil
 }
+
+// lockedByOther reports whether another process holds the lock at path:
+// never known here.
+func lockedByOther(path string) bool { return false }
+
+// owner returns the user ID owning the file info describes, and whether
+// it is known: not here.
+func owner(info os.FileInfo) (uid int, ok bool) { return 0, false }
+
+// alive reports whether the process pid runs: assumed here, so that only
+// age makes a temporary stale.
+func alive(pid int) bool { return true }

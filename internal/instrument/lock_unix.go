@@ -41,3 +41,34 @@ func lockFile(ctx context.Context, path string, maxWait time.Duration) (unlock f
 		}
 	}
 }
+
+// lockedByOther reports whether another process holds the lock at path
+// (a build in progress in its directory). It does not make the file.
+func lockedByOther(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
+
+// owner returns the user ID owning the file info describes.
+func owner(info os.FileInfo) (uid int, ok bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// alive reports whether the process pid runs (or may: it exists but is
+// not ours to signal).
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

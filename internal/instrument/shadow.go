@@ -109,7 +109,7 @@ func mirror(src, dst string, files map[string][]byte) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dst), filepath.Base(dst)+".*.tmp")
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), tmpPattern(filepath.Base(dst)+".*.tmp"))
 	if err != nil {
 		return err
 	}

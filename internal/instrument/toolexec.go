@@ -90,6 +90,7 @@ func coverWrapper(ctx context.Context, g *goCmd, cache string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	defer forgetTemp(tmp)
 	// The wrapper runs on this machine, whatever the build targets.
 	host := &goCmd{path: g.path, env: []string{"GOFLAGS=", "GOWORK=off", "GOOS=", "GOARCH=", "CGO_ENABLED=0", "GOTOOLCHAIN=local"}}
 	if _, err := host.run(ctx, src, "build", "-o", tmp, "."); err != nil {
