@@ -44,6 +44,7 @@ const (
 )
 
 // ParseFile reads the scenario in the file at path; see [Parse]. A file
+// with no fact in it (empty, or only comments) is an error. A file
 // larger than MaxFileSize (or one that never ends, as /dev/zero) is an
 // error.
 func ParseFile(path string) (Scenario, error) {
@@ -59,9 +60,14 @@ func ParseFile(path string) (Scenario, error) {
 	if len(data) > MaxFileSize {
 		return Scenario{}, fmt.Errorf("%s: larger than %d KiB: want a scenario file", path, MaxFileSize>>10)
 	}
-	sc, err := Parse(string(data))
+	sc, facts, err := parse(string(data))
 	if pe, ok := err.(*ParseError); ok {
 		pe.File = path
+	}
+	if err == nil && facts == 0 {
+		// Replayed, it would run a scenario nobody wrote: no exit, no
+		// call. A file cut short or the wrong file, most likely.
+		return Scenario{}, fmt.Errorf("%s: no scenario in the file (%d bytes, no line but blanks and comments): want at least a process, monitor or client line", path, len(data))
 	}
 	return sc, err
 }
@@ -73,21 +79,28 @@ func ParseFile(path string) (Scenario, error) {
 // every named scenario. On error Parse returns the zero Scenario and a
 // *ParseError.
 func Parse(text string) (Scenario, error) {
+	sc, _, err := parse(text)
+	return sc, err
+}
+
+// parse is Parse, and counts the lines that state a fact.
+func parse(text string) (Scenario, int, error) {
 	p := parser{sc: Scenario{Plan: faults.Plan{Exit: faults.ExitPlan{After: faults.Never}}}}
 	text = strings.TrimPrefix(text, "\uFEFF") // a byte-order mark some editors write
 	lines := strings.Split(text, "\n")
 	for i, line := range lines {
 		p.line = i + 1
 		if err := p.parseLine(strings.TrimSuffix(line, "\r")); err != nil {
-			return Scenario{}, err
+			return Scenario{}, 0, err
 		}
 	}
-	return p.sc, nil
+	return p.sc, p.facts, nil
 }
 
 type parser struct {
-	sc   Scenario
-	line int // the line being parsed
+	sc    Scenario
+	line  int // the line being parsed
+	facts int // lines parsed that state a fact
 
 	// The lines of the process line, monitor lost and the first monitor
 	// reap, 0 until seen; the line of each client.
@@ -154,6 +167,7 @@ func (p *parser) parseLine(line string) error {
 	if err != nil || len(toks) == 0 {
 		return err
 	}
+	p.facts++
 	head := toks[0]
 	switch {
 	case head.text == "process":

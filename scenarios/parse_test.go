@@ -406,6 +406,17 @@ func TestParseFileErrors(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) || !reflect.DeepEqual(sc, Scenario{}) {
 		t.Errorf("ParseFile(missing) = %v, %v; want the zero Scenario and fs.ErrNotExist", sc, err)
 	}
+	// A file with no fact in it is no scenario: replayed, it would pass
+	// whatever the task does.
+	for name, text := range map[string]string{"empty": "", "comments": "# only a comment\n\n  # and another\n", "blank": "\n \r\n\t\n"} {
+		path := filepath.Join(t.TempDir(), name+".scenario")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if sc, err := ParseFile(path); err == nil || !strings.HasPrefix(err.Error(), path+": no scenario in the file") {
+			t.Errorf("ParseFile(%s) = %v, %v; want an error naming the file", name, sc, err)
+		}
+	}
 }
 
 // Parse never panics, and whatever it accepts prints to a text it reads
