@@ -45,6 +45,9 @@ const (
 // (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	t.Helper()
+	if err := envUsage(); err != nil {
+		t.Fatal(err)
+	}
 	if os.Getenv(EnvReplay) != "" {
 		if f := checkT(t, newTask, opts...); f != nil {
 			t.Fatal("\n" + f.Error())
@@ -334,6 +337,9 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 	if passOver(t.Name()) {
 		return nil // a child started for another test
 	}
+	if err := envUsage(); err != nil {
+		t.Fatal(err)
+	}
 	if !inChild() && isolated(opts) {
 		if err := replayUsage(); err != nil {
 			t.Fatal(err)
@@ -422,7 +428,7 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 	repro := reproCommand(t.Name())
 	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			return replayT(t, newTask, path, repro, append(extra, opts...))
+			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}
 		return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(append(defaults(t), extra...), opts...)...), nil
 	})
@@ -501,15 +507,16 @@ func defaults(t *testing.T) []harness.Option {
 }
 
 // replayT replays the scenario file at path under t (REAPTEST_REPLAY),
-// and logs a replay that did not fail.
-func replayT(t *testing.T, newTask harness.NewTask, path, repro string, opts []harness.Option) (*harness.Failure, error) {
+// and logs to logf (in a child, to its parent) a replay that did not
+// fail, and how many times it ran (REAPTEST_REPEAT).
+func replayT(t *testing.T, logf func(format string, args ...any), newTask harness.NewTask, path, repro string, opts []harness.Option) (*harness.Failure, error) {
 	f, err := replay(Bubble(t), newTask, path, repro, opts)
 	if err == nil && f == nil {
-		logf := t.Logf
 		if inChild() {
 			logf = childLogs.logf
 		}
-		logf("reaptest: replayed %s: no failure", path)
+		times, _ := repeat()
+		logf("reaptest: replayed %s %d %s: no failure", path, times, plural(times, "time", "times"))
 	}
 	return f, err
 }
@@ -521,7 +528,7 @@ func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harn
 	repro := reproCommand(t.Name())
 	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			return replayT(t, newTask, path, repro, append(extra, opts...))
+			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}
 		return harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), extra...), opts...)...), nil
 	})
@@ -630,4 +637,12 @@ func packageDir() string {
 		}
 		dir = parent
 	}
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -49,9 +49,10 @@ func passOver(name string) bool {
 	return inChild() && name != target && !strings.HasPrefix(name, target+"/")
 }
 
-// EnvIsolate turns isolation on (1) or off (0) where the options do not
-// say; it is on by default for every entry point of this package and of
-// suites/specs.
+// EnvIsolate turns isolation on (1, true, on, yes) or off (0, false, off,
+// no) where the options do not say; it is on by default for every entry
+// point of this package and of suites/specs. Any other value fails the
+// check with a usage error.
 const EnvIsolate = "REAPTEST_ISOLATE"
 
 const (
@@ -70,11 +71,10 @@ func isolated(opts []harness.Option) bool {
 	if set, on := hx.Isolation(opts...); set {
 		return on
 	}
-	switch os.Getenv(EnvIsolate) {
-	case "0", "false", "off":
-		return false
+	if set, on, err := envSwitch(EnvIsolate); set && err == nil {
+		return on
 	}
-	return true
+	return true // envUsage reports a value that is neither on nor off
 }
 
 // inChild reports whether this process is a child running one check.

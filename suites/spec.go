@@ -49,7 +49,7 @@ func specExplore(s bridge.Spec, corpus string, newTask harness.NewTask, opts []h
 	repro := ginkgoRepro(s.Focus)
 	return specIsolated(s, corpusDir(corpus), repro, os.Getenv(EnvReplay) == "", newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
+			return replayT(t, s.Logf, newTask, path, repro, append(extra, opts...))
 		}
 		base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
 		return harness.Check(fileName(s.Focus), Bubble(t), newTask, append(append(base, extra...), opts...)...), nil
@@ -64,7 +64,7 @@ func specAround(s bridge.Spec, newTask harness.NewTask, base scenarios.Scenario,
 	repro := ginkgoRepro(s.Focus)
 	return specIsolated(s, corpus, repro, os.Getenv(EnvReplay) == "", newTask, opts, func(t *testing.T, extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
-			return replay(Bubble(t), newTask, path, repro, append(extra, opts...))
+			return replayT(t, s.Logf, newTask, path, repro, append(extra, opts...))
 		}
 		first := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpus)}
 		return harness.ExploreAround(fileName(s.Focus), Bubble(t), newTask, base, append(append(first, extra...), opts...)...), nil
@@ -93,6 +93,9 @@ func specDump(s bridge.Spec, newTask harness.NewTask, path, typeName string, opt
 func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) (*harness.Failure, error) {
 	if passOver(s.Focus) {
 		return nil, nil // a child started for another spec that the focus also matches
+	}
+	if err := envUsage(); err != nil {
+		return nil, err
 	}
 	if !inChild() && isolated(opts) {
 		if err := replayUsage(); err != nil {
