@@ -61,6 +61,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			t.Fatal(err)
 		}
 		s = newSession(t)
+		defer s.wait()
 		d, _ := t.Deadline()
 		s.auto = autoFor(newTask, opts, d)
 		if note := s.auto.offNote(); note != "" {
@@ -117,21 +118,43 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 // session runs the subtests of one isolated TestTask in as few child
 // processes as it can: one child runs every subtest -run selects, in turn,
 // each writing its result; when a child dies in one, that one gets the
-// crash report, and a new child runs the ones after it.
+// crash report, and a new child runs the ones after it. The child runs in
+// the background while the parent's subtests wait, each for its own
+// result, which the parent reads from the child's journal as soon as the
+// child has moved on to the next subtest: each subtest's time is the time
+// the child spent on it, and the progress lines of a long check go to the
+// subtest that is waiting for it.
 type session struct {
-	parent  *testing.T
-	names   []string                    // the subtests, in order
-	results map[string]*harness.Failure // by subtest name, once known
-	known   map[string]bool
-	logs    map[string][]string // what each subtest's check logged in the child
-	auto    autoChild           // the instrumented test binary the children run
+	parent *testing.T
+	names  []string  // the subtests, in order
+	auto   autoChild // the instrumented test binary the children run
+
+	mu      sync.Mutex
+	results map[string]*harness.Failure // by subtest name, once known; guarded by mu
+	known   map[string]bool             // guarded by mu
+	logs    map[string][]string         // what each subtest's check logged in the child; guarded by mu
 	// unchecked holds, by subtest name, why a subtest that did not fail
 	// checked nothing, or less than it was meant to (see notchecked.go).
-	unchecked map[string]*bridge.NotChecked
+	unchecked map[string]*bridge.NotChecked // guarded by mu
+	run       *sessionRun                   // the child running, if any; guarded by mu
+	waiting   *testing.T                    // the subtest waiting for a result; guarded by mu
+	pending   []string                      // progress lines for the waiting subtest to log; guarded by mu
+	changed   chan struct{}                 // closed when a result becomes known; guarded by mu
+}
+
+// sessionRun is one child of a session, running in the background.
+type sessionRun struct {
+	todo []string       // the subtests it runs, full names, in order
+	tg   target         // how it was started
+	done chan struct{}  // closed once it has ended
+	c    *child         // set before done is closed
+	err  error          // set before done is closed
+	seen map[string]int // journal results applied while it ran; guarded by the session's mu
 }
 
 func newSession(t *testing.T) *session {
-	s := &session{parent: t, results: map[string]*harness.Failure{}, known: map[string]bool{}, logs: map[string][]string{}, unchecked: map[string]*bridge.NotChecked{}}
+	s := &session{parent: t, results: map[string]*harness.Failure{}, known: map[string]bool{}, logs: map[string][]string{},
+		unchecked: map[string]*bridge.NotChecked{}, changed: make(chan struct{})}
 	for _, n := range scenarios.Named() {
 		s.names = append(s.names, n.Name)
 	}
@@ -144,15 +167,61 @@ func newSession(t *testing.T) *session {
 func (s *session) result(t *testing.T) *harness.Failure {
 	t.Helper()
 	name := t.Name()
-	for !s.known[name] {
-		if err := s.runChild(t); err != nil {
-			t.Fatal(err)
+	for {
+		s.mu.Lock()
+		if s.known[name] {
+			f, logs := s.results[name], s.logs[name]
+			s.waiting = nil
+			s.mu.Unlock()
+			for _, l := range logs {
+				t.Log(l)
+			}
+			return f
+		}
+		r := s.run
+		if r == nil {
+			var err error
+			if r, err = s.start(); err != nil {
+				s.mu.Unlock()
+				t.Fatal(err)
+			}
+		}
+		s.waiting = t
+		changed := s.changed
+		lines := s.pending
+		s.pending = nil
+		s.mu.Unlock()
+		for _, l := range lines {
+			t.Log(l) // from t's goroutine: located at the user's TestTask line
+		}
+		select {
+		case <-changed:
+		case <-r.done:
+			s.mu.Lock()
+			if s.run == r {
+				s.run = nil
+				err := s.finish(t, r)
+				s.mu.Unlock()
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				s.mu.Unlock()
+			}
 		}
 	}
-	for _, l := range s.logs[name] {
-		t.Log(l)
+}
+
+// wait waits for the child running, if any, to end, and forgets it: no
+// goroutine of the session outlives its test.
+func (s *session) wait() {
+	s.mu.Lock()
+	r := s.run
+	s.run, s.waiting = nil, nil
+	s.mu.Unlock()
+	if r != nil {
+		<-r.done
 	}
-	return s.results[name]
 }
 
 // skipUnchecked skips the subtest t, which did not fail (f is nil), with
@@ -160,7 +229,10 @@ func (s *session) result(t *testing.T) *harness.Failure {
 // did.
 func (s *session) skipUnchecked(t *testing.T, f *harness.Failure) {
 	t.Helper()
-	if nc := s.unchecked[t.Name()]; f == nil && nc != nil {
+	s.mu.Lock()
+	nc := s.unchecked[t.Name()]
+	s.mu.Unlock()
+	if f == nil && nc != nil {
 		t.Skip(nc.Reason)
 	}
 }
@@ -169,11 +241,24 @@ func (s *session) skipUnchecked(t *testing.T, f *harness.Failure) {
 // explores.
 func (s *session) explores(name string) bool { return name == s.parent.Name()+"/explore" }
 
-// runChild runs one child for the subtests wanted and not yet known, and
-// records what it found, at least for one of them.
-func (s *session) runChild(t *testing.T) error {
-	t.Helper()
-	logf := t.Logf
+// logf hands a progress line to the subtest waiting for a result, which
+// logs it.
+func (s *session) logf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending = append(s.pending, fmt.Sprintf(format, args...))
+	s.notify()
+}
+
+// notify wakes the subtest waiting for a result. mu is held.
+func (s *session) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// start starts a child, in the background, for the subtests wanted and
+// not yet known. mu is held.
+func (s *session) start() (*sessionRun, error) {
 	parent := s.parent.Name()
 	var todo, quoted []string
 	for _, n := range s.names {
@@ -183,39 +268,90 @@ func (s *session) runChild(t *testing.T) error {
 		}
 	}
 	if len(todo) == 0 {
-		return fmt.Errorf("reaptest: no subtest left to run")
+		return nil, fmt.Errorf("reaptest: no subtest left to run")
 	}
 	tg := testTarget(s.parent, "")
 	tg.auto = s.auto
 	tg.args = []string{"-test.run=" + runPattern(parent) + "/^(" + strings.Join(quoted, "|") + ")$"}
-	tg.logf, tg.tb = logf, t
-	c, err := runChild(tg)
+	tg.logf, tg.tb = s.logf, nil
+	r := &sessionRun{todo: todo, done: make(chan struct{}), seen: map[string]int{}}
+	tg.tick = func(dir string) { s.live(r, dir) }
+	r.tg = tg
+	s.run = r
+	go func() {
+		defer close(r.done)
+		r.c, r.err = runChild(r.tg)
+	}()
+	return r, nil
+}
+
+// live applies, while r's child runs, the results in its journal of the
+// subtests it has moved on from (the one it runs now may still crash or
+// race after its verdict; the last waits for the child's end).
+func (s *session) live(r *sessionRun, dir string) {
+	current, results := readJournal(filepath.Join(dir, "journal"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	woke := false
+	for i, n := range r.todo {
+		res := results[n]
+		if res == nil || n == current || i == len(r.todo)-1 || s.known[n] || res.Usage != "" {
+			continue
+		}
+		s.apply(r, n, res)
+		woke = true
+	}
+	if woke {
+		s.notify()
+	}
+}
+
+// apply records what the child found for the subtest n. mu is held.
+func (s *session) apply(r *sessionRun, n string, res *childResult) {
+	r.seen[n]++
+	s.known[n], s.logs[n] = true, res.Logs
+	switch {
+	case !res.Pass:
+		s.results[n] = res.failure(reproCommand(n))
+	case s.explores(n) && r.tg.replayOnly:
+		s.unchecked[n] = exploredNothing(res.Ran)
+	case s.explores(n) && s.auto.off != "":
+		s.unchecked[n] = s.auto.uninstrumented(res.Ran)
+	}
+}
+
+// finish records what r's ended child found, at least for one of its
+// subtests, from t, the subtest waiting. mu is held; it is released
+// while a crash is confirmed in more children.
+func (s *session) finish(t *testing.T, r *sessionRun) error {
+	t.Helper()
+	defer s.notify()
+	parent := s.parent.Name()
+	c, err := r.c, r.err
+	todo := r.todo
 	switch {
 	case errors.Is(err, errOutOfTime):
 		for _, n := range todo {
-			s.known[n], s.unchecked[n] = true, notRun(tg)
+			s.known[n], s.unchecked[n] = true, notRun(r.tg)
 		}
 		return nil
 	case err != nil:
 		return fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
 	}
+	r.tg.replayOnly = c.replayOnly
 	progress := false
 	for _, n := range todo {
-		r := c.results[n]
-		if r == nil {
+		res := c.results[n]
+		if res == nil {
 			continue
 		}
 		progress = true
-		s.known[n], s.logs[n] = true, r.Logs
-		switch {
-		case r.Usage != "":
-			return errors.New(r.Usage)
-		case !r.Pass:
-			s.results[n] = r.failure(reproCommand(n))
-		case s.explores(n) && c.replayOnly:
-			s.unchecked[n] = exploredNothing(r.Ran)
-		case s.explores(n) && s.auto.off != "":
-			s.unchecked[n] = s.auto.uninstrumented(r.Ran)
+		if res.Usage != "" {
+			s.known[n] = true
+			return errors.New(res.Usage)
+		}
+		if r.seen[n] == 0 {
+			s.apply(r, n, res)
 		}
 	}
 	// The child died in a subtest, or raced after its verdict: the crash
@@ -232,14 +368,17 @@ func (s *session) runChild(t *testing.T) error {
 		return nil
 	case died && c.current != "":
 		sub := testTarget(s.parent, reproCommand(c.current))
-		sub.logf, sub.auto = logf, s.auto
+		sub.logf, sub.auto, sub.tb = t.Logf, s.auto, t
+		s.mu.Unlock()
 		f := crashed(sub, c)
+		s.mu.Lock()
 		if errors.Is(f, harness.ErrSetup) {
 			// State an earlier subtest made in this child killed it: the
 			// subtest alone would pass, those before it with it do not.
 			f.Command = reproSubtests(parent, ranThrough(todo, c.current))
 		}
 		s.results[c.current], s.known[c.current] = f, true
+		delete(s.unchecked, c.current)
 		return nil
 	case !progress && c.exit != nil:
 		return fmt.Errorf("reaptest: the isolated check's child ended (%v) without running %s; its output:\n%s", c.exit, strings.Join(todo, ", "), excerpt(c.stderr))

@@ -92,6 +92,9 @@ type childLog struct {
 var childLogs childLog
 
 func (l *childLog) logf(format string, args ...any) {
+	if format == progressFormat {
+		return // the parent says how far its child got, as it goes
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lines = append(l.lines, fmt.Sprintf(format, args...))
@@ -265,6 +268,9 @@ type target struct {
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
 	explores bool                             // the check explores (not a named scenario, not a replay)
+	// tick, if set, is called with the child's directory every time the
+	// parent looks at its progress (every 50ms), from runChild's goroutine.
+	tick func(dir string)
 	// replayOnly, set by runChild when too little time is left to
 	// explore, makes the child stop exploring at once: it replays the
 	// corpus and runs the named scenarios, which need no budget.
@@ -440,9 +446,12 @@ wait:
 				c.stuck = true
 				cancel() // SIGQUIT: a goroutine dump, then the exit; WaitDelay kills
 			}
+			if tg.tick != nil {
+				tg.tick(dir)
+			}
 			if tg.logf != nil && now.Sub(lastNote) >= progressEvery && last.count > 0 {
 				lastNote = now
-				tg.logf("reaptest: %d scenarios so far, no failure (%s)", last.count, now.Sub(start).Round(time.Second))
+				tg.logf(progressFormat, last.count, now.Sub(start).Round(time.Second))
 			}
 		}
 	}
@@ -465,6 +474,11 @@ wait:
 	c.stderr = out.String()
 	return c, nil
 }
+
+// progressFormat is the line that says how far a long check got: the
+// parent logs it as the child goes, the child (whose harness logs it
+// too) does not relay it.
+const progressFormat = "reaptest: %d scenarios so far, no failure (%s)"
 
 // progressEvery is how often the parent says how far a long child got.
 const progressEvery = 5 * time.Second

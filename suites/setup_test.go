@@ -72,9 +72,10 @@ func TestIsolatedLazyChannelIsSetup(t *testing.T) {
 
 // testEvent is one line of go test -json (test2json) output.
 type testEvent struct {
-	Action string
-	Test   string
-	Output string
+	Action  string
+	Test    string
+	Output  string
+	Elapsed float64 // seconds, on a pass, fail or skip
 }
 
 // testsOf parses go test -json output into each test's events, by name.
