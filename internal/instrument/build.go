@@ -167,170 +167,220 @@ func oneLine(s string) string {
 // binaries of an older rewriting are not reused.
 const rewriterVersion = "2"
 
+// build makes the instrumented test binary cfg describes, or finds it in
+// the cache, in these steps:
+//
+//  1. inputs: which test package, directory, flags and environment, and
+//     the cache directory;
+//  2. the quick lookup: a memo of this very test binary names its build
+//     (no go command needed);
+//  3. list: go list -export of the test package, the task's and the named
+//     ones;
+//  4. rewrite: the selected packages, and a task's methods in test files,
+//     into the overlay (or into module copies for the module cache);
+//  5. key: the cache key of the binary, from everything that determines it;
+//  6. the cache, under the binary's lock: found there, or
+//  7. compile: go test -c with the overlay, once more without a rewritten
+//     file that did not compile;
+//  8. keep: the manifest, the binary renamed into place, the memo, and the
+//     cache tidied under its cap.
 func build(ctx context.Context, cfg Config) (*Binary, error) {
+	b, err := newBuilder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if bin := b.quickLookup(); bin != nil {
+		return bin, nil
+	}
+	if err := b.findGo(); err != nil {
+		return nil, err
+	}
+	if err := b.list(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.rewrite(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.key(); err != nil {
+		return nil, err
+	}
+	if b.cached() {
+		return b.found(), nil
+	}
+	if err := os.MkdirAll(b.binDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	// One process builds it; the others wait and take it from the cache.
+	unlock, err := lockFile(ctx, filepath.Join(b.binDir, ".lock"), lockWait)
+	if err != nil {
+		return nil, fmt.Errorf("cache directory: %v", err)
+	}
+	defer unlock()
+	if b.cached() {
+		return b.found(), nil
+	}
+	tmp, err := b.compile(ctx)
+	if tmp != "" {
+		defer forgetTemp(tmp) // renamed into place, or left by a failed build
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.keep(tmp)
+}
+
+// builder holds what one build has learnt so far, step by step.
+type builder struct {
+	cfg Config
+	// 1. inputs
+	dir, testPkg string
+	flags, env   []string
+	cover        bool
+	cache        string
+	quick        string // the memo's key, or "" when there is none
+	g            *goCmd
+	// 3. list
+	patterns    []string
+	byPath      map[string]*listed // the listed packages by import path
+	variants    map[string]*listed // the test variants, "p [p.test]"
+	ex          exports
+	exportFiles []string // "path=export file" of every listed package
+	tp          *listed  // the test package
+	// 4. rewrite
+	bin         *Binary
+	overlay     map[string]string // original file: rewritten copy
+	overlayKeys []string          // what the rewritten files are, for the key
+	shadows     map[string]*shadow
+	files       map[string]rewrittenFile
+	// 5. key
+	keyHex, name, binDir string
+}
+
+// newBuilder settles the build's inputs (step 1).
+func newBuilder(cfg Config) (*builder, error) {
 	if cfg.TaskPkg == "" {
 		return nil, errors.New("no task package given")
 	}
-	dir := cfg.Dir
-	if dir == "" {
+	b := &builder{cfg: cfg, dir: cfg.Dir, testPkg: cfg.TestPkg}
+	if b.dir == "" {
 		var err error
-		if dir, err = os.Getwd(); err != nil {
+		if b.dir, err = os.Getwd(); err != nil {
 			return nil, err
 		}
 	}
-	testPkg := cfg.TestPkg
-	if testPkg == "" {
+	if b.testPkg == "" {
 		bi, ok := debug.ReadBuildInfo()
 		if !ok || !strings.HasSuffix(bi.Path, ".test") {
 			return nil, errors.New("the running binary is not a go test binary (no build info ending in .test)")
 		}
-		testPkg = strings.TrimSuffix(bi.Path, ".test")
+		b.testPkg = strings.TrimSuffix(bi.Path, ".test")
 	}
-	flags, env := cfg.Flags, cfg.Env
-	if flags == nil {
-		flags, env = carried(cfg.Env)
+	b.flags, b.env = cfg.Flags, cfg.Env
+	if b.flags == nil {
+		b.flags, b.env = carried(cfg.Env)
 	}
-	if cfg.CoverMode != "" && !slices.ContainsFunc(flags, func(f string) bool { return strings.HasPrefix(f, "-covermode") }) {
-		flags = append(flags, "-cover", "-covermode="+cfg.CoverMode)
+	if cfg.CoverMode != "" && !slices.ContainsFunc(b.flags, func(f string) bool { return strings.HasPrefix(f, "-covermode") }) {
+		b.flags = append(b.flags, "-cover", "-covermode="+cfg.CoverMode)
 	}
-	cover := slices.ContainsFunc(flags, isCoverFlag)
-	cache, err := cacheDir(cfg.CacheDir)
-	if err != nil {
+	b.cover = slices.ContainsFunc(b.flags, isCoverFlag)
+	var err error
+	if b.cache, err = cacheDir(cfg.CacheDir); err != nil {
 		return nil, err
 	}
-	// The quick lookup: the running test binary built before with the
-	// same flags and environment names its instrumented build, found
-	// without asking the go command (go list -export and type-checking
-	// the instrumented packages cost 0.2-0.4 s a run), and so found too
-	// where there is no go command (a prebuilt test binary run elsewhere).
-	quick := quickKey(cfg, dir, flags, env)
-	if quick != "" {
-		if bin := fromMemo(cache, quick, testPkg, cover); bin != nil {
-			return bin, nil
-		}
+	b.name = filepath.Base(b.testPkg) + ".test"
+	return b, nil
+}
+
+// quickLookup is step 2: the running test binary built before with the
+// same flags and environment names its instrumented build, found without
+// asking the go command (go list -export and type-checking the
+// instrumented packages cost 0.2-0.4 s a run), and so found too where
+// there is no go command (a prebuilt test binary run elsewhere).
+func (b *builder) quickLookup() *Binary {
+	b.quick = quickKey(b.cfg, b.dir, b.flags, b.env)
+	if b.quick == "" {
+		return nil
 	}
+	return fromMemo(b.cache, b.quick, b.testPkg, b.cover)
+}
+
+// findGo finds the go command, which the steps after the quick lookup need.
+func (b *builder) findGo() error {
 	goPath, err := exec.LookPath("go")
 	if err != nil {
-		return nil, fmt.Errorf("no go command, and no instrumented build of this test binary in the cache %s: %v", cache, err)
+		return fmt.Errorf("no go command, and no instrumented build of this test binary in the cache %s: %v", b.cache, err)
 	}
-	g := &goCmd{path: goPath, env: env}
+	b.g = &goCmd{path: goPath, env: b.env}
+	return nil
+}
 
-	patterns := []string{testPkg}
-	if cfg.TaskPkg != testPkg && cfg.TaskPkg != testPkg+"_test" {
-		patterns = append(patterns, cfg.TaskPkg)
+// list is step 3: go list -export -test of the test package, the task's
+// package and the named ones.
+func (b *builder) list(ctx context.Context) error {
+	b.patterns = []string{b.testPkg}
+	if b.cfg.TaskPkg != b.testPkg && b.cfg.TaskPkg != b.testPkg+"_test" {
+		b.patterns = append(b.patterns, b.cfg.TaskPkg)
 	}
-	patterns = append(patterns, cfg.Packages...)
+	b.patterns = append(b.patterns, b.cfg.Packages...)
 	var listFlags []string
-	for _, f := range flags {
+	for _, f := range b.flags {
 		if !isCoverFlag(f) {
 			listFlags = append(listFlags, f)
 		}
 	}
-	pkgs, err := goList(ctx, g, dir, append([]string{"-test"}, listFlags...), patterns...)
+	pkgs, err := goList(ctx, b.g, b.dir, append([]string{"-test"}, listFlags...), b.patterns...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	byPath := map[string]*listed{}
-	ex := exports{}
-	var exportFiles []string
-	variants := map[string]*listed{} // the test variants, "p [p.test]"
+	b.byPath, b.variants, b.ex = map[string]*listed{}, map[string]*listed{}, exports{}
 	for _, p := range pkgs {
-		exportFiles = append(exportFiles, p.ImportPath+"="+p.Export)
+		b.exportFiles = append(b.exportFiles, p.ImportPath+"="+p.Export)
 		switch {
 		case strings.HasSuffix(p.ImportPath, ".test"):
 			continue // the test main
 		case strings.Contains(p.ImportPath, " "):
-			variants[p.ImportPath] = p
-			ex[p.ImportPath] = p.Export // a test file's import, through its ImportMap
+			b.variants[p.ImportPath] = p
+			b.ex[p.ImportPath] = p.Export // a test file's import, through its ImportMap
 			continue
 		}
-		byPath[p.ImportPath] = p
-		ex[p.ImportPath] = p.Export
+		b.byPath[p.ImportPath] = p
+		b.ex[p.ImportPath] = p.Export
 	}
-	tp := byPath[testPkg]
-	if tp == nil {
-		return nil, fmt.Errorf("go list did not list the test package %s", testPkg)
+	b.tp = b.byPath[b.testPkg]
+	if b.tp == nil {
+		return fmt.Errorf("go list did not list the test package %s", b.testPkg)
 	}
-	if tp.Error != nil {
-		return nil, fmt.Errorf("go list %s: %s", testPkg, tp.Error.Err)
+	if b.tp.Error != nil {
+		return fmt.Errorf("go list %s: %s", b.testPkg, b.tp.Error.Err)
 	}
+	return nil
+}
 
-	selected, notes := selectPackages(cfg, testPkg, byPath)
-	bin := &Binary{Unrewritten: notes}
+// rewrite is step 4: the selected packages rewritten, then the methods a
+// task's test files declare.
+func (b *builder) rewrite(ctx context.Context) error {
+	selected, notes := selectPackages(b.cfg, b.testPkg, b.byPath)
+	b.bin = &Binary{Unrewritten: notes}
+	b.overlay, b.shadows, b.files = map[string]string{}, map[string]*shadow{}, map[string]rewrittenFile{}
 	fset := token.NewFileSet()
-	imp := ex.importer(fset)
-	overlay := map[string]string{}
-	var overlayKeys []string
+	imp := b.ex.importer(fset)
 	// Files in the module cache cannot be overlaid: their packages are
 	// built from a copy of their module (see shadowModule).
-	modCache, workspace := goEnv(ctx, g, dir)
-	shadows := map[string]*shadow{} // by module directory
-	files := map[string]rewrittenFile{}
-	// add records what rewriting the package path (its files listed by
-	// lp) gave: the rewritten files go into the overlay, or into a shadow
-	// copy of their module when they are in the module cache.
-	add := func(lp *listed, path string, inCache bool, pr *packageRewrite, err error) error {
-		if err != nil {
-			bin.Unrewritten = append(bin.Unrewritten, path+": "+oneLine(err.Error()))
-			return nil
-		}
-		for _, s := range pr.skips {
-			bin.Skips = append(bin.Skips, path+"/"+s)
-		}
-		for _, s := range pr.unrewritten {
-			bin.Unrewritten = append(bin.Unrewritten, path+"/"+s)
-		}
-		if len(pr.files) == 0 {
-			return nil
-		}
-		if !slices.Contains(bin.Packages, path) {
-			bin.Packages = append(bin.Packages, path)
-		}
-		bin.Sites += pr.sites
-		for orig, src := range pr.files {
-			if cfg.mangle != nil {
-				src = cfg.mangle(orig, src)
-			}
-			files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig]}
-			sum := sha256.Sum256(src)
-			if inCache {
-				sh := shadows[lp.Module.Dir]
-				if sh == nil {
-					sh = &shadow{path: lp.Module.Path, version: lp.Module.Version, dir: lp.Module.Dir, files: map[string][]byte{}}
-					shadows[lp.Module.Dir] = sh
-				}
-				sh.files[orig] = src
-				overlayKeys = append(overlayKeys, fmt.Sprintf("%s=%x", orig, sum))
-				continue
-			}
-			p := filepath.Join(cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
-			if err := writeOnce(p, src); err != nil {
-				return fmt.Errorf("writing the rewritten %s: %v", orig, err)
-			}
-			overlay[orig] = p
-			overlayKeys = append(overlayKeys, orig+"="+p)
-			files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig], path: p}
-		}
-		return nil
+	modCache, workspace := goEnv(ctx, b.g, b.dir)
+	inModCache := func(dir string) bool {
+		return modCache != "" && strings.HasPrefix(dir, modCache+string(filepath.Separator))
 	}
 	for _, lp := range selected {
-		inCache := modCache != "" && strings.HasPrefix(lp.Dir, modCache+string(filepath.Separator))
+		inCache := inModCache(lp.Dir)
 		if inCache {
-			switch {
-			case lp.Module == nil || tp.Module == nil || tp.Module.GoMod == "":
-				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache, and no main module to replace it in")
-				continue
-			case lp.Module.Replace != nil:
-				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache as the replacement of "+lp.Module.Path+"; replace it with a directory to instrument it")
-				continue
-			case workspace:
-				bin.Unrewritten = append(bin.Unrewritten, lp.ImportPath+": in the module cache, and a go.work is in use (-modfile cannot replace the module)")
+			if why := b.cannotShadow(lp, workspace); why != "" {
+				b.bin.Unrewritten = append(b.bin.Unrewritten, lp.ImportPath+": "+why)
 				continue
 			}
 		}
 		pr, err := rewritePackage(fset, lp, imp(lp.ImportMap))
-		if err := add(lp, lp.ImportPath, inCache, pr, err); err != nil {
-			return nil, err
+		if err := b.add(lp, lp.ImportPath, inCache, pr, err); err != nil {
+			return err
 		}
 	}
 	// A task defined in test files (its factory in the test package, or
@@ -338,7 +388,8 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 	// rewritten too, type-checked in the test variants the go command
 	// builds them in, so that a task type written in a _test.go file gets
 	// its points as well. The tests themselves are left as they are.
-	if inModCache := modCache != "" && strings.HasPrefix(tp.Dir, modCache+string(filepath.Separator)); !inModCache && (cfg.TaskPkg == testPkg || cfg.TaskPkg == testPkg+"_test") {
+	tp, testPkg := b.tp, b.testPkg
+	if !inModCache(tp.Dir) && (b.cfg.TaskPkg == testPkg || b.cfg.TaskPkg == testPkg+"_test") {
 		for _, t := range []struct {
 			variant, path string
 			files         []string
@@ -347,147 +398,228 @@ func build(ctx context.Context, cfg Config) (*Binary, error) {
 			{testPkg + " [" + testPkg + ".test]", testPkg, absFiles(tp.Dir, tp.TestGoFiles), len(tp.GoFiles)},
 			{testPkg + "_test [" + testPkg + ".test]", testPkg + "_test", absFiles(tp.Dir, tp.XTestGoFiles), 0},
 		} {
-			lp := variants[t.variant]
+			lp := b.variants[t.variant]
 			if lp == nil || len(t.files) == 0 {
 				continue
 			}
 			pr, err := rewriteFiles(fset, lp, t.path, imp(lp.ImportMap), t.files, t.first, true)
-			if err := add(lp, t.path, false, pr, err); err != nil {
-				return nil, err
+			if err := b.add(lp, t.path, false, pr, err); err != nil {
+				return err
 			}
 		}
 	}
-	if len(overlayKeys) == 0 {
-		return nil, fmt.Errorf("no synchronization operation to instrument in %s (%s)", strings.Join(patterns, ", "), strings.Join(bin.Unrewritten, "; "))
+	if len(b.overlayKeys) == 0 {
+		return fmt.Errorf("no synchronization operation to instrument in %s (%s)", strings.Join(b.patterns, ", "), strings.Join(b.bin.Unrewritten, "; "))
 	}
+	return nil
+}
 
-	// The binary is named by everything that determines it: the export
-	// data of every package (named by the go command from its sources,
-	// flags and toolchain), the test files, the flags and environment, the
-	// rewritten files and the rewriter.
+// cannotShadow says why the package lp, in the module cache, cannot be
+// built from a copy of its module, or "".
+func (b *builder) cannotShadow(lp *listed, workspace bool) string {
+	switch {
+	case lp.Module == nil || b.tp.Module == nil || b.tp.Module.GoMod == "":
+		return "in the module cache, and no main module to replace it in"
+	case lp.Module.Replace != nil:
+		return "in the module cache as the replacement of " + lp.Module.Path + "; replace it with a directory to instrument it"
+	case workspace:
+		return "in the module cache, and a go.work is in use (-modfile cannot replace the module)"
+	}
+	return ""
+}
+
+// add records what rewriting the package path (its files listed by lp)
+// gave: the rewritten files go into the overlay, or into a shadow copy of
+// their module when they are in the module cache.
+func (b *builder) add(lp *listed, path string, inCache bool, pr *packageRewrite, err error) error {
+	bin := b.bin
+	if err != nil {
+		bin.Unrewritten = append(bin.Unrewritten, path+": "+oneLine(err.Error()))
+		return nil
+	}
+	for _, s := range pr.skips {
+		bin.Skips = append(bin.Skips, path+"/"+s)
+	}
+	for _, s := range pr.unrewritten {
+		bin.Unrewritten = append(bin.Unrewritten, path+"/"+s)
+	}
+	if len(pr.files) == 0 {
+		return nil
+	}
+	if !slices.Contains(bin.Packages, path) {
+		bin.Packages = append(bin.Packages, path)
+	}
+	bin.Sites += pr.sites
+	for orig, src := range pr.files {
+		if b.cfg.mangle != nil {
+			src = b.cfg.mangle(orig, src)
+		}
+		b.files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig]}
+		sum := sha256.Sum256(src)
+		if inCache {
+			sh := b.shadows[lp.Module.Dir]
+			if sh == nil {
+				sh = &shadow{path: lp.Module.Path, version: lp.Module.Version, dir: lp.Module.Dir, files: map[string][]byte{}}
+				b.shadows[lp.Module.Dir] = sh
+			}
+			sh.files[orig] = src
+			b.overlayKeys = append(b.overlayKeys, fmt.Sprintf("%s=%x", orig, sum))
+			continue
+		}
+		p := filepath.Join(b.cache, "src", hex.EncodeToString(sum[:12]), filepath.Base(orig))
+		if err := writeOnce(p, src); err != nil {
+			return fmt.Errorf("writing the rewritten %s: %v", orig, err)
+		}
+		b.overlay[orig] = p
+		b.overlayKeys = append(b.overlayKeys, orig+"="+p)
+		b.files[orig] = rewrittenFile{pkg: path, sites: pr.fileSites[orig], path: p}
+	}
+	return nil
+}
+
+// key is step 5. The binary is named by everything that determines it:
+// the export data of every package (named by the go command from its
+// sources, flags and toolchain), the test files, the flags and
+// environment, the rewritten files and the rewriter.
+func (b *builder) key() error {
 	h := sha256.New()
-	sort.Strings(exportFiles)
-	sort.Strings(overlayKeys)
-	fmt.Fprintf(h, "rewriter %s\ntest %s\ndir %s\nflags %q\nenv %q\n", rewriterVersion, testPkg, dir, flags, env)
-	for _, s := range exportFiles {
+	sort.Strings(b.exportFiles)
+	sort.Strings(b.overlayKeys)
+	fmt.Fprintf(h, "rewriter %s\ntest %s\ndir %s\nflags %q\nenv %q\n", rewriterVersion, b.testPkg, b.dir, b.flags, b.env)
+	for _, s := range b.exportFiles {
 		fmt.Fprintln(h, s)
 	}
-	for _, s := range overlayKeys {
+	for _, s := range b.overlayKeys {
 		fmt.Fprintln(h, s)
 	}
+	tp := b.tp
 	for _, f := range slices.Concat(absFiles(tp.Dir, tp.TestGoFiles), absFiles(tp.Dir, tp.XTestGoFiles), absFiles(tp.Dir, tp.TestEmbedFiles), absFiles(tp.Dir, tp.XTestEmbedFiles)) {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		fmt.Fprintf(h, "%s %x\n", f, sha256.Sum256(data))
 	}
-	key := hex.EncodeToString(h.Sum(nil))[:32]
-	name := filepath.Base(testPkg) + ".test"
-	binDir := filepath.Join(cache, "bin", key)
-	bin.Path = filepath.Join(binDir, name)
-	bin.Args = childArgs(cover)
-	manifest := filepath.Join(binDir, "manifest.json")
-	cached := func() bool {
-		c, ok := fromCache(binDir, name, cover)
-		if c == nil {
-			return false
-		}
-		if ok {
-			bin.Packages, bin.Sites, bin.Skips, bin.Unrewritten = c.Packages, c.Sites, c.Skips, c.Unrewritten
-		}
-		bin.Cached = true
-		return true
+	b.keyHex = hex.EncodeToString(h.Sum(nil))[:32]
+	b.binDir = filepath.Join(b.cache, "bin", b.keyHex)
+	b.bin.Path = filepath.Join(b.binDir, b.name)
+	b.bin.Args = childArgs(b.cover)
+	return nil
+}
+
+// cached is step 6: whether the binary is in the cache; if so, the facts
+// its manifest keeps replace the ones this build found.
+func (b *builder) cached() bool {
+	c, ok := fromCache(b.binDir, b.name, b.cover)
+	if c == nil {
+		return false
 	}
-	if cached() {
-		remember(cache, quick, key)
-		return bin, nil
+	if ok {
+		b.bin.Packages, b.bin.Sites, b.bin.Skips, b.bin.Unrewritten = c.Packages, c.Sites, c.Skips, c.Unrewritten
 	}
-	if err := os.MkdirAll(binDir, 0o755); err != nil {
-		return nil, fmt.Errorf("cache directory: %v", err)
-	}
-	// One process builds it; the others wait and take it from the cache.
-	unlock, err := lockFile(ctx, filepath.Join(binDir, ".lock"), lockWait)
-	if err != nil {
-		return nil, fmt.Errorf("cache directory: %v", err)
-	}
-	defer unlock()
-	if cached() {
-		remember(cache, quick, key)
-		return bin, nil
-	}
+	b.bin.Cached = true
+	return true
+}
+
+// found returns the cached binary, with the memo that finds it next time.
+func (b *builder) found() *Binary {
+	remember(b.cache, b.quick, b.keyHex)
+	return b.bin
+}
+
+// compile is step 7: go test -c with the overlay into a temporary file
+// in the binary's directory, which it returns. A rewritten file that does
+// not compile is left out, and the build tried once more without it.
+func (b *builder) compile(ctx context.Context) (tmp string, err error) {
 	var wrapper string
-	if cover {
+	if b.cover {
 		// go test -cover gives the cover tool the original files, not the
 		// overlay's (golang/go#73802): a wrapper gives it the rewritten ones.
-		if wrapper, err = coverWrapper(ctx, g, cache); err != nil {
-			return nil, fmt.Errorf("building the cover wrapper: %v", err)
+		if wrapper, err = coverWrapper(ctx, b.g, b.cache); err != nil {
+			return "", fmt.Errorf("building the cover wrapper: %v", err)
 		}
 	}
-	tmp, err := tempName(binDir, "."+name+".*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("cache directory: %v", err)
+	if tmp, err = tempName(b.binDir, "."+b.name+".*.tmp"); err != nil {
+		return "", fmt.Errorf("cache directory: %v", err)
 	}
-	defer forgetTemp(tmp) // renamed into place, or left by a failed build
-	// A rewritten file that does not compile is left out, and the build
-	// tried once more without it.
 	for attempt := 0; ; attempt++ {
-		overlayFile := filepath.Join(binDir, fmt.Sprintf("overlay-%d.json", attempt))
-		data, _ := json.Marshal(struct{ Replace map[string]string }{overlay})
-		if err := writeOnce(overlayFile, data); err != nil {
-			return nil, fmt.Errorf("writing the overlay: %v", err)
+		args, err := b.compileArgs(attempt, wrapper, tmp)
+		if err != nil {
+			return tmp, err
 		}
-		args := []string{"test", "-c", "-overlay=" + overlayFile}
-		if len(shadows) > 0 {
-			modfile, err := shadowModfile(cache, binDir, fmt.Sprintf("go-%d", attempt), tp.Module.GoMod, shadows)
-			if err != nil {
-				return nil, fmt.Errorf("copying the instrumented modules: %v", err)
-			}
-			args = append(args, "-modfile="+modfile)
-		}
-		if cover {
-			args = append(args, "-toolexec="+quoteField(wrapper)+" "+quoteField(overlayFile))
-		}
-		args = append(args, "-o", tmp)
-		args = append(args, flags...)
-		args = append(args, "--", testPkg)
-		_, err := g.run(ctx, dir, args...)
+		_, err = b.g.run(ctx, b.dir, args...)
 		if err == nil {
-			break
+			return tmp, nil
 		}
 		_ = os.Remove(tmp)
-		bad := culprits(err.Error(), dir, files)
-		if attempt > 0 || len(bad) == 0 || len(bad) == len(files) {
-			return nil, fmt.Errorf("%s (rewritten: %s)", err, strings.Join(bin.Packages, ", "))
+		bad := culprits(err.Error(), b.dir, b.files)
+		if attempt > 0 || len(bad) == 0 || len(bad) == len(b.files) {
+			return tmp, fmt.Errorf("%s (rewritten: %s)", err, strings.Join(b.bin.Packages, ", "))
 		}
-		for _, f := range bad {
-			rf := files[f]
-			delete(files, f)
-			delete(overlay, f)
-			for _, sh := range shadows {
-				delete(sh.files, f)
-			}
-			bin.Sites -= rf.sites
-			bin.Unrewritten = append(bin.Unrewritten, rf.pkg+"/"+filepath.Base(f)+": the rewritten file did not compile: "+firstLineAbout(err.Error(), f, dir))
-		}
-		bin.Packages = bin.Packages[:0]
-		for _, rf := range files {
-			if !slices.Contains(bin.Packages, rf.pkg) {
-				bin.Packages = append(bin.Packages, rf.pkg)
-			}
-		}
-		sort.Strings(bin.Packages)
+		b.leaveOut(bad, err.Error())
 	}
-	data, _ := json.Marshal(bin)
-	if err := writeOnce(manifest, data); err != nil {
+}
+
+// compileArgs are the go command's arguments for a compile attempt: the
+// overlay (and module copies) as they stand, into tmp.
+func (b *builder) compileArgs(attempt int, wrapper, tmp string) ([]string, error) {
+	overlayFile := filepath.Join(b.binDir, fmt.Sprintf("overlay-%d.json", attempt))
+	data, _ := json.Marshal(struct{ Replace map[string]string }{b.overlay})
+	if err := writeOnce(overlayFile, data); err != nil {
+		return nil, fmt.Errorf("writing the overlay: %v", err)
+	}
+	args := []string{"test", "-c", "-overlay=" + overlayFile}
+	if len(b.shadows) > 0 {
+		modfile, err := shadowModfile(b.cache, b.binDir, fmt.Sprintf("go-%d", attempt), b.tp.Module.GoMod, b.shadows)
+		if err != nil {
+			return nil, fmt.Errorf("copying the instrumented modules: %v", err)
+		}
+		args = append(args, "-modfile="+modfile)
+	}
+	if b.cover {
+		args = append(args, "-toolexec="+quoteField(wrapper)+" "+quoteField(overlayFile))
+	}
+	args = append(args, "-o", tmp)
+	args = append(args, b.flags...)
+	return append(args, "--", b.testPkg), nil
+}
+
+// leaveOut drops the rewritten files bad, which did not compile (msg is
+// the compiler's), from the overlay and the module copies, and says so in
+// the binary's facts.
+func (b *builder) leaveOut(bad []string, msg string) {
+	for _, f := range bad {
+		rf := b.files[f]
+		delete(b.files, f)
+		delete(b.overlay, f)
+		for _, sh := range b.shadows {
+			delete(sh.files, f)
+		}
+		b.bin.Sites -= rf.sites
+		b.bin.Unrewritten = append(b.bin.Unrewritten, rf.pkg+"/"+filepath.Base(f)+": the rewritten file did not compile: "+firstLineAbout(msg, f, b.dir))
+	}
+	b.bin.Packages = b.bin.Packages[:0]
+	for _, rf := range b.files {
+		if !slices.Contains(b.bin.Packages, rf.pkg) {
+			b.bin.Packages = append(b.bin.Packages, rf.pkg)
+		}
+	}
+	sort.Strings(b.bin.Packages)
+}
+
+// keep is step 8: the manifest written, the binary compiled into tmp
+// renamed into place, the memo written, the cache tidied.
+func (b *builder) keep(tmp string) (*Binary, error) {
+	data, _ := json.Marshal(b.bin)
+	if err := writeOnce(filepath.Join(b.binDir, "manifest.json"), data); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
-	if err := os.Rename(tmp, bin.Path); err != nil {
+	if err := os.Rename(tmp, b.bin.Path); err != nil {
 		return nil, fmt.Errorf("cache directory: %v", err)
 	}
-	remember(cache, quick, key)
-	tidy(cache, binDir)
-	return bin, nil
+	remember(b.cache, b.quick, b.keyHex)
+	tidy(b.cache, b.binDir)
+	return b.bin, nil
 }
 
 // fromCache returns the binary name cached in binDir, or nil when it is
