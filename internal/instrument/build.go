@@ -150,6 +150,7 @@ func Build(ctx context.Context, cfg Config) (*Binary, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	holdInUse(filepath.Dir(c.bin.Path))
 	b := *c.bin
 	return &b, nil
 }

@@ -271,8 +271,9 @@ type cacheEntry struct {
 
 // evict removes the least recently used binaries and module copies until
 // the cache is at most limit bytes (no cap when limit is 0), keeping
-// current (the binary the running build made or found) and any directory
-// a build holds locked. It returns what the cache then holds.
+// current (the binary the running build made or found), any directory a
+// build holds locked, and any binary a running process uses (holdInUse).
+// It returns what the cache then holds.
 func evict(cache string, limit int64, current string) int64 {
 	var total int64
 	var entries []cacheEntry
@@ -302,7 +303,7 @@ func evict(cache string, limit int64, current string) int64 {
 		if total <= limit {
 			break
 		}
-		if e.path == current || lockedByOther(filepath.Join(e.path, ".lock")) {
+		if e.path == current || lockedByOther(filepath.Join(e.path, ".lock")) || lockedByOther(filepath.Join(e.path, inUseFile)) {
 			continue
 		}
 		if os.RemoveAll(e.path) == nil {
@@ -434,4 +435,43 @@ func unwatchInterrupts() {
 	signal.Stop(temps.sigs)
 	close(temps.sigs)
 	temps.sigs = nil
+}
+
+// inUseFile is the file in a cached binary's directory that every process
+// starting children from that binary holds a shared lock on.
+const inUseFile = ".inuse"
+
+// inUse holds this process's shared locks on the binaries it starts
+// children from, for the life of the process (the kernel drops them when
+// it exits): another process's build must not evict a binary a long check
+// will still start children from (seen: every later subtest of a
+// 20,000-scenario run failed with fork/exec: no such file or directory).
+var inUse struct {
+	mu  sync.Mutex
+	rel map[string]func() // guarded by mu; by directory
+}
+
+// holdInUse marks the binary in dir as used by this process, once.
+func holdInUse(dir string) {
+	inUse.mu.Lock()
+	defer inUse.mu.Unlock()
+	if inUse.rel[dir] != nil {
+		return
+	}
+	if release, ok := sharedLock(filepath.Join(dir, inUseFile)); ok {
+		if inUse.rel == nil {
+			inUse.rel = map[string]func(){}
+		}
+		inUse.rel[dir] = release
+	}
+}
+
+// releaseInUse drops the lock holdInUse took on dir (tests).
+func releaseInUse(dir string) {
+	inUse.mu.Lock()
+	defer inUse.mu.Unlock()
+	if release := inUse.rel[dir]; release != nil {
+		release()
+		delete(inUse.rel, dir)
+	}
 }

@@ -59,6 +59,14 @@ func TestCacheStaysUnderCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
+	// A binary another process starts children from (holdInUse) stays
+	// however long ago it was used.
+	running := fakeBuild(t, cache, fmt.Sprintf("%032d", 101), mb, at(0))
+	holdInUse(running)
+	defer releaseInUse(running)
+	if err := os.Chtimes(running, at(0), at(0)); err != nil { // the lock file made it look used now
+		t.Fatal(err)
+	}
 	favourite := fakeBuild(t, cache, fmt.Sprintf("%032d", 1), mb, at(1))
 	most := int64(0)
 	for i := 2; i < 100; i++ {
@@ -80,6 +88,9 @@ func TestCacheStaysUnderCap(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(locked, "p.test")); err != nil {
 		t.Errorf("the binary a build holds locked was evicted: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(running, "p.test")); locks && err != nil {
+		t.Errorf("the binary a running process starts children from was evicted: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(cache, "bin", fmt.Sprintf("%032d", 2))); err == nil {
 		t.Errorf("the least recently used binary is still there")

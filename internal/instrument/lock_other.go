@@ -17,6 +17,10 @@ func lockFile(ctx context.Context, path string, maxWait time.Duration) (unlock f
 	return func() {}, nil
 }
 
+// sharedLock does not lock where flock is missing: a binary in use may be
+// evicted, and the next start of a child fails with its path.
+func sharedLock(path string) (release func(), ok bool) { return nil, false }
+
 // lockedByOther reports whether another process holds the lock at path:
 // never known here.
 func lockedByOther(path string) bool { return false }

@@ -42,6 +42,24 @@ func lockFile(ctx context.Context, path string, maxWait time.Duration) (unlock f
 	}
 }
 
+// sharedLock takes a shared lock on path (made if need be) at once, or
+// not at all; release drops it. Many processes may hold it together; an
+// exclusive try (lockedByOther) fails while any does.
+func sharedLock(path string) (release func(), ok bool) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, true
+}
+
 // lockedByOther reports whether another process holds the lock at path
 // (a build in progress in its directory). It does not make the file.
 func lockedByOther(path string) bool {
