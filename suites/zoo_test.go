@@ -1,0 +1,98 @@
+package suites
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/zoo"
+)
+
+// The zoo: correct tasks in many styles (internal/zoo), each run through
+// TestTask with automatic fault points on, as a user would run it. Every
+// one must pass: a failure is a bug in that task or a false verdict of the
+// harness, and is never skipped. REAPTEST_ZOO_CHECKS sets the scenarios
+// each explores, e.g.
+//
+//	REAPTEST_ZOO_CHECKS=20000 go test ./suites -run '^TestZoo$' -timeout 60m
+//
+// Each check's coverage comes back from its child (the isolated check runs
+// in a child process) through a file, so that the test asserts the zoo's
+// code was instrumented and its points reached: a pass with no automatic
+// point reached would prove nothing about interleavings.
+const (
+	envZooChecks = "REAPTEST_ZOO_CHECKS"
+	envZooCensus = "REAPTEST_ZOO_CENSUS" // set by the parent: where children write each check's coverage
+)
+
+// zooChecks is the number of scenarios each zoo task explores: 300 by
+// default (150 under -race), which keeps the whole zoo to a couple of
+// minutes in CI.
+func zooChecks(t *testing.T) int {
+	if v := os.Getenv(envZooChecks); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number of scenarios", envZooChecks, v)
+		}
+		return n
+	}
+	if raceEnabled {
+		return 150
+	}
+	return 300
+}
+
+func TestZoo(t *testing.T) {
+	n := zooChecks(t)
+	dir := os.Getenv(envZooCensus)
+	if dir == "" {
+		dir = t.TempDir()
+		t.Setenv(envZooCensus, dir)
+	}
+	entries := zoo.All()
+	if len(entries) < 25 {
+		t.Errorf("the zoo holds %d tasks, want at least 25", len(entries))
+	}
+	for _, e := range entries {
+		t.Run(e.Name, func(t *testing.T) {
+			census := filepath.Join(dir, e.Name+".json")
+			record := harness.OnExplored(func(c harness.Coverage) {
+				data, _ := json.Marshal(c)
+				_ = os.WriteFile(census, data, 0o644)
+			})
+			opts := append([]harness.Option{harness.Checks(n), harness.AutoPoints(true), harness.Isolate(true), record}, e.Options...)
+			TestTask(t, e.New, opts...)
+			if inChild() || t.Failed() {
+				return // the parent judges; a failure has said what it is
+			}
+			data, err := os.ReadFile(census)
+			if err != nil {
+				t.Fatalf("%s (%s): no coverage came back from its check: %v", e.Name, e.Style, err)
+			}
+			var c harness.Coverage
+			if err := json.Unmarshal(data, &c); err != nil {
+				t.Fatalf("%s: reading its coverage: %v", e.Name, err)
+			}
+			want := factoryPackage(e.New)
+			for _, o := range e.Options {
+				if _, _, pkgs := hx.AutoPointsOf(o); len(pkgs) > 0 {
+					want = pkgs[0]
+				}
+			}
+			switch {
+			case c.Scenarios < n:
+				t.Errorf("%s: explored %d scenarios, want at least %d", e.Name, c.Scenarios, n)
+			case c.Sites == 0 || !slices.Contains(c.Pkgs, want):
+				t.Errorf("%s: its code was not instrumented: %d sync points in %v, want points in %s", e.Name, c.Sites, c.Pkgs, want)
+			case c.SitesReached == 0:
+				t.Errorf("%s: no automatic point was reached: %s", e.Name, c)
+			default:
+				t.Logf("%s (%s): %s", e.Name, e.Style, c)
+			}
+		})
+	}
+}
