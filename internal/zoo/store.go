@@ -3,7 +3,7 @@ package zoo
 // Style: a store and handles. A daemon keeps its tasks' records in a
 // store keyed by pid (a sync.Map); the task a client holds is a handle
 // that looks its record up on every call. Delete waits for the exit,
-// removes the record and returns, so a call that looks the record up
+// removes the record, logs the event and returns, so a call that looks the record up
 // after the removal (even while that Delete is still returning) gets
 // ErrNotFound, as a `docker wait` racing `docker rm` gets "No such
 // container".
@@ -25,8 +25,20 @@ type record struct {
 	exit   harness.Exit  // written once, before exited is closed
 }
 
-// store holds the records of one daemon.
-type store struct{ records sync.Map } // pid -> *record
+// store holds the records of one daemon, and the events it logs.
+type store struct {
+	records sync.Map // pid -> *record
+
+	mu     sync.Mutex
+	events []string // guarded by mu
+}
+
+// logEvent records an event of the daemon, as moby's LogContainerEvent.
+func (s *store) logEvent(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.events = append(s.events, fmt.Sprintf(format, args...))
+}
 
 // handle is a client's task: the daemon's store and a pid.
 type handle struct {
@@ -90,7 +102,9 @@ func (h *handle) Delete(ctx context.Context) (harness.Exit, error) {
 	if err != nil {
 		return e, fmt.Errorf("delete: %w: %w", ErrNotExited, err)
 	}
-	h.store.records.CompareAndDelete(h.pid, r)
+	if h.store.records.CompareAndDelete(h.pid, r) {
+		h.store.logEvent("destroy %d", h.pid)
+	}
 	return e, nil
 }
 
