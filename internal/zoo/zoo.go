@@ -53,6 +53,7 @@ func All() []Entry {
 		{"atomic-fast-path", "an atomic.Bool fast path in front of a channel, double-checked under a mutex", newFastPath, []harness.Option{harness.KillAfterExitFails()}},
 		{"delete-refuses-running", "Delete before the exit fails at once, as ctr delete of a running task does", newRefusing, []harness.Option{harness.DeleteBeforeExitFails(), harness.KillAfterExitFails()}},
 		{"value-in-channel", "the state itself travels through a channel of one: whoever holds it owns it", newHeldState, nil},
+		{"delete-wakes-waiters", "Delete closes a removal channel that every waiter also selects on, so a Wait overlapping it may report the task deleted", newWakeWaiters, nil},
 		{"daemon-kill", "Kill with bounds of its own (10s after its signal, 2s after SIGKILL), as moby's ContainerKill", newDaemonKill, []harness.Option{harness.KillBoundedBy(12 * time.Second)}},
 		{"moby-state", "moby's container state: pid zeroed at the exit, no exit from Delete, a wait channel closed and replaced", newMobyState, []harness.Option{harness.ExitPidMayBeZero(), harness.DeleteReturnsNoExit()}},
 	}
