@@ -56,16 +56,17 @@ func (t *earlyWait) Delete(ctx context.Context) (harness.Exit, error) {
 
 // A Wait that returns an error at once before the exit, with its ctx live
 // and no Delete begun, breaks the contract: issue 15 found it passing
-// 20,000 scenarios, no clause saying that Wait waits. It must be caught as
-// a contract violation of a Wait (the zoo shows the quiet side: correct
-// Waits that fail only once their ctx ended or a Delete took the task).
+// 20,000 scenarios, no clause saying that Wait waits. Through the suites
+// entry it is caught as contract [wait-waits] on a Wait (the zoo,
+// TestZoo, shows the quiet side: correct Waits that fail only once their
+// ctx ended or a Delete that took the task overlapped them).
 func TestEarlyErroringWait(t *testing.T) {
 	f := checkT(t, newEarlyWait, harness.Isolate(false), harness.Checks(200), harness.Corpus(""))
 	switch {
 	case f == nil:
 		t.Fatal("a Wait that fails at once before the exit (ctx live, no Delete) passed: want a contract violation")
-	case f.Primary().Class != harness.ClassContract:
-		t.Fatalf("caught as %s, want %s:\n%s", f.Primary().Class, harness.ClassContract, f.Error())
+	case f.Primary().Class != harness.ClassContract || f.Primary().Clause != harness.ClauseWaitWaits:
+		t.Fatalf("caught as %s [%s], want %s [%s]:\n%s", f.Primary().Class, f.Primary().Clause, harness.ClassContract, harness.ClauseWaitWaits, f.Error())
 	case !strings.Contains(f.Primary().Call, "Wait"):
 		t.Fatalf("the violation names %s, want a Wait:\n%s", f.Primary().Call, f.Error())
 	case !strings.Contains(f.Primary().Got, errNotYet.Error()):
