@@ -2,10 +2,12 @@ package suites
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/reaptest/reaptest/harness"
@@ -95,5 +97,25 @@ func TestZoo(t *testing.T) {
 				t.Logf("%s (%s): %s", e.Name, e.Style, c)
 			}
 		})
+	}
+}
+
+// The process-wide reaper of the zoo's package gets the setup diagnosis
+// in the scenario that starts it, and no leak verdict: its goroutine is
+// started once per process (a package-level sync.Once), so it is no leak
+// of the task, and no check under testing/synctest can pass it (it lives
+// in the first scenario's bubble). In process: the check stops at the
+// diagnosis, before a later scenario could reach the reaper.
+func TestZooProcessWideReaper(t *testing.T) {
+	e := zoo.ProcessWide
+	f := harness.Check(t.Name(), Bubble(t), e.New, append([]harness.Option{harness.Checks(50), harness.Corpus("")}, e.Options...)...)
+	if f == nil {
+		t.Fatalf("%s passed: want setup [outside-bubble] (its reaper outlives the scenario that started it)", e.Name)
+	}
+	if p := f.Primary(); p.Class != harness.ClassSetup || p.Clause != harness.ClauseOutsideBubble || errors.Is(f, harness.ErrLeak) {
+		t.Fatalf("%s: want setup [outside-bubble] and no leak, got:\n%s", e.Name, f.Error())
+	}
+	if !strings.Contains(f.Error(), "once per process") {
+		t.Errorf("%s: the diagnosis does not say the goroutine is started once per process:\n%s", e.Name, f.Error())
 	}
 }
