@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"math/bits"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -82,6 +85,7 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 		ctx          = rapid.SampledFrom(ctxKinds)
 		ctxAfter     = rapid.SampledFrom(ctxAfters)
 		signal       = rapid.SampledFrom(killSignals)
+		order        = newOrderDraw(s)
 	)
 	return rapid.Custom(func(t *rapid.T) Scenario {
 		var sc Scenario
@@ -128,6 +132,7 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 			}
 			sc.Actors = append(sc.Actors, a)
 		}
+		order.draw(t, &sc)
 		return sc
 	})
 }
@@ -247,4 +252,79 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 		to = append(to, f)
 	}
 	return to
+}
+
+// orderDraw draws a scenario's start orders (see order.go), last, so that
+// the draws before it are what they were without it: the order of the
+// lanes at a shared instant, uniform over the permutations of its
+// deliveries and clients (PCT's random priorities), and a fair coin at
+// each of the first maxGoCoins passes of every go statement among the
+// learned points, heads for the new goroutine first. Both shrink toward
+// the default order: a lane draw of 0 takes the next lane in the default
+// order, and a coin shrinks to the parent first.
+type orderDraw struct {
+	coin  *rapid.Generator[bool]
+	sites []string // the go statements among Shape.Points
+	hits  []int    // passes to draw a coin for, by site
+}
+
+// maxGoCoins is the most passes of one go statement that get a coin of
+// their own; later passes let the parent go on.
+const maxGoCoins = 8
+
+func newOrderDraw(s Shape) *orderDraw {
+	d := &orderDraw{coin: rapid.Bool()}
+	for i, name := range s.Points {
+		// autopoint names a go statement's site "file:line go"
+		// (harness/autopoint, Site.Op).
+		if !strings.HasSuffix(name, " go") {
+			continue
+		}
+		h := len(pointHits) - 1 // hits 1..3 when none were learned
+		if len(s.Hits) == len(s.Points) {
+			h = max(s.Hits[i], 1)
+		}
+		d.sites = append(d.sites, name)
+		d.hits = append(d.hits, min(h, maxGoCoins))
+	}
+	return d
+}
+
+// draw sets sc.First and sc.ChildFirst.
+func (d *orderDraw) draw(t *rapid.T, sc *Scenario) {
+	lanes := DefaultLanes(len(sc.Deliveries), len(sc.Actors))
+	order := make([]Lane, 0, len(lanes))
+	for len(lanes) > 0 {
+		i := d.uniform(t, len(lanes), "order.lane")
+		order = append(order, lanes[i])
+		lanes = slices.Delete(lanes, i, i+1)
+	}
+	sc.First = FirstFor(order)
+	for i, name := range d.sites {
+		for hit := 1; hit <= d.hits[i]; hit++ {
+			if d.coin.Draw(t, "order.go") {
+				sc.ChildFirst = append(sc.ChildFirst, GoFirst{Name: name, Hit: hit})
+			}
+		}
+	}
+}
+
+// uniform draws an integer uniform over 0..n-1 from fair coins (rapid's
+// integer draws favour small values), rejecting values past n-1 up to
+// eight times before it gives 0; all coins tails, where shrinking goes,
+// is 0.
+func (d *orderDraw) uniform(t *rapid.T, n int, label string) int {
+	width := bits.Len(uint(n - 1))
+	for range 8 {
+		v := 0
+		for b := range width {
+			if d.coin.Draw(t, label) {
+				v |= 1 << b
+			}
+		}
+		if v < n {
+			return v
+		}
+	}
+	return 0
 }

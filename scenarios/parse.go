@@ -94,7 +94,32 @@ func parse(text string) (Scenario, int, error) {
 			return Scenario{}, 0, err
 		}
 	}
+	if err := p.checkFirst(); err != nil {
+		return Scenario{}, 0, err
+	}
 	return p.sc, p.facts, nil
+}
+
+// checkFirst checks that the schedule line's first= names deliveries and
+// clients the scenario has, once each: they are known only once every
+// line is read.
+func (p *parser) checkFirst() error {
+	for i, l := range p.sc.First {
+		col := p.firstCols[i]
+		p.line = p.scheduleLine
+		switch {
+		case l.Reap && l.N > len(p.sc.Deliveries):
+			return p.errorf(col, "first= names %s, but the scenario has %d monitor reap line(s)", l, len(p.sc.Deliveries))
+		case !l.Reap && l.N > len(p.sc.Actors):
+			return p.errorf(col, "first= names %s, but the scenario has %d client(s)", l, len(p.sc.Actors))
+		}
+		for j := range i {
+			if p.sc.First[j] == l {
+				return p.errorf(col, "first= names %s twice", l)
+			}
+		}
+	}
+	return nil
 }
 
 type parser struct {
@@ -106,6 +131,7 @@ type parser struct {
 	// reap, 0 until seen; the line of each client.
 	processLine, lostLine, reapLine, scheduleLine int
 	clientLines                                   []int
+	firstCols                                     []int // the column of each lane of first=
 }
 
 // token is a word of a line: text and the column of its first byte.
@@ -180,21 +206,35 @@ func (p *parser) parseLine(line string) error {
 		return p.parseFail(head, toks[1:])
 	case head.text == "schedule":
 		return p.parseSchedule(head, toks[1:])
+	case head.text == "go":
+		return p.parseGo(head, toks[1:])
 	case strings.HasPrefix(head.text, "client"):
 		return p.parseClient(toks)
 	}
-	return p.errorf(head.col, "unknown line %q: want schedule, process, monitor, point, fail or clientN:", head.text)
+	return p.errorf(head.col, "unknown line %q: want schedule, process, monitor, point, fail, go or clientN:", head.text)
 }
 
-// parseSchedule parses "schedule procs=<n>".
+// parseSchedule parses "schedule [procs=<n>] [first=<lane>,<lane>,...]".
 func (p *parser) parseSchedule(head token, toks []token) error {
 	if p.scheduleLine != 0 {
 		return p.errorf(head.col, "second schedule line: the first is on line %d", p.scheduleLine)
 	}
 	p.scheduleLine = p.line
-	kv, err := p.keyValues("schedule", toks, "procs")
+	kv, err := p.keyValues("schedule", toks, "procs", "first")
 	if err != nil {
 		return err
+	}
+	if t, ok := kv["first"]; ok {
+		col := t.col
+		for _, word := range strings.Split(t.text, ",") {
+			l, ok := parseLane(word)
+			if !ok {
+				return p.errorf(col, "bad lane %q in first=: want reap<n> (the n-th monitor reap line) or client<n>, separated by commas", word)
+			}
+			p.sc.First = append(p.sc.First, l)
+			p.firstCols = append(p.firstCols, col)
+			col += len(word) + 1
+		}
 	}
 	if t, ok := kv["procs"]; ok {
 		n, err := strconv.Atoi(t.text)
@@ -203,6 +243,49 @@ func (p *parser) parseSchedule(head token, toks []token) error {
 		}
 		p.sc.Procs = n
 	}
+	return nil
+}
+
+// parseLane parses reap<n> or client<n>, n >= 1.
+func parseLane(word string) (Lane, bool) {
+	var l Lane
+	num, ok := strings.CutPrefix(word, "client")
+	if !ok {
+		num, ok = strings.CutPrefix(word, "reap")
+		l.Reap = true
+	}
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n < 1 || strconv.Itoa(n) != num {
+		return Lane{}, false
+	}
+	l.N = n
+	return l, true
+}
+
+// parseGo: go <name> hit=<n>|* first=child
+func (p *parser) parseGo(head token, toks []token) error {
+	const syntax = "go <name> hit=<n>|* first=child"
+	name, err := p.pointName("go", syntax, head, toks)
+	if err != nil {
+		return err
+	}
+	kv, err := p.keyValues("go", toks[1:], "hit", "first")
+	if err != nil {
+		return err
+	}
+	g := GoFirst{Name: name}
+	if t, ok := kv["hit"]; ok {
+		if g.Hit, err = p.hit(t); err != nil {
+			return err
+		}
+	}
+	if t, ok := kv["first"]; ok && t.text != "child" {
+		return p.errorf(t.col, "bad first %q: want child (the parent going on first is the default: leave the line out)", t.text)
+	}
+	if len(p.sc.ChildFirst) == MaxPoints {
+		return p.errorf(head.col, "more than %d go lines", MaxPoints)
+	}
+	p.sc.ChildFirst = append(p.sc.ChildFirst, g)
 	return nil
 }
 

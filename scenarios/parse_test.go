@@ -240,7 +240,7 @@ func TestParseErrors(t *testing.T) {
 		name, text, want string
 	}{
 		{"unknown keyword", "process exit=1ms\nproces exit=1ms\n",
-			`scenario:2:1: unknown line "proces": want schedule, process, monitor, point, fail or clientN:`},
+			`scenario:2:1: unknown line "proces": want schedule, process, monitor, point, fail, go or clientN:`},
 		{"unknown client-like keyword", "clients: wait\n",
 			`scenario:1:1: unknown line "clients:": want process, monitor, point or client1: followed by its calls`},
 		{"bad duration", "client1: wait after=10\n",

@@ -65,6 +65,15 @@ type Scenario struct {
 	// there the Go scheduler interleaves goroutines only where they block
 	// or yield, so the failure replays exactly.
 	Procs int
+	// First, if not empty, orders the deliveries and the clients' calls
+	// due at one virtual instant: the lanes it names go first, in its
+	// order, then the others in the default order (deliveries in plan
+	// order, then client1, client2, ...). See [Lane].
+	First []Lane
+	// ChildFirst lists the passes of go statements of instrumented code at
+	// which the new goroutine runs before its parent goes on; at every
+	// other pass the parent goes on first. See [GoFirst].
+	ChildFirst []GoFirst
 }
 
 // ActorName returns the name of actor i on the timeline.
@@ -84,14 +93,29 @@ var actorNames = func() []string {
 }()
 
 // String returns the scenario in scenario notation, one fact a line: the
-// plan's lines (see faults.Plan.String), then a "clientN:" line per actor
+// schedule line if any, the plan's lines (see faults.Plan.String), a "go"
+// line per [GoFirst], then a "clientN:" line per actor
 // with its calls separated by "; ". [Parse] reads it back.
 func (s Scenario) String() string {
 	var b strings.Builder
-	if s.Procs > 0 {
-		fmt.Fprintf(&b, "schedule procs=%d\n", s.Procs)
+	if s.Procs > 0 || len(s.First) > 0 {
+		b.WriteString("schedule")
+		if s.Procs > 0 {
+			fmt.Fprintf(&b, " procs=%d", s.Procs)
+		}
+		for i, l := range s.First {
+			sep := ","
+			if i == 0 {
+				sep = " first="
+			}
+			fmt.Fprintf(&b, "%s%s", sep, l)
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString(s.Plan.String())
+	for _, g := range s.ChildFirst {
+		fmt.Fprintf(&b, "go %s\n", g)
+	}
 	for i, a := range s.Actors {
 		fmt.Fprintf(&b, "%s:", ActorName(i))
 		for j, c := range a.Calls {

@@ -13,11 +13,11 @@ import (
 	"github.com/reaptest/reaptest/faults"
 )
 
-// drawShape draws a Shape: Kill or not, a subset of three point names,
-// and limits from 0 (the default) to 5.
+// drawShape draws a Shape: Kill or not, a subset of four point names (one
+// a go statement), and limits from 0 (the default) to 5.
 func drawShape(t *rapid.T) Shape {
 	var points []string
-	for _, name := range []string{"wait.locked", "reap.close", "delete.unlock"} {
+	for _, name := range []string{"wait.locked", "reap.close", "delete.unlock", "task.go:42 go"} {
 		if rapid.Bool().Draw(t, "point."+name) {
 			points = append(points, name)
 		}
@@ -136,8 +136,12 @@ func TestScenarioString(t *testing.T) {
 		if !strings.HasSuffix(s, "\n") {
 			t.Errorf("String() = %q, want a final newline", s)
 		}
-		if !strings.HasPrefix(s, sc.Plan.String()) {
-			t.Errorf("String() = %q, want it to begin with the plan %q", s, sc.Plan.String())
+		body := s
+		if len(sc.First) > 0 { // the schedule line comes first
+			_, body, _ = strings.Cut(s, "\n")
+		}
+		if !strings.HasPrefix(body, sc.Plan.String()) {
+			t.Errorf("String() = %q, want it to begin with the plan %q (after a schedule line for first=)", s, sc.Plan.String())
 		}
 		lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 		for i, a := range sc.Actors {
