@@ -40,6 +40,21 @@ func routeHit(id uint32) {
 	}
 }
 
+// routeStarted is autopoint's go hook while a check owns it: after a go
+// statement, the new goroutine may run first (Scenario.ChildFirst).
+func routeStarted(id uint32) {
+	if p := hookTarget.Load(); p != nil {
+		p.Started(id)
+	}
+}
+
+// bubbleOf returns the synctest bubble of the calling goroutine, 0 outside
+// one.
+func bubbleOf() int64 {
+	_, b := currentGoroutine()
+	return b
+}
+
 // claimHook makes the caller the owner of autopoint's hook if no one else
 // is, sets c.ownsHook or c.hookBusy, and returns what gives it back.
 func (c *config) claimHook() (release func()) {
@@ -52,9 +67,11 @@ func (c *config) claimHook() (release func()) {
 	}
 	c.ownsHook = true
 	prev := autopoint.SetHook(routeHit)
+	prevGo := autopoint.SetGoHook(routeStarted)
 	return func() {
 		hookTarget.Store(nil)
 		autopoint.SetHook(prev)
+		autopoint.SetGoHook(prevGo)
 		c.ownsHook = false
 		hookOwned.Store(false)
 	}

@@ -180,8 +180,19 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 		f(&c)
 		out = append(out, c)
 	}
+	// The default start order first: a reproducer that needs no order of
+	// its own is the plainer one.
+	if len(sc.First) > 0 {
+		edit(func(c *scenarios.Scenario) { c.First = nil })
+	}
+	for i := range sc.ChildFirst {
+		edit(func(c *scenarios.Scenario) { c.ChildFirst = slices.Delete(c.ChildFirst, i, i+1) })
+	}
 	for i := range sc.Actors {
-		edit(func(c *scenarios.Scenario) { c.Actors = slices.Delete(c.Actors, i, i+1) })
+		edit(func(c *scenarios.Scenario) {
+			c.Actors = slices.Delete(c.Actors, i, i+1)
+			c.First = scenarios.WithoutLane(c.First, scenarios.Lane{N: i + 1})
+		})
 	}
 	for i, a := range sc.Actors {
 		for j := range a.Calls {
@@ -198,7 +209,10 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 	}
 	if len(sc.Deliveries) > 1 {
 		for i := range sc.Deliveries {
-			edit(func(c *scenarios.Scenario) { c.Deliveries = slices.Delete(c.Deliveries, i, i+1) })
+			edit(func(c *scenarios.Scenario) {
+				c.Deliveries = slices.Delete(c.Deliveries, i, i+1)
+				c.First = scenarios.WithoutLane(c.First, scenarios.Lane{Reap: true, N: i + 1})
+			})
 		}
 	}
 	for i, a := range sc.Actors {
@@ -241,6 +255,8 @@ func clone(sc scenarios.Scenario) scenarios.Scenario {
 	c.Deliveries = slices.Clone(sc.Deliveries)
 	c.Points = slices.Clone(sc.Points)
 	c.Fails = slices.Clone(sc.Fails)
+	c.First = slices.Clone(sc.First)
+	c.ChildFirst = slices.Clone(sc.ChildFirst)
 	c.Actors = make([]scenarios.Actor, len(sc.Actors))
 	for i, a := range sc.Actors {
 		c.Actors[i].Calls = slices.Clone(a.Calls)

@@ -59,6 +59,10 @@ type run struct {
 	tornDown bool          // guarded by mu; the teardown has begun
 	polled   time.Duration // guarded by mu; real time a scenario got while its clock advanced, when it then ran out
 	wakeups  []instant     // guarded by mu; the instants the harness's own sleepers wake at, until all have woken
+	// reapRank and clientRank order the deliveries and the clients at a
+	// shared instant (sleepOrdered), from the scenario's order
+	// (Scenario.Ranks); read-only once the bubble starts.
+	reapRank, clientRank []int
 }
 
 // instant gathers the harness's sleepers due at one virtual instant (see
@@ -117,6 +121,14 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 		pointNote = r.note
 	}
 	r.points = sim.NewPoints(sc.Points, pointNote)
+	if len(sc.ChildFirst) > 0 {
+		firsts := make([]sim.GoPass, len(sc.ChildFirst))
+		for i, g := range sc.ChildFirst {
+			firsts[i] = sim.GoPass{Name: g.Name, Hit: g.Hit}
+		}
+		r.points.ChildFirst(firsts, bubbleOf)
+	}
+	r.reapRank, r.clientRank = sc.Ranks()
 	r.fails = sim.NewFails(sc.Fails, pointNote)
 	defer cfg.aim(r.points)()
 	done := make(chan any, 1)
@@ -444,16 +456,11 @@ func (p signalRecorder) Signal(sig syscall.Signal) error {
 	return p.Process.Signal(sig)
 }
 
-// Keys of the harness's sleepers (sleepOrdered): at one instant the
-// monitor's deliveries go on first, in the plan's order, then the clients,
-// client1 first.
-const (
-	keyDelivery = 0
-	keyClient   = 1 << 16
-)
-
 // sleepOrdered sleeps d of virtual time, then goes on in the order of key
-// among the harness's sleepers woken at the same instant, and returns
+// among the harness's sleepers woken at the same instant (their ranks in
+// the scenario's order, Scenario.Ranks: by default the monitor's
+// deliveries first, in the plan's order, then the clients, client1
+// first), and returns
 // what releases the next of them: the caller calls it once, as soon as it
 // has recorded what it starts (invoke does, through callRecord.release).
 // synctest wakes a bubble's timers due at the same instant in a random
@@ -530,7 +537,7 @@ func (r *run) monitor(task Task, proc *sim.Process) {
 		}
 		rec := &callRecord{who: "monitor", seq: i + 1, op: scenarios.Reap}
 		go func() {
-			rec.release = r.sleepOrdered(d.After, keyDelivery+i)
+			rec.release = r.sleepOrdered(d.After, r.reapRank[i])
 			r.reap(rec, task, Exit{Pid: proc.Pid(), Status: st})
 		}()
 	}
@@ -556,7 +563,7 @@ func (r *run) actor(idx int, a scenarios.Actor, task Task, killer Killer) {
 			r.mu.Lock()
 			r.planLocked(time.Since(r.t0) + c.Delay)
 			r.mu.Unlock()
-			release = r.sleepOrdered(c.Delay, keyClient+idx)
+			release = r.sleepOrdered(c.Delay, r.clientRank[idx])
 		}
 		rec := &callRecord{who: name, seq: i + 1, op: c.Op, ctx: c.Ctx, release: release}
 		ctx, cancel := rec.ctx.Context()

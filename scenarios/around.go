@@ -9,12 +9,12 @@ import (
 // Around returns a generator of variations of base: the same clients
 // making the same calls with the same kinds of context, with the timing
 // varied — each call's delay and context duration, when the process exits,
-// when (and whether) the monitor delivers the exit — and faults drawn at
+// when (and whether) the monitor delivers the exit, the start orders — and faults drawn at
 // the fault points in s.Points. It is how the harness explores around a
 // scenario written from a bug report ("this is roughly what was running")
 // until the interleaving that fails turns up.
 func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
-	points, fails := newPointDraw(s), newFailDraw(s.Fails)
+	points, fails, order := newPointDraw(s), newFailDraw(s.Fails), newOrderDraw(s)
 	return rapid.Custom(func(t *rapid.T) Scenario {
 		sc := Scenario{Plan: base.Plan, Procs: base.Procs}
 		sc.Exit.After = rapid.SampledFrom(exitAfters).Draw(t, "exit.after")
@@ -53,6 +53,7 @@ func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 		if len(sc.Deliveries) == 0 {
 			sc.Deliveries = nil
 		}
+		order.draw(t, &sc)
 		return sc
 	})
 }

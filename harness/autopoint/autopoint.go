@@ -34,7 +34,8 @@ type Site struct {
 type Hook func(id uint32)
 
 var (
-	mu    sync.Mutex
+	goHook atomic.Pointer[Hook]
+	mu     sync.Mutex
 	sites []Site            // guarded by mu; index is the site's id
 	names []string          // guarded by mu; names[id] is the site's name (see Name)
 	byKey map[string]uint32 // guarded by mu; short name -> id
@@ -118,6 +119,31 @@ func SetHook(h Hook) Hook {
 // P is called before the synchronization operation at site id.
 func P(id uint32) {
 	if h := hook.Load(); h != nil {
+		(*h)(id)
+	}
+}
+
+// SetGoHook installs h (nil removes it) as the hook [Started] calls, and
+// returns the one it replaced.
+func SetGoHook(h Hook) Hook {
+	var old *Hook
+	if h == nil {
+		old = goHook.Swap(nil)
+	} else {
+		old = goHook.Swap(&h)
+	}
+	if old == nil {
+		return nil
+	}
+	return *old
+}
+
+// Started is called after the go statement at site id has started its
+// goroutine, on the goroutine that ran the statement: go f(x) becomes
+// go V(id, f)(x); Started(id). There the harness may make the parent wait
+// for the new goroutine, when the scenario says it runs first.
+func Started(id uint32) {
+	if h := goHook.Load(); h != nil {
 		(*h)(id)
 	}
 }

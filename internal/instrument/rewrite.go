@@ -198,17 +198,26 @@ func (r *fileRewriter) call(c *ast.CallExpr) {
 	}
 }
 
-// goStmt: go f(x) becomes go hook.V(id, f)(x): the point is passed on the
-// goroutine that starts the new one, before it starts.
+// goStmt: go f(x) becomes go hook.V(id, f)(x); hook.Started(id): the
+// point is passed on the goroutine that starts the new one, before it
+// starts, and Started once it has (where the scenario may let the new
+// goroutine run first).
 func (r *fileRewriter) goStmt(g *ast.GoStmt) {
 	r.done[g.Call] = true // the call runs on the new goroutine: no point for it here
 	s := r.newSite(g.Go, "go")
+	started := func() { // placed as a wrap's closing is, ending where the go statement ends
+		start, end := r.off(g.Pos()), r.off(g.End())
+		r.edits = append(r.edits, edit{start: end, end: end, span: [2]int{start, end}, tail: true,
+			text: func() string { return "; " + hookName + ".Started(" + r.id(s) + ")" }})
+	}
 	if r.wrappable(g.Call.Fun) {
 		r.wrap(g.Call.Fun, s)
+		started()
 		return
 	}
 	if len(g.Call.Args) > 0 && r.typed(g.Call.Args[0]) {
 		r.wrap(g.Call.Args[0], s)
+		started()
 		return
 	}
 	r.sites = r.sites[:len(r.sites)-1]

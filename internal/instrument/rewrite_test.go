@@ -152,10 +152,11 @@ func TestRewriteOps(t *testing.T) {
 		{"select", `select { case v := <-ch: use(v); case t.done <- struct{}{}: default: }`, `select { case v := <-__reaptest.V(` + id + `0, ch): use(v); case t.done <- struct{}{}: default: }`, []string{"select"}, 0},
 		{"select default first", `select { default: case t.done <- struct{}{}: }`, `select { default: case __reaptest.V(` + id + `0, t.done) <- struct{}{}: }`, []string{"select"}, 0},
 		{"empty select", `select {}`, `select {}`, nil, 0},
-		{"go", `go use(1)`, `go __reaptest.V(` + id + `0, use)(1)`, []string{"go"}, 0},
-		{"go func literal", `go func() { close(ch) }()`, `go __reaptest.V(` + id + `0, func() { close(__reaptest.V(` + id + `1, ch)) })()`, []string{"go", "close"}, 0},
-		{"go sync method", `go t.wg.Wait()`, `go __reaptest.V(` + id + `0, t.wg.Wait)()`, []string{"go"}, 0},
-		{"go generic", `go gen(t)`, `go gen(__reaptest.V(` + id + `0, t))`, []string{"go"}, 0},
+		{"go", `go use(1)`, `go __reaptest.V(` + id + `0, use)(1); __reaptest.Started(` + id + `0)`, []string{"go"}, 0},
+		{"go func literal", `go func() { close(ch) }()`, `go __reaptest.V(` + id + `0, func() { close(__reaptest.V(` + id + `1, ch)) })(); __reaptest.Started(` + id + `0)`, []string{"go", "close"}, 0},
+		{"go in a block and a case", `if true { go use(1) }; switch { case true: go use(2) }`, `if true { go __reaptest.V(` + id + `0, use)(1); __reaptest.Started(` + id + `0) }; switch { case true: go __reaptest.V(` + id + `1, use)(2); __reaptest.Started(` + id + `1) }`, []string{"go", "go"}, 0},
+		{"go sync method", `go t.wg.Wait()`, `go __reaptest.V(` + id + `0, t.wg.Wait)(); __reaptest.Started(` + id + `0)`, []string{"go"}, 0},
+		{"go generic", `go gen(t)`, `go gen(__reaptest.V(` + id + `0, t)); __reaptest.Started(` + id + `0)`, []string{"go"}, 0},
 		{"go generic untyped", `go gen(1)`, `go gen(1)`, nil, 1},
 		{"defer unlock", `defer t.mu.Unlock()`, `defer __reaptest.RWUnlock(` + id + `0, &t.mu)`, []string{"Unlock"}, 0},
 		{"defer close", `defer close(ch)`, `defer __reaptest.DeferredClose(` + id + `0, ch)`, []string{"close"}, 0},
@@ -220,6 +221,11 @@ func samePositions(t *testing.T, src, out string) {
 			case ast.Stmt, *ast.FuncLit, *ast.CaseClause, *ast.CommClause:
 				if c, ok := n.(*ast.CallExpr); ok && isHook(c) {
 					break
+				}
+				if s, ok := n.(*ast.ExprStmt); ok { // hook.Started(id) after a go statement
+					if c, ok := s.X.(*ast.CallExpr); ok && isHook(c) {
+						break
+					}
 				}
 				p, e := fset.Position(n.Pos()), fset.Position(n.End())
 				list = append(list, fmt.Sprintf("%T %s:%d:%d-%d:%d", n, filepath.Base(p.Filename), p.Line, p.Column, e.Line, e.Column))

@@ -3,9 +3,11 @@ package sim
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness/autopoint"
@@ -30,6 +32,21 @@ type Points struct {
 
 	mu   sync.Mutex
 	hits []pointHits // guarded by mu; hand-placed passes so far, by name (few names: a slice beats a map)
+
+	// Go statements whose new goroutine runs first (see ChildFirst).
+	started  []uint32     // passes so far, by site id (atomic); nil without ChildFirst
+	goFirst  []autoFault  // read-only once set; hit 0 is every pass
+	bubbleOf func() int64 // the synctest bubble of the calling goroutine, 0 outside one
+	nwaiting atomic.Int32 // len(waiting), read without wmu on every pass
+	wmu      sync.Mutex
+	waiting  []waiter // guarded by wmu; parents waiting for their new goroutine
+}
+
+// waiter is a parent waiting, in bubble, for the goroutine it started to
+// reach its first synchronization operation.
+type waiter struct {
+	ch     chan struct{}
+	bubble int64
 }
 
 type autoFault struct {
@@ -59,9 +76,105 @@ func NewPoints(planned []faults.PointFault, note Note) *Points {
 	return p
 }
 
+// GoPass is a pass of a go statement (an automatic site named by
+// autopoint, "task.go:42 go"; Hit from 1, 0 for every pass).
+type GoPass struct {
+	Name string
+	Hit  int
+}
+
+// ChildFirst makes the passes firsts of go statements run the new
+// goroutine first: at [Points.Started] the parent waits until some other
+// goroutine of its bubble passes a point (on one processor the new one
+// runs next, so it is the one that does, just before its first
+// synchronization operation), or until the bubble is otherwise idle and
+// a nanosecond of virtual time passes (a new goroutine that blocks or
+// ends without passing a point). bubbleOf returns the calling goroutine's
+// synctest bubble (0 outside one): only goroutines of the parent's bubble
+// release it, as only they may close its channel. Call it before the
+// scenario starts.
+func (p *Points) ChildFirst(firsts []GoPass, bubbleOf func() int64) {
+	for _, f := range firsts {
+		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 {
+			p.goFirst = append(p.goFirst, autoFault{id: id, hit: uint32(f.Hit)})
+		}
+	}
+	if len(p.goFirst) > 0 {
+		p.started = make([]uint32, len(p.auto))
+		p.bubbleOf = bubbleOf
+	}
+}
+
+// Started records that the go statement at automatic site id has started
+// its goroutine; when the plan says the new goroutine runs first at this
+// pass, it waits as ChildFirst says. It is what the harness's autopoint
+// go hook calls. It returns whether it waited.
+func (p *Points) Started(id uint32) bool {
+	p.release()
+	if int(id) >= len(p.started) {
+		return false
+	}
+	n := atomic.AddUint32(&p.started[id], 1)
+	first := false
+	for _, f := range p.goFirst {
+		first = first || f.id == id && (f.hit == 0 || f.hit == n)
+	}
+	if !first {
+		return false
+	}
+	b := p.bubbleOf()
+	if b == 0 {
+		return false
+	}
+	if p.note != nil {
+		p.note("", fmt.Sprintf("go %s #%d: the new goroutine runs first", autopoint.Name(id), n))
+	}
+	w := waiter{ch: make(chan struct{}), bubble: b}
+	p.wmu.Lock()
+	p.waiting = append(p.waiting, w)
+	p.nwaiting.Store(int32(len(p.waiting)))
+	p.wmu.Unlock()
+	idle := time.NewTimer(time.Nanosecond) // fires only once every goroutine of the bubble is durably blocked
+	select {
+	case <-w.ch:
+	case <-idle.C:
+		p.wmu.Lock()
+		if i := slices.IndexFunc(p.waiting, func(o waiter) bool { return o.ch == w.ch }); i >= 0 {
+			p.waiting = slices.Delete(p.waiting, i, i+1)
+			p.nwaiting.Store(int32(len(p.waiting)))
+		}
+		p.wmu.Unlock()
+	}
+	idle.Stop()
+	return true
+}
+
+// release lets go on the parents waiting in the caller's bubble (see
+// ChildFirst): a goroutine of theirs has passed a point.
+func (p *Points) release() {
+	if p.nwaiting.Load() == 0 {
+		return
+	}
+	b := p.bubbleOf()
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	keep := p.waiting[:0]
+	for _, w := range p.waiting {
+		if w.bubble == b && b != 0 {
+			close(w.ch)
+			continue
+		}
+		keep = append(keep, w)
+	}
+	clear(p.waiting[len(keep):])
+	p.waiting = keep
+	p.nwaiting.Store(int32(len(keep)))
+}
+
 // Point records a pass through the fault point name and yields the
 // processor as many times as the plan's matching faults say.
 func (p *Points) Point(name string) {
+	p.release()
 	p.mu.Lock()
 	hit := countHit(&p.hits, name)
 	p.mu.Unlock()
@@ -86,6 +199,7 @@ func (p *Points) Hit(id uint32) {
 		return
 	}
 	n := atomic.AddUint32(&p.auto[id], 1)
+	p.release()
 	if len(p.autoFs) == 0 {
 		return
 	}
