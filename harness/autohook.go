@@ -40,12 +40,24 @@ func routeHit(id uint32) {
 	}
 }
 
-// routeStarted is autopoint's go hook while a check owns it: after a go
-// statement, the new goroutine may run first (Scenario.ChildFirst).
-func routeStarted(id uint32) {
-	if p := hookTarget.Load(); p != nil {
-		p.Started(id)
-	}
+// goHooks are autopoint's go hooks while a check owns the hook: after a
+// go statement the new goroutine may run first (Scenario.ChildFirst); it
+// then says when it has begun.
+var goHooks = &autopoint.GoHooks{
+	Wrap: func(id uint32) bool {
+		p := hookTarget.Load()
+		return p != nil && p.WaitsAt(id)
+	},
+	Begin: func() {
+		if p := hookTarget.Load(); p != nil {
+			p.Begin()
+		}
+	},
+	Started: func(id uint32) {
+		if p := hookTarget.Load(); p != nil {
+			p.Started(id)
+		}
+	},
 }
 
 // bubbleOf returns the synctest bubble of the calling goroutine, 0 outside
@@ -67,11 +79,11 @@ func (c *config) claimHook() (release func()) {
 	}
 	c.ownsHook = true
 	prev := autopoint.SetHook(routeHit)
-	prevGo := autopoint.SetGoHook(routeStarted)
+	prevGo := autopoint.SetGoHooks(goHooks)
 	return func() {
 		hookTarget.Store(nil)
 		autopoint.SetHook(prev)
-		autopoint.SetGoHook(prevGo)
+		autopoint.SetGoHooks(prevGo)
 		c.ownsHook = false
 		hookOwned.Store(false)
 	}

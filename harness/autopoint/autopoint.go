@@ -14,6 +14,7 @@ package autopoint
 import (
 	"fmt"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,8 +35,8 @@ type Site struct {
 type Hook func(id uint32)
 
 var (
-	goHook atomic.Pointer[Hook]
-	mu     sync.Mutex
+	goHooks atomic.Pointer[GoHooks]
+	mu      sync.Mutex
 	sites  []Site            // guarded by mu; index is the site's id
 	names  []string          // guarded by mu; names[id] is the site's name (see Name)
 	byKey  map[string]uint32 // guarded by mu; short name -> id
@@ -123,28 +124,55 @@ func P(id uint32) {
 	}
 }
 
-// SetGoHook installs h (nil removes it) as the hook [Started] calls, and
-// returns the one it replaced.
-func SetGoHook(h Hook) Hook {
-	var old *Hook
-	if h == nil {
-		old = goHook.Swap(nil)
-	} else {
-		old = goHook.Swap(&h)
+// GoHooks are the hooks of go statements, beside [Hook]: go f(x) becomes
+// go Go(id, f)(x); Started(id).
+type GoHooks struct {
+	// Wrap, called before the go statement at site id, says whether the
+	// new goroutine must call Begin first thing.
+	Wrap func(id uint32) bool
+	// Begin is called on a new goroutine, first thing, when Wrap said so.
+	Begin func()
+	// Started is called after the go statement at site id has started its
+	// goroutine, on the goroutine that ran the statement: there the
+	// harness may make it wait for the new goroutine, when the scenario
+	// says the new one runs first.
+	Started Hook
+}
+
+// SetGoHooks installs h (nil removes them) and returns the hooks it
+// replaced.
+func SetGoHooks(h *GoHooks) *GoHooks { return goHooks.Swap(h) }
+
+// Go calls P(id) and returns f: go f(x) becomes go Go(id, f)(x). When the
+// go hooks ask for it (GoHooks.Wrap), f is wrapped so that the new
+// goroutine calls GoHooks.Begin before f; f is then called through
+// reflection, with the same arguments and results.
+func Go[F any](id uint32, f F) F {
+	P(id)
+	h := goHooks.Load()
+	if h == nil || h.Wrap == nil || h.Begin == nil || !h.Wrap(id) {
+		return f
 	}
-	if old == nil {
-		return nil
+	v := reflect.ValueOf(f)
+	if v.Kind() != reflect.Func || v.IsNil() { // a nil func panics in the go statement, as it would
+		return f
 	}
-	return *old
+	begin := h.Begin
+	w := reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
+		begin()
+		if v.Type().IsVariadic() {
+			return v.CallSlice(args)
+		}
+		return v.Call(args)
+	})
+	return w.Interface().(F)
 }
 
 // Started is called after the go statement at site id has started its
-// goroutine, on the goroutine that ran the statement: go f(x) becomes
-// go V(id, f)(x); Started(id). There the harness may make the parent wait
-// for the new goroutine, when the scenario says it runs first.
+// goroutine, on the goroutine that ran it (see GoHooks.Started).
 func Started(id uint32) {
-	if h := goHook.Load(); h != nil {
-		(*h)(id)
+	if h := goHooks.Load(); h != nil && h.Started != nil {
+		h.Started(id)
 	}
 }
 

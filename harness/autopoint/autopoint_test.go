@@ -92,3 +92,41 @@ func TestRange(t *testing.T) {
 		t.Errorf("after a break at the first value, the channel holds %d, want 2 (no receive ahead)", v)
 	}
 }
+
+// Go returns f itself without go hooks, and with hooks that ask for it a
+// wrapper that calls Begin first and passes arguments and results
+// through, variadic ones included; Started calls the Started hook.
+func TestGoHooks(t *testing.T) {
+	add := func(a int, b ...int) int {
+		for _, x := range b {
+			a += x
+		}
+		return a
+	}
+	if got := Go(0, add)(1, 2, 3); got != 6 {
+		t.Fatalf("Go without hooks: add(1, 2, 3) = %d, want 6", got)
+	}
+	var begun, started []uint32
+	wrap := false
+	prev := SetGoHooks(&GoHooks{
+		Wrap:    func(uint32) bool { return wrap },
+		Begin:   func() { begun = append(begun, 0) },
+		Started: func(id uint32) { started = append(started, id) },
+	})
+	defer SetGoHooks(prev)
+	if got := Go(0, add)(1, 2); got != 3 || len(begun) != 0 {
+		t.Fatalf("Go not wrapping: add(1, 2) = %d, Begin called %d times; want 3, 0", got, len(begun))
+	}
+	wrap = true
+	if got := Go(0, add)(1, 2, 3, 4); got != 10 || len(begun) != 1 {
+		t.Fatalf("Go wrapping: add(1, 2, 3, 4) = %d, Begin called %d times; want 10, 1", got, len(begun))
+	}
+	var nilFunc func()
+	if Go(0, nilFunc) != nil {
+		t.Fatal("Go wrapped a nil func: want it back as it is")
+	}
+	Started(7)
+	if len(started) != 1 || started[0] != 7 {
+		t.Fatalf("Started(7): the hook saw %v, want [7]", started)
+	}
+}

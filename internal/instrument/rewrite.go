@@ -198,10 +198,12 @@ func (r *fileRewriter) call(c *ast.CallExpr) {
 	}
 }
 
-// goStmt: go f(x) becomes go hook.V(id, f)(x); hook.Started(id): the
+// goStmt: go f(x) becomes go hook.Go(id, f)(x); hook.Started(id): the
 // point is passed on the goroutine that starts the new one, before it
 // starts, and Started once it has (where the scenario may let the new
-// goroutine run first).
+// goroutine run first; Go may wrap f so that the new goroutine says when
+// it begins). A generic callee cannot be wrapped: go g(x) becomes
+// go g(hook.V(id, x)); hook.Started(id).
 func (r *fileRewriter) goStmt(g *ast.GoStmt) {
 	r.done[g.Call] = true // the call runs on the new goroutine: no point for it here
 	s := r.newSite(g.Go, "go")
@@ -211,7 +213,7 @@ func (r *fileRewriter) goStmt(g *ast.GoStmt) {
 			text: func() string { return "; " + hookName + ".Started(" + r.id(s) + ")" }})
 	}
 	if r.wrappable(g.Call.Fun) {
-		r.wrap(g.Call.Fun, s)
+		r.wrapWith("Go", g.Call.Fun, s)
 		started()
 		return
 	}

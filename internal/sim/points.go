@@ -85,11 +85,14 @@ type GoPass struct {
 
 // ChildFirst makes the passes firsts of go statements run the new
 // goroutine first: at [Points.Started] the parent waits until some other
-// goroutine of its bubble passes a point (on one processor the new one
-// runs next, so it is the one that does, just before its first
-// synchronization operation), or until the bubble is otherwise idle and
-// a nanosecond of virtual time passes (a new goroutine that blocks or
-// ends without passing a point). bubbleOf returns the calling goroutine's
+// goroutine of its bubble begins ([Points.Begin]: on one processor the
+// new one runs next, so it is the one that does) or passes a point (a go
+// statement whose function autopoint cannot wrap: the new goroutine's
+// first synchronization operation), or until the bubble is otherwise
+// idle and a nanosecond of virtual time passes (such a goroutine that
+// blocks or ends without passing a point). The new goroutine, once it
+// has let its parent go, runs on until it blocks, as the parent would
+// have. bubbleOf returns the calling goroutine's
 // synctest bubble (0 outside one): only goroutines of the parent's bubble
 // release it, as only they may close its channel. Call it before the
 // scenario starts.
@@ -104,6 +107,21 @@ func (p *Points) ChildFirst(firsts []GoPass, bubbleOf func() int64) {
 		p.bubbleOf = bubbleOf
 	}
 }
+
+// WaitsAt reports whether a parent may wait at the go statement at
+// automatic site id: autopoint then has the new goroutine call Begin.
+func (p *Points) WaitsAt(id uint32) bool {
+	for _, f := range p.goFirst {
+		if f.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Begin is called by a new goroutine first thing, when WaitsAt said so: it
+// lets a parent waiting for it go on.
+func (p *Points) Begin() { p.release() }
 
 // Started records that the go statement at automatic site id has started
 // its goroutine; when the plan says the new goroutine runs first at this
