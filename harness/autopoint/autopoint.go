@@ -37,10 +37,10 @@ type Hook func(id uint32)
 var (
 	goHooks atomic.Pointer[GoHooks]
 	mu      sync.Mutex
-	sites  []Site            // guarded by mu; index is the site's id
-	names  []string          // guarded by mu; names[id] is the site's name (see Name)
-	byKey  map[string]uint32 // guarded by mu; short name -> id
-	hook   atomic.Pointer[Hook]
+	sites   []Site            // guarded by mu; index is the site's id
+	names   []string          // guarded by mu; names[id] is the site's name (see Name)
+	byKey   map[string]uint32 // guarded by mu; short name -> id
+	hook    atomic.Pointer[Hook]
 )
 
 // Register records the sites of one instrumented file of package pkg and
