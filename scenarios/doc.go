@@ -14,6 +14,8 @@
 // A scenario is text, one fact a line, as a report prints it and as a
 // person writes it from a bug report (testdata/*.scenario has examples):
 //
+//	# optional: GOMAXPROCS, and who goes first at a shared instant (reapN, clientN)
+//	schedule procs=<n> first=<lane>,<lane>,...
 //	# the process: when it exits by itself, its status, how it takes signals
 //	process exit=<dur>|never status=<n> sigterm=ignore|exit:<dur> [sigkill=exit:<dur>]
 //	# the monitor: the exit is lost, or delivered by one Reap per line
@@ -23,6 +25,8 @@
 //	point <name> hit=<n>|* yield=<n>
 //	# a fail point: its pass number (or every pass, until teardown) fails
 //	fail <name> hit=<n>|*
+//	# a go statement of instrumented code: at that pass the new goroutine runs first
+//	go <name> hit=<n>|* first=child
 //	# the clients, client1, client2, ... in order, each line its calls in order
 //	client1: <call>; <call>; ...
 //	# a call
