@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +119,14 @@ func helperOf(g *goroutine, byID map[int64]*goroutine, depth int) string {
 
 // spawnSite returns the file and line of the go statement that started g,
 // from the "created by" line of its dump.
+//
+// A goroutine the standard library started (os/signal's loop, started under
+// a package-level Once; the runtime's own) has none: it is no helper of
+// the task's.
 func spawnSite(g *goroutine) (string, int) {
+	if stdPackage(g.spawner) && !outsideGOROOT(g) {
+		return "", 0
+	}
 	_, rest, ok := strings.Cut(g.raw, "\ncreated by ")
 	if !ok {
 		return "", 0
@@ -140,6 +148,29 @@ func spawnSite(g *goroutine) (string, int) {
 		return "", 0
 	}
 	return loc[:i], line
+}
+
+// stdPackage reports whether fn (a function's full name, as a stack
+// prints it) is in the standard library: the first element of its
+// package path has no dot and is not main.
+func stdPackage(fn string) bool {
+	first, _, _ := strings.Cut(fn, "/")
+	if !strings.Contains(fn, "/") {
+		first, _, _ = strings.Cut(fn, ".")
+	}
+	return fn != "" && first != "main" && !strings.Contains(first, ".")
+}
+
+// outsideGOROOT reports whether g's go statement is in a file outside
+// GOROOT, when the stack names the file by an absolute path: a module
+// whose path has no dot looks like the standard library by name alone.
+func outsideGOROOT(g *goroutine) bool {
+	_, rest, ok := strings.Cut(g.raw, "\ncreated by ")
+	if !ok {
+		return false
+	}
+	_, loc, _ := strings.Cut(rest, "\n\t")
+	return filepath.IsAbs(loc) && !strings.HasPrefix(loc, filepath.Clean(runtime.GOROOT())+string(filepath.Separator))
 }
 
 // onceSites memoizes onceSite by "file:line": it reads source files, which

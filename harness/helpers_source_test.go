@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -184,5 +185,43 @@ func TestBusyHelper(t *testing.T) {
 		if got := busyHelper([]byte(c.dump), false); got != (want && !strings.Contains(c.dump, "p.Each in")) {
 			t.Errorf("busyHelper(any) = %v, of:\n%s", got, c.dump)
 		}
+	}
+}
+
+// A goroutine the standard library started under a package-level Once
+// (os/signal's loop, once signal.Notify was called) is no process-wide
+// helper of the task's, and no failing verdict waits for it.
+func TestStdGoroutineIsNoHelper(t *testing.T) {
+	for fn, want := range map[string]bool{
+		"os/signal.Notify.func1":    true,
+		"runtime.gcenable":          true,
+		"example.com/p.init.0":      false,
+		"github.com/x/y.(*T).start": false,
+		"main.main":                 false,
+		"":                          false,
+	} {
+		if got := stdPackage(fn); got != want {
+			t.Errorf("stdPackage(%q) = %v, want %v", fn, got, want)
+		}
+	}
+	// The line of signal.Notify's go statement, under its Once.
+	file := filepath.Join(runtime.GOROOT(), "src/os/signal/signal.go")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, "go watchSignalLoop()") {
+			line = i + 1
+		}
+	}
+	if line == 0 {
+		t.Fatalf("%s has no go statement of watchSignalLoop", file)
+	}
+	dump := fmt.Sprintf("goroutine 9 [runnable]:\nos/signal.loop()\n\t%s:21 +0x1\ncreated by os/signal.Notify.func1.1 in goroutine 1\n\t%s:%d +0x2\n\n",
+		filepath.Join(runtime.GOROOT(), "src/os/signal/signal_unix.go"), file, line)
+	if busyHelper([]byte(dump), true) {
+		t.Errorf("os/signal's loop counted as a busy process-wide helper:\n%s", dump)
 	}
 }
