@@ -16,5 +16,6 @@ func init() {
 		ReplayCommand: replayCommand,
 		DumpNote:      dumpNote,
 		Diagnose:      diagnose,
+		WarmUp:        func(newTask any) { warmUp(newTask.(NewTask)) },
 	})
 }

@@ -497,6 +497,7 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		return f
 	}
 	if inChild() {
+		warmUpOnce(newTask)
 		childBegin(t.Name())
 	}
 	f, err := check(childOptions())

@@ -80,6 +80,17 @@ func isolated(opts []harness.Option) bool {
 // inChild reports whether this process is a child running one check.
 func inChild() bool { return os.Getenv(envChild) != "" }
 
+// warmedUp makes a child warm up once (see warmUpOnce).
+var warmedUp sync.Once
+
+// warmUpOnce takes one task of newTask through its exit path outside
+// every scenario, before the child's first check, so that a goroutine its
+// package starts once per process starts outside every bubble (see
+// harness's warmUp). A child only: what the task leaves stays in it.
+func warmUpOnce(newTask harness.NewTask) {
+	warmedUp.Do(func() { hx.WarmUp(newTask) })
+}
+
 // childLog collects, in a child, what the check logs, for the parent to
 // log in its turn (the child's own output is not shown).
 type childLog struct {

@@ -114,6 +114,7 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 	var f *harness.Failure
 	var err error
 	if inChild() {
+		warmUpOnce(newTask)
 		childBegin(s.Focus)
 	}
 	if werr := withT(func(t *testing.T) { f, err = check(t, childOptions()) }); werr != nil && err == nil {

@@ -143,6 +143,9 @@ func lockSlow(key any, try func() bool, lock func()) {
 		lock()
 		return
 	}
+	if spin(try) {
+		return
+	}
 	wait := PollFirst
 	var waited time.Duration // on the timer alone, since the last Unlock seen
 	var timer *time.Timer    // made in the bubble: a wait on it is durable
@@ -176,7 +179,7 @@ func lockSlow(key any, try func() bool, lock func()) {
 			wait *= 2
 		}
 		unregister(key, p)
-		if try() {
+		if try() || spin(try) {
 			return
 		}
 		if waited >= PollGiveUp {
@@ -184,6 +187,28 @@ func lockSlow(key any, try func() bool, lock func()) {
 			return
 		}
 	}
+}
+
+// spins is how many turns a waiter yields, trying the lock, before it
+// parks: a holder that runs in real time (a goroutine of no bubble, such
+// as a process-wide helper, whose Unlock cannot wake a parked waiter; or
+// one of the bubble that has not blocked yet) releases the lock within a
+// few of its turns, and while the waiter is parked the bubble's clock may
+// race ahead of it (a Reap held 1s of virtual time by a helper's yields).
+// A holder that sleeps in virtual time does not release it here, and the
+// waiter parks.
+const spins = 64
+
+// spin yields up to spins times, trying the lock after each; it reports
+// whether it took it.
+func spin(try func() bool) bool {
+	for range spins {
+		runtime.Gosched()
+		if try() {
+			return true
+		}
+	}
+	return false
 }
 
 // register parks a waiter of key in bubble b and returns the channel to

@@ -167,7 +167,7 @@ func TestRewriteOps(t *testing.T) {
 		{"pointer to a mutex", `t.p.Load().Unlock()`, `__reaptest.Unlock(` + id + `0, __reaptest.V(` + id + `1, t.p.Load)())`, []string{"Unlock", "Load"}, 0},
 		{"lock in a parenthesized receiver", `(*t).mu.Lock()`, `__reaptest.RWLock(` + id + `0, &(*t).mu)`, []string{"Lock"}, 0},
 		{"defer of an embedded unlock", `defer t.Unlock()`, `defer __reaptest.Unlock(` + id + `0, &t.Mutex)`, []string{"Unlock"}, 0},
-		{"go unlock", `go t.mu.Unlock()`, `go __reaptest.V(` + id + `0, t.mu.Unlock)()`, []string{"go"}, 0},
+		{"go unlock", `go t.mu.Unlock()`, `go __reaptest.Go(` + id + `0, t.mu.Unlock)(); __reaptest.Started(` + id + `0)`, []string{"go"}, 0},
 		{"method expression", `(*sync.Mutex).Lock(&t.Mutex)`, `__reaptest.V(` + id + `0, (*sync.Mutex).Lock)(&t.Mutex)`, []string{"Lock"}, 0},
 		{"new cond", `t.cond = sync.NewCond(&t.Mutex); t.cond.Wait()`, `t.cond = sync.NewCond(__reaptest.CondLocker(&t.Mutex)); __reaptest.V(` + id + `0, t.cond.Wait)()`, []string{"Wait"}, 0},
 		{"method value not called", `g := t.mu.Unlock; g()`, `g := t.mu.Unlock; g()`, nil, 0},
@@ -223,7 +223,7 @@ func samePositions(t *testing.T, src, out string) {
 					break
 				}
 				if s, ok := n.(*ast.ExprStmt); ok { // hook.Started(id) after a go statement
-					if c, ok := s.X.(*ast.CallExpr); ok && isHook(c) {
+					if c, ok := s.X.(*ast.CallExpr); ok && isHook(c) && c.Fun.(*ast.SelectorExpr).Sel.Name == "Started" {
 						break
 					}
 				}

@@ -55,6 +55,10 @@ type Harness[O, R, V any] struct {
 	// Diagnose returns a setup diagnosis if output, a dead test process's,
 	// shows the fatal error of a value shared between bubbles; else nil.
 	Diagnose func(output string) V
+	// WarmUp takes one task of newTask (a harness.NewTask) through its
+	// exit path outside every scenario, once per process (an isolated
+	// child's), before the first scenario.
+	WarmUp func(newTask any)
 }
 
 // the holds the *Harness[O, R, V] Set stored, as any.

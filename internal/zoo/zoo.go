@@ -23,11 +23,12 @@ type Entry struct {
 // only when named, so its Entry names it with harness.Instrument.
 const ShimPackage = "github.com/reaptest/reaptest/internal/zoo/shim"
 
-// ProcessWide is a correct task that is not in the zoo because no check
-// under testing/synctest can pass it: its package starts one reaper
-// goroutine for the whole process, lazily by sync.Once, which then lives
-// in the bubble of the first scenario and outlives it. The harness gives
-// it a setup diagnosis (setup [outside-bubble]), never a leak verdict.
+// ProcessWide is the zoo's process-wide reaper: its package starts one
+// reaper goroutine for the whole process, lazily by sync.Once, when the
+// first task is built. It passes isolated (the child builds a task
+// outside every scenario first, so the reaper starts there); in process
+// the reaper starts in the first scenario's bubble and outlives it, which
+// the harness diagnoses as setup [outside-bubble], never a leak.
 var ProcessWide = Entry{"process-reaper", "a process-wide reaper goroutine, started once by sync.Once, journals every task's exits", newJournaled, nil}
 
 // All returns the zoo, in a fixed order.
@@ -35,6 +36,7 @@ func All() []Entry {
 	return []Entry{
 		{"actor-forgets", "an owner goroutine serves every call from channels and forgets the task before Delete returns", newActor, nil},
 		{"mutex-rpc-kill", "one sync.Mutex held across Kill's 1ms shim round trip", newRPCKill, []harness.Option{harness.KillAfterExitFails()}},
+		ProcessWide,
 		{"mutex-rpc-delete", "a state enum under one sync.Mutex, held across Delete's 1ms removal round trip", newRPCDelete, []harness.Option{harness.KillAfterExitFails()}},
 		{"cond", "sync.Cond broadcast on the exit, woken on ctx by context.AfterFunc", newCondTask, []harness.Option{harness.KillAfterExitFails()}},
 		{"chan-of-chans", "a broker goroutine answers waiters on the reply channels they send it; Delete stops it", newBroker, nil},
