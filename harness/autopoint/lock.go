@@ -35,7 +35,7 @@ import (
 // taken as sync takes it.
 const (
 	PollFirst  = time.Millisecond
-	PollGiveUp = 1023 * time.Millisecond // PollFirst + 2*PollFirst + ... + 512*PollFirst
+	PollGiveUp = 63 * time.Millisecond // PollFirst + 2*PollFirst + ... + 32*PollFirst
 )
 
 // park is the waiters of one lock in one bubble.
