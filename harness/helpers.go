@@ -2,7 +2,6 @@ package harness
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -667,39 +666,28 @@ func busyHelper(dump []byte, busy bool) bool {
 	return false
 }
 
-// warmUpLimit bounds the real time warmUp waits for the task it takes
-// through its exit path.
+// warmUpLimit bounds the real time warmUp waits for the factory.
 const warmUpLimit = 2 * time.Second
 
-// warmUp takes one task of newTask through its exit path outside every
-// scenario, in real time: built, its process exited, reaped, waited for
-// and deleted (a second's ctx each), then left. A goroutine its package
-// starts once per process on that path (a reaper under a package-level
-// sync.Once, started by the factory or the first Reap) then starts here,
-// outside every bubble, instead of in the first scenario's bubble, which
-// it would outlive: a helper that only takes the tasks' exits and hands
-// nothing back to them through their channels serves every scenario and
-// passes. One that closes or sends on a task's channels still ends the
-// process with a fatal error that diagnose explains. Only an isolated
-// check's child warms up (once): what the task leaves behind stays in
-// that process, which ends with the check. A task that panics or blocks
-// here is judged by the scenarios, not here.
+// warmUp builds one task of newTask outside every scenario, in real
+// time, and leaves it: a goroutine its package starts once per process
+// when a task is built (a reaper under a package-level sync.Once) then
+// starts here, outside every bubble, instead of in the first scenario's
+// bubble, which it would outlive. A helper that only takes the tasks'
+// exits and hands nothing back to them through their channels then
+// serves every scenario and passes; one that closes or sends on a task's
+// channels still ends the process with a fatal error that diagnose
+// explains. The task's methods are not called: what they would do wrong
+// is the scenarios' to find, with a scenario to show for it. Only an
+// isolated check's child warms up (once): what the task leaves behind
+// stays in that process, which ends with the check.
 func warmUp(newTask NewTask) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer func() { _ = recover() }()
 		proc := sim.NewProcess(Pid, faults.ExitPlan{After: faults.Never}, faults.SignalPlan{}, nil)
-		task := newTask(Env{Process: proc, Point: func(string) {}, Fail: func(string) error { return nil }})
-		if task == nil {
-			return
-		}
-		proc.Exit(0, "warm-up")
-		task.Reap(Exit{Pid: Pid})
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, _ = task.Wait(ctx)
-		_, _ = task.Delete(ctx)
+		newTask(Env{Process: proc, Point: func(string) {}, Fail: func(string) error { return nil }})
 	}()
 	t := time.NewTimer(warmUpLimit)
 	defer t.Stop()

@@ -83,10 +83,10 @@ func inChild() bool { return os.Getenv(envChild) != "" }
 // warmedUp makes a child warm up once (see warmUpOnce).
 var warmedUp sync.Once
 
-// warmUpOnce takes one task of newTask through its exit path outside
-// every scenario, before the child's first check, so that a goroutine its
-// package starts once per process starts outside every bubble (see
-// harness's warmUp). A child only: what the task leaves stays in it.
+// warmUpOnce builds one task of newTask outside every scenario, before
+// the child's first check, so that a goroutine its package starts once
+// per process starts outside every bubble (see harness's warmUp). A
+// child only: what the task leaves stays in it.
 func warmUpOnce(newTask harness.NewTask) {
 	warmedUp.Do(func() { hx.WarmUp(newTask) })
 }

@@ -184,6 +184,16 @@ func appendRecord(b []byte, sc scenarios.Scenario) []byte {
 			b = binary.AppendVarint(b, int64(c.Signal))
 		}
 	}
+	b = binary.AppendUvarint(b, uint64(len(sc.First)))
+	for _, l := range sc.First {
+		b = appendBool(b, l.Reap)
+		b = binary.AppendUvarint(b, uint64(l.N))
+	}
+	b = binary.AppendUvarint(b, uint64(len(sc.ChildFirst)))
+	for _, g := range sc.ChildFirst {
+		b = appendString(b, g.Name)
+		b = binary.AppendVarint(b, int64(g.Hit))
+	}
 	n := len(b) - start
 	if n > 0xffff {
 		// Too large to record: an empty record, which the parent counts
@@ -293,6 +303,12 @@ func decodeRecord(rec []byte) (scenarios.Scenario, error) {
 			a.Calls = append(a.Calls, c)
 		}
 		sc.Actors = append(sc.Actors, a)
+	}
+	for range d.count() {
+		sc.First = append(sc.First, scenarios.Lane{Reap: d.byte() != 0, N: int(d.uvarint())})
+	}
+	for range d.count() {
+		sc.ChildFirst = append(sc.ChildFirst, scenarios.GoFirst{Name: d.string(), Hit: int(d.varint())})
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errRecord

@@ -55,9 +55,9 @@ type Harness[O, R, V any] struct {
 	// Diagnose returns a setup diagnosis if output, a dead test process's,
 	// shows the fatal error of a value shared between bubbles; else nil.
 	Diagnose func(output string) V
-	// WarmUp takes one task of newTask (a harness.NewTask) through its
-	// exit path outside every scenario, once per process (an isolated
-	// child's), before the first scenario.
+	// WarmUp builds one task of newTask (a harness.NewTask) outside every
+	// scenario, once per process (an isolated child's), before the first
+	// scenario.
 	WarmUp func(newTask any)
 }
 
