@@ -49,6 +49,7 @@ func (r *run) watch(res *Result, done <-chan any) {
 	defer timer.Stop()
 	var st stallWatch
 	st.reset(r.progress.Load(), start, 2*tick)
+	heap0 := heapInUse()         // a bomb too slow to pass the limit in time is told by its growth
 	limit := r.cfg.scenarioLimit // grows while virtual time advances (a task that polls)
 	var clock int64              // r.clock when limit was last set
 	for {
@@ -78,6 +79,19 @@ func (r *run) watch(res *Result, done <-chan any) {
 			st.reset(p, now, 2*tick)
 		}
 		overdue := now.Sub(start) > limit
+		if overdue {
+			if v := r.heapGrowing(heap0, now.Sub(start)); v != nil {
+				// Past its real-time limit with the heap still swelling:
+				// a bomb slowed down by its own garbage collections (a
+				// goroutine in GC assists looks like a busy loop), not a
+				// busy loop or a task that polls.
+				r.mu.Lock()
+				r.extra = append(r.extra, v)
+				r.mu.Unlock()
+				r.abandon(res, nil, false)
+				return
+			}
+		}
 		if !overdue && !st.due(now) {
 			timer.Reset(tick)
 			continue
@@ -231,15 +245,42 @@ func (r *run) overLimits() *Violation {
 			Got:  fmt.Sprintf("%d goroutines in the process during the scenario", n),
 			Want: fmt.Sprintf("at most %d (Limits)", r.cfg.maxGoroutines)}
 	}
-	var sample [1]metrics.Sample
-	sample[0].Name = "/memory/classes/heap/objects:bytes"
-	metrics.Read(sample[:])
-	if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > r.cfg.maxHeap {
+	if heap := heapInUse(); heap > r.cfg.maxHeap {
 		return &Violation{Class: ClassLeak, Clause: ClauseLimits, Call: "the task",
-			Got:  fmt.Sprintf("%d MiB of heap in use during the scenario", sample[0].Value.Uint64()>>20),
+			Got:  fmt.Sprintf("%d MiB of heap in use during the scenario", heap>>20),
 			Want: fmt.Sprintf("at most %d MiB (Limits)", r.cfg.maxHeap>>20)}
 	}
 	return nil
+}
+
+// heapGrowing returns a violation if the heap grew, since the scenario
+// began with heap0 in use, by a quarter of the heap limit or more: called
+// when the scenario is past its real-time limit, it tells a bomb on its
+// way past the limit from a busy loop. A bomb of many small objects makes
+// every garbage collection longer than the last, and its goroutine, in
+// GC assists, runs as a busy loop would; waiting for it to pass the limit
+// could take minutes, and it would then be reported in a later scenario.
+func (r *run) heapGrowing(heap0 uint64, took time.Duration) *Violation {
+	heap := heapInUse()
+	if heap < heap0 || heap-heap0 < r.cfg.maxHeap/4 {
+		return nil
+	}
+	return &Violation{Class: ClassLeak, Clause: ClauseLimits, Call: "the task",
+		Got: fmt.Sprintf("the heap grew from %d MiB to %d MiB in %s of real time during the scenario, which was still running at its real-time limit: a bomb on its way past the limit",
+			heap0>>20, heap>>20, took.Round(time.Millisecond)),
+		Want: fmt.Sprintf("at most %d MiB (Limits)", r.cfg.maxHeap>>20)}
+}
+
+// heapInUse returns the bytes of heap the process's objects occupy, live
+// or not yet swept.
+func heapInUse() uint64 {
+	var sample [1]metrics.Sample
+	sample[0].Name = "/memory/classes/heap/objects:bytes"
+	metrics.Read(sample[:])
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 // stallSignature reports whether gs (a bubble's goroutines) are all blocked

@@ -36,11 +36,13 @@ const (
 // testdata/reaptest/<test name>, runs the named scenarios, and explores
 // generated ones under faults. A failing subtest fails with the report of
 // its failure, minimized and saved, ending with the command that replays
-// it. Once a subtest stops on a setup diagnosis (harness.ErrSetup), the
-// ones after it are not run: each skips with one line naming it. A
-// subtest that passed without checking what it was meant to (no time left
-// to start a child, or to explore; automatic fault points wanted but not
-// built) skips with one line saying why and what to do. With
+// it. Once a subtest stops on a setup diagnosis (harness.ErrSetup), or on
+// a hostile task (a busy loop, hang [real-time-limit]; a bomb, leak
+// [limits]) whose goroutines nothing can stop, the ones after it are not
+// run: each skips with one line naming it. A subtest that passed without
+// checking what it was meant to (no time left to start a child, or to
+// explore; automatic fault points wanted but not built) skips with one
+// line saying why and what to do. With
 // REAPTEST_REPLAY set it replays that scenario file instead, in t itself
 // (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
@@ -69,12 +71,12 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		}
 	}
 	var failed []string
-	setup := "" // the first subtest stopped by a setup diagnosis
+	stopped := "" // the note the subtests skip with once one stopped the rest (bridge.StopNote)
 	for _, n := range scenarios.Named() {
 		t.Run(n.Name, func(t *testing.T) {
 			t.Helper() // reports are located at the caller's TestTask line
-			if setup != "" {
-				t.Skip(bridge.SameSetup(setup))
+			if stopped != "" {
+				t.Skip(stopped)
 			}
 			var f *harness.Failure
 			if s != nil {
@@ -86,8 +88,8 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			if f != nil || failedInChild(t.Name()) {
 				failed = append(failed, n.Name)
 			}
-			if f != nil && errors.Is(f, harness.ErrSetup) || setupInChild(t.Name()) {
-				setup = t.Name()
+			if note := stopNote(t.Name(), f); note != "" {
+				stopped = note
 			}
 			if f != nil {
 				t.Fatal("\n" + f.Error())
@@ -96,8 +98,8 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 	}
 	t.Run("explore", func(t *testing.T) {
 		t.Helper()
-		if setup != "" {
-			t.Skip(bridge.SameSetup(setup))
+		if stopped != "" {
+			t.Skip(stopped)
 		}
 		if len(failed) > 0 {
 			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
@@ -505,7 +507,7 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		// The parent reports; the child's test passes, printing nothing.
 		childDone(t.Name(), f, err)
 		if f != nil {
-			childFailed.Store(t.Name(), errors.Is(f, harness.ErrSetup))
+			childFailed.Store(t.Name(), bridge.StopNote(t.Name(), f))
 		}
 		return nil
 	}
@@ -516,8 +518,9 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 }
 
 // childFailed, in a child, holds the names of the checks that failed (the
-// child reports them to its parent and passes), each with whether its
-// failure was a setup diagnosis.
+// child reports them to its parent and passes), each with the note the
+// checks after it skip with if its failure stops them (bridge.StopNote),
+// else "".
 var childFailed sync.Map
 
 // failedInChild reports whether this is a child and the check name failed.
@@ -526,11 +529,15 @@ func failedInChild(name string) bool {
 	return failed
 }
 
-// setupInChild reports whether this is a child and the check name stopped
-// on a setup diagnosis.
-func setupInChild(name string) bool {
-	setup, _ := childFailed.Load(name)
-	return setup == true
+// stopNote returns the note the checks after name skip with, if its
+// failure f (in a child: the one it reported to its parent) stops them.
+func stopNote(name string, f *harness.Failure) string {
+	if note := bridge.StopNote(name, f); note != "" {
+		return note
+	}
+	note, _ := childFailed.Load(name)
+	s, _ := note.(string)
+	return s
 }
 
 // replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, before a

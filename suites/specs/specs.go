@@ -35,23 +35,25 @@ import (
 //
 //	var _ = specs.DescribeTask("my task", NewTask)
 //
-// Once a spec stops on a setup diagnosis (harness.ErrSetup), the specs
-// after it in the process are not run: each skips with one line naming it.
+// Once a spec stops on a setup diagnosis (harness.ErrSetup), or on a
+// hostile task (a busy loop, hang [real-time-limit]; a bomb, leak
+// [limits]) whose goroutines nothing can stop, the specs after it in the
+// process are not run: each skips with one line naming it.
 // Each spec's counterexamples are kept in testdata/reaptest/<spec text>;
 // with REAPTEST_REPLAY set, the exploring spec replays that file instead.
 func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
 	at := types.NewCodeLocation(1)
-	// setup is the first spec stopped by a setup diagnosis, if any: the
-	// specs after it in this process are not run, as in TestTask. Only the
-	// spec running, one at a time, touches it.
-	setup := ""
+	// stopped is the note the specs after one that stopped the rest skip
+	// with (bridge.StopNote), if any: they are not run in this process, as
+	// in TestTask. Only the spec running, one at a time, touches it.
+	stopped := ""
 	check := func(run func() (*harness.Failure, error)) {
-		if setup != "" {
-			Skip(bridge.SameSetup(setup))
+		if stopped != "" {
+			Skip(stopped)
 		}
 		f, err := run()
-		if f != nil && errors.Is(f, harness.ErrSetup) {
-			setup = fmt.Sprintf("%q", CurrentSpecReport().FullText())
+		if note := bridge.StopNote(fmt.Sprintf("%q", CurrentSpecReport().FullText()), f); note != "" {
+			stopped = note
 		}
 		failIf(f, err)
 	}
