@@ -98,6 +98,9 @@ type childLog struct {
 	lines  []string // guarded by mu
 	ran    int      // scenarios run; guarded by mu
 	record []byte   // the progress record being written; guarded by mu
+	// timeline is the replayed scenario's, when the parent asked for it
+	// (envTimeline); guarded by mu.
+	timeline []harness.Event
 }
 
 var childLogs childLog
@@ -215,17 +218,18 @@ type childResult struct {
 	Usage                          string // a usage error: no verdict
 	Class, Clause, Call, Got, Want string
 	Scenario, Report, File         string
-	Ran                            int      // scenarios run
-	Explored                       int      // scenarios run until the failure was found (harness.Failure.Explored)
-	Logs                           []string // what the check logged
+	Ran                            int             // scenarios run
+	Explored                       int             // scenarios run until the failure was found (harness.Failure.Explored)
+	Logs                           []string        // what the check logged
+	Timeline                       []harness.Event // the replayed scenario's, if asked for (envTimeline)
 }
 
 // childDone writes what the child found for the check name, for its
 // parent.
 func childDone(name string, f *harness.Failure, usage error) {
 	childLogs.mu.Lock()
-	r := childResult{Name: name, Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines}
-	childLogs.ran, childLogs.lines = 0, nil
+	r := childResult{Name: name, Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines, Timeline: childLogs.timeline}
+	childLogs.ran, childLogs.lines, childLogs.timeline = 0, nil, nil
 	childLogs.mu.Unlock()
 	if usage != nil {
 		r.Usage = usage.Error()
@@ -711,13 +715,15 @@ func crashed(tg target, c *child) *harness.Failure {
 	} else {
 		defer removeTemp(tmp)
 	}
+	tried := 0 // children run to confirm and shrink
 	dies := func(sc scenarios.Scenario) (death, bool) {
 		budget--
+		tried++
 		file := filepath.Join(tmp, "crash.scenario")
 		if err := os.WriteFile(file, []byte(sc.String()), 0o644); err != nil {
 			return death{}, false
 		}
-		r, err := runChild(tg, EnvReplay+"="+file, EnvRepeat+"=1")
+		r, err := runChild(tg, EnvReplay+"="+file, EnvRepeat+"="+strconv.Itoa(replaysFor(d)))
 		if errors.Is(err, errOutOfTime) {
 			budget = 0
 		}
@@ -751,6 +757,9 @@ func crashed(tg target, c *child) *harness.Failure {
 		if len(c.progress) > 0 {
 			res.Scenario = c.progress[len(c.progress)-1]
 		}
+		if d.kind == "race" {
+			return unconfirmedRace(tg, res, tried, min(5, len(c.progress)))
+		}
 		v.Got += " (not reproduced by running the last scenarios alone: it may need the ones before it)"
 		return &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
 	}
@@ -769,10 +778,17 @@ func crashed(tg target, c *child) *harness.Failure {
 	}
 	v.Got, v.Evidence = d.got, d.evidence
 	res.Scenario = sc
+	if d.kind == "race" && tmp != "" {
+		res.Timeline = raceTimeline(tg, tmp, sc)
+	}
 	f := &harness.Failure{Result: res, Name: "a crashed child", Command: repro}
 	if dir := tg.corpus; dir != "" {
 		if path, err := hx.SaveScenario(dir, res, repro); err == nil {
 			f.File, f.Command = path, hx.ReplayCommand(repro, path)
+			if d.kind == "race" {
+				// Confirmed by replays until it raced: so is it replayed.
+				f.Command = fmt.Sprintf("%s=%d %s", EnvRepeat, raceReplays, f.Command)
+			}
 		} else {
 			f.SaveErr = err
 		}
