@@ -1,0 +1,6 @@
+package leakcheck
+
+import "testing"
+
+// TestMain checks this package's own tests with VerifyTestMain.
+func TestMain(m *testing.M) { VerifyTestMain(m) }
