@@ -134,7 +134,10 @@ func saveScenario(dir string, res *Result, repro string) (string, error) {
 // failures that depend on the scheduler.
 func Replay(bubble Bubble, newTask NewTask, sc scenarios.Scenario, times int, opts ...Option) *Failure {
 	cfg := newConfig(opts)
-	cfg.detail = true
+	cfg.detail = !cfg.bare
+	// The processors the check had (Procs): a scenario with no schedule
+	// of its own replays as the check ran it, not on every core.
+	defer cfg.setProcs()()
 	defer cfg.claimHook()()
 	for i := range max(times, 1) {
 		if res := runScenario(cfg, bubble, newTask, sc); res.Failed() {

@@ -55,6 +55,7 @@ type config struct {
 	// scenarios, off while exploring, where it would cost a third of the
 	// time.
 	detail bool
+	bare   bool // Replay without detail (bare)
 }
 
 func defaults() *config {
@@ -209,6 +210,12 @@ func progress(f func(sc scenarios.Scenario)) Option {
 // scenario may take minutes of real time without a new one beginning, and
 // a supervisor that watches progress tells it from a stuck one by this.
 func heartbeat(f func()) Option { return optionFunc(func(c *config) { c.heartbeat = f }) }
+
+// bare makes Replay run without detail, as a check explores: detail's
+// notes take the run's lock at every fault point, which orders the task's
+// goroutines for the race detector and hides the race a replay is meant
+// to confirm.
+func bare() Option { return optionFunc(func(c *config) { c.bare = true }) }
 
 // Isolate asks for (true) or declines (false) running the check in a child
 // process, so that a panic on a goroutine of the task, a fatal runtime

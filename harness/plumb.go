@@ -11,6 +11,7 @@ func init() {
 		Progress:      progress,
 		OnFound:       onFound,
 		Heartbeat:     heartbeat,
+		Bare:          bare,
 		SaveScenario:  saveScenario,
 		Simpler:       simpler,
 		ReplayCommand: replayCommand,

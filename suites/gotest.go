@@ -694,8 +694,8 @@ func replay(bubble harness.Bubble, newTask harness.NewTask, path, repro string, 
 		return nil, err
 	}
 	opts = append([]harness.Option{harness.Reproduce(hx.ReplayCommand(repro, path))}, opts...)
-	if inChild() && os.Getenv(envTimeline) != "" {
-		return replayTimeline(bubble, newTask, sc, opts), nil
+	if f, ok := raceReplay(bubble, newTask, sc, times, opts); ok {
+		return f, nil
 	}
 	return harness.Replay(bubble, newTask, sc, times, opts...), nil
 }

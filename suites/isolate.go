@@ -723,7 +723,7 @@ func crashed(tg target, c *child) *harness.Failure {
 		if err := os.WriteFile(file, []byte(sc.String()), 0o644); err != nil {
 			return death{}, false
 		}
-		r, err := runChild(tg, EnvReplay+"="+file, EnvRepeat+"="+strconv.Itoa(replaysFor(d)))
+		r, err := runChild(tg, append(replayEnv(d), EnvReplay+"="+file)...)
 		if errors.Is(err, errOutOfTime) {
 			budget = 0
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/reaptest/reaptest/harness"
@@ -33,13 +34,35 @@ const unconfirmedRepeat = 200
 // fail.
 const envTimeline = "REAPTEST_TIMELINE"
 
-// replaysFor is how many times a child replays a scenario to see it die
-// as d did.
-func replaysFor(d death) int {
+// envBare, in a child that replays a scenario to confirm a race, makes
+// it replay as a check explores, without detail: detail's bookkeeping
+// takes the run's lock at every fault point, which orders the task's
+// goroutines for the race detector and hides the race.
+const envBare = "REAPTEST_BARE"
+
+// replayEnv is what a child that replays a scenario to see it die as d
+// did gets in its environment, beside the scenario's file: one replay for
+// a crash, up to raceReplays bare ones for a race.
+func replayEnv(d death) []string {
 	if d.kind == "race" {
-		return raceReplays
+		return []string{EnvRepeat + "=" + strconv.Itoa(raceReplays), envBare + "=1"}
 	}
-	return 1
+	return []string{EnvRepeat + "=1"}
+}
+
+// raceReplay, in a child the parent started to confirm a race (envBare)
+// or to take its timeline (envTimeline), replays sc that way and returns
+// its failure and true; anywhere else it returns false.
+func raceReplay(bubble harness.Bubble, newTask harness.NewTask, sc scenarios.Scenario, times int, opts []harness.Option) (*harness.Failure, bool) {
+	switch {
+	case !inChild():
+		return nil, false
+	case os.Getenv(envTimeline) != "":
+		return replayTimeline(bubble, newTask, sc, opts), true
+	case os.Getenv(envBare) != "":
+		return harness.Replay(bubble, newTask, sc, times, append(opts, hx.Bare())...), true
+	}
+	return nil, false
 }
 
 // raceTimeline returns the timeline of sc, a scenario confirmed to race,

@@ -40,6 +40,11 @@ type Harness[O, R, V any] struct {
 	// each time it gives a scenario whose virtual clock still advances
 	// another real-time limit.
 	Heartbeat func(f func()) O
+	// Bare is an option that makes a replay run without detail, as a
+	// check explores: detail's bookkeeping orders the task's goroutines
+	// for the race detector, and a race found exploring would not
+	// repeat.
+	Bare func() O
 	// SaveScenario writes res's scenario to dir under a name made of its
 	// class, clause and a hash of its text, and returns the path.
 	SaveScenario func(dir string, res R, repro string) (string, error)
