@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/leakcheck"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
@@ -55,6 +56,10 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			t.Fatal("\n" + f.Error())
 		}
 		return
+	}
+	if !inChild() {
+		before := leakcheck.IDs()
+		defer leftRunning(t, before)
 	}
 	corpus := corpusDir(t.Name())
 	var s *session // one child for all the subtests, when isolated

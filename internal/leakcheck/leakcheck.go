@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.uber.org/goleak"
@@ -91,4 +92,55 @@ func functions(d []byte) (inBubble, outside map[string]bool) {
 		}
 	}
 	return inBubble, outside
+}
+
+// module is the import path prefix of reaptest's own functions.
+const module = "github.com/reaptest/reaptest/"
+
+// Ours returns the goroutines of the process, each as its dump, that run
+// a function of reaptest's own outside every synctest bubble and whose ids
+// are not in before (see IDs). The catalog and the test data are the
+// task's code, not reaptest's, and a goroutine the user's code or a
+// library started, with no reaptest function on its stack, is not ours.
+func Ours(before map[int]bool) []string {
+	var out []string
+	for _, block := range strings.Split(string(dump()), "\n\n") {
+		lines := strings.Split(strings.TrimSpace(block), "\n")
+		id, ok := header(lines[0])
+		if !ok || before[id] || strings.Contains(lines[0], "synctest bubble ") {
+			continue
+		}
+		for _, l := range lines[1:] {
+			if strings.HasPrefix(l, "\t") || strings.HasPrefix(l, "created by ") {
+				continue
+			}
+			if rest, ok := strings.CutPrefix(l, module); ok && !strings.HasPrefix(rest, "suites/catalog") && !strings.Contains(rest, "testdata") {
+				out = append(out, strings.TrimSpace(block))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// IDs returns the ids of the goroutines running now, for Ours.
+func IDs() map[int]bool {
+	ids := map[int]bool{}
+	for _, block := range strings.Split(string(dump()), "\n\n") {
+		if id, ok := header(strings.TrimSpace(block)); ok {
+			ids[id] = true
+		}
+	}
+	return ids
+}
+
+// header reads the id from a dump's "goroutine 7 [...]:" line (or block).
+func header(l string) (int, bool) {
+	rest, ok := strings.CutPrefix(l, "goroutine ")
+	if !ok {
+		return 0, false
+	}
+	n, _, _ := strings.Cut(rest, " ")
+	id, err := strconv.Atoi(n)
+	return id, err == nil
 }
