@@ -28,8 +28,13 @@ func VerifyTestMain(m goleak.TestingM, opts ...goleak.Option) {
 	code := m.Run()
 	// The bubbles are known only once the tests have run: goleak checks
 	// a run that is already over.
+	opts = append(opts, goleak.IgnoreAnyFunction(ginkgoInterrupts))
 	goleak.VerifyTestMain(ran(code), append(opts, Abandoned()...)...)
 }
+
+// ginkgoInterrupts is the goroutine Ginkgo's RunSpecs leaves behind, for
+// the process, waiting for an interrupt signal: Ginkgo's, not reaptest's.
+const ginkgoInterrupts = "github.com/onsi/ginkgo/v2/internal/interrupt_handler.(*InterruptHandler).registerForInterrupts.func2"
 
 // ran is a test run that is over, with its exit code.
 type ran int
