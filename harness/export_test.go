@@ -52,3 +52,8 @@ var (
 	DumpNote    = dumpNote
 	Diagnose    = diagnose
 )
+
+// ReleaseAbandoned lets the mains of abandoned scenarios return, from now
+// on in this test binary, so that a test that abandoned a bubble on
+// purpose can end it before it returns.
+func ReleaseAbandoned() { releaseAbandoned() }

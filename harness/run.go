@@ -31,6 +31,9 @@ type run struct {
 	slow     atomic.Bool   // set by watch once the scenario has taken slowAfter of real time
 	phase    atomic.Int32
 	bubble   atomic.Int64 // synctest bubble id
+	// abandoned is set by the watchdog when it gives up on the scenario
+	// (abandon): its main then never returns (holdIfAbandoned).
+	abandoned atomic.Bool
 
 	mu       sync.Mutex
 	t0       time.Time             // guarded by mu; virtual start
@@ -293,6 +296,7 @@ const (
 // main is the body of the bubble: it plays the world, the clients and the
 // teardown, then records what is left.
 func (r *run) main() {
+	defer r.holdIfAbandoned()
 	if r.cfg.detail {
 		_, bubble := currentGoroutine()
 		r.bubble.Store(bubble)
@@ -366,6 +370,34 @@ func (r *run) main() {
 	r.judged = true
 	if r.inflight > 0 && r.cfg.detail {
 		r.dump = r.bubbleGoroutines(dumpAll())
+	}
+}
+
+// abandonedHold is what the main of an abandoned scenario waits on: a
+// channel made outside every bubble, so that the wait is not durable and
+// testing/synctest never calls the bubble deadlocked. Only the harness's
+// own tests close it (releaseAbandoned), for good, to end the bubbles
+// they abandoned on purpose before their test returns.
+var (
+	abandonedHold    = make(chan struct{})
+	abandonedRelease sync.Once
+)
+
+// releaseAbandoned lets the mains of abandoned scenarios return, from now
+// on.
+func releaseAbandoned() { abandonedRelease.Do(func() { close(abandonedHold) }) }
+
+// holdIfAbandoned keeps the main of a scenario the watchdog abandoned from
+// returning, should the scenario come unstuck later (a bomb whose
+// allocation ends, a lock finally released): the bubble's synctest.Test
+// would then end a subtest of a test that has long returned, which the
+// race detector reports as a race inside package testing (its subtest's
+// setRan against runTests), and which a child under -race took for the
+// task's data race. The goroutine is left, as the abandoned scenario's
+// others are.
+func (r *run) holdIfAbandoned() {
+	if r.abandoned.Load() {
+		<-abandonedHold
 	}
 }
 

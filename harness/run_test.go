@@ -32,6 +32,7 @@ func bubble(t *testing.T) harness.Bubble {
 func releasedBubble(t *testing.T) harness.Bubble {
 	var running sync.WaitGroup
 	t.Cleanup(func() {
+		harness.ReleaseAbandoned() // its main holds until released
 		ended := make(chan struct{})
 		go func() { running.Wait(); close(ended) }()
 		select {

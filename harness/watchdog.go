@@ -400,6 +400,7 @@ func (r *run) ended(res *Result, p any) {
 // teardown) it is a goroutine of the task blocked where synctest cannot
 // see it, freezing time for everyone: a leak.
 func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
+	r.abandoned.Store(true)
 	r.mu.Lock()
 	ended := r.phase.Load() == phaseEnded
 	idle := r.inflight == 0

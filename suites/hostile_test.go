@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,11 +44,17 @@ var hostileTasks = map[string]struct {
 	// heap limit, as a bomb of many small objects is, slowed down by its
 	// garbage collections.
 	"bomb": {newDoomed(func(d *doomed) {
-		var hoard [][]byte
+		var mu sync.Mutex
+		var hoard [][]byte // guarded by mu: two Waits may grow it at once
+		keep := func(b []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			hoard = append(hoard, b)
+		}
 		d.wait = func(*doomed) {
-			hoard = append(hoard, make([]byte, 80<<20))
+			keep(make([]byte, 80<<20))
 			for range 256 {
-				hoard = append(hoard, make([]byte, 1<<20))
+				keep(make([]byte, 1<<20))
 				busy(5_000_000)
 			}
 			select {}
