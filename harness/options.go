@@ -47,9 +47,13 @@ type config struct {
 	deadline      time.Time     // real time when exploring stops; zero for none
 	typical       time.Duration // moving average of a scenario's real time, learned as a check runs
 	watchTimer    *time.Timer   // the watchdog's, reused from scenario to scenario (they run one at a time)
-	onExplored    func(Coverage)
-	ownsHook      bool // this check owns autopoint's hook (see autohook.go)
-	hookBusy      bool // another check owned it when this one started
+	// leftSeen: a scenario of this check has left goroutines behind and
+	// they were looked at (leftBehind); the scenarios after it that leave
+	// some, without detail, are not (see ended).
+	leftSeen   bool
+	onExplored func(Coverage)
+	ownsHook   bool // this check owns autopoint's hook (see autohook.go)
+	hookBusy   bool // another check owned it when this one started
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the

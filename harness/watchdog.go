@@ -380,7 +380,17 @@ func (r *run) ended(res *Result, p any) {
 	var leaked []*goroutine
 	if p != nil {
 		if err, ok := p.(error); ok && strings.HasPrefix(err.Error(), "deadlock: main bubble goroutine has exited") {
-			leaked = r.leftBehind()
+			// The goroutines left are looked at (a whole-process dump,
+			// to tell a process-wide helper from a leak) once per check
+			// without detail: the first leak stops the exploring, and
+			// minimizing it, many scenarios that leak too, would pay a
+			// dump each, growing with what every earlier one left (a
+			// hang-finding check took minutes). The detailed run of the
+			// minimized scenario looks again.
+			if r.cfg.detail || !r.cfg.leftSeen {
+				leaked = r.leftBehind()
+				r.cfg.leftSeen = true
+			}
 			if len(leaked) == 0 {
 				leaked = []*goroutine{{state: "unknown (run with detail for stacks)"}}
 			}
