@@ -43,7 +43,9 @@
 //
 // # Options
 //
-// What to explore: [Checks], [MaxActors], [MaxCalls], [Procs], [Deadline].
+// What to explore: [Checks], [MaxActors], [MaxCalls], [Procs], [Deadline];
+// an indexed scenario space to split among CI jobs or to soak: [Shard],
+// [Seed], [Soak].
 // Bounds: [Grace], [ScenarioTimeout], [Limits]. The contract, tightened:
 // [DeleteBeforeExitFails], [KillAfterExitFails]; relaxed, as every report
 // lists (Result.Relaxations): [KillBoundedBy], [DeleteReturnsNoExit],

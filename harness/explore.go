@@ -345,6 +345,9 @@ func (c Coverage) Warning() string {
 // the first failure.
 func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) *Failure {
 	cfg := p.cfg
+	if cfg.scale.indexed() {
+		return exploreIndexed(p, gen) // shard.go
+	}
 	rounds := 1
 	if !flagSet("rapid.checks") && !flagSet("rapid.seed") && !flagSet("rapid.failfile") {
 		per := 100

@@ -60,6 +60,8 @@ type config struct {
 	// time.
 	detail bool
 	bare   bool // Replay without detail (bare)
+	// scale shares out the scenarios: shards, a seed, a soak (shard.go).
+	scale scaling
 }
 
 func defaults() *config {

@@ -176,6 +176,9 @@ func runScenario(cfg *config, bubble Bubble, newTask NewTask, sc scenarios.Scena
 	}
 	res.Fails = r.fails.Names()
 	res.Killer = r.killer
+	if cfg.scale.stats != nil {
+		cfg.scale.stats.observe(r) // a soak's counts (soak.go)
+	}
 	return res
 }
 

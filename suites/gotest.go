@@ -545,9 +545,13 @@ func stopNote(name string, f *harness.Failure) string {
 	return s
 }
 
-// replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, before a
+// replayUsage checks REAPTEST_REPLAY and REAPTEST_REPEAT, if set, and the
+// variables that scale a check out (scale.go), before a
 // child is started for them.
 func replayUsage() error {
+	if err := scaleUsage(); err != nil {
+		return err
+	}
 	path := os.Getenv(EnvReplay)
 	if path == "" {
 		return nil
@@ -654,6 +658,10 @@ func defaults(t *testing.T) []harness.Option {
 	if d, ok := t.Deadline(); ok {
 		tg := target{deadline: d}
 		opts = append(opts, harness.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
+	}
+	opts, err := withScale(opts) // REAPTEST_SHARD, _SEED, _SOAK (scale.go)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return opts
 }

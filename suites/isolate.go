@@ -222,6 +222,8 @@ type childResult struct {
 	Explored                       int             // scenarios run until the failure was found (harness.Failure.Explored)
 	Logs                           []string        // what the check logged
 	Timeline                       []harness.Event // the replayed scenario's, if asked for (envTimeline)
+
+	Command string // the child's reproducer, when not the parent's (a shard's seed)
 }
 
 // childDone writes what the child found for the check name, for its
@@ -239,6 +241,7 @@ func childDone(name string, f *harness.Failure, usage error) {
 		r.Class, r.Clause, r.Call, r.Got, r.Want = string(p.Class), p.Clause, p.Call, p.Got, p.Want
 		r.Scenario, r.Report, r.File = f.Scenario.String(), f.Error(), f.File
 		r.Explored = f.Explored
+		r.Command = f.Command
 	}
 	data, _ := json.Marshal(r)
 	journal(journalResult, data)
@@ -250,8 +253,11 @@ func (r childResult) failure(repro string) *harness.Failure {
 	res := &harness.Result{Scenario: sc, Violations: []*harness.Violation{{
 		Class: harness.Class(r.Class), Clause: r.Clause, Call: r.Call, Got: r.Got, Want: r.Want}}}
 	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Text: r.Report, Command: repro, Explored: r.Explored}
-	if r.File != "" {
+	switch {
+	case r.File != "":
 		f.Command = hx.ReplayCommand(repro, r.File)
+	case strings.HasSuffix(r.Command, " "+repro):
+		f.Command = r.Command // the environment the failure needs, before the parent's command
 	}
 	return f
 }

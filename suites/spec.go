@@ -51,7 +51,10 @@ func specExplore(s bridge.Spec, corpus string, newTask harness.NewTask, opts []h
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, s.Logf, newTask, path, repro, append(extra, opts...))
 		}
-		base := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))}
+		base, err := withScale([]harness.Option{harness.Reproduce(repro), harness.Corpus(corpusDir(corpus))})
+		if err != nil {
+			return nil, err
+		}
 		return harness.Check(fileName(s.Focus), Bubble(t), newTask, append(append(base, extra...), opts...)...), nil
 	})
 }
@@ -66,7 +69,10 @@ func specAround(s bridge.Spec, newTask harness.NewTask, base scenarios.Scenario,
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, s.Logf, newTask, path, repro, append(extra, opts...))
 		}
-		first := []harness.Option{harness.Reproduce(repro), harness.Corpus(corpus)}
+		first, err := withScale([]harness.Option{harness.Reproduce(repro), harness.Corpus(corpus)})
+		if err != nil {
+			return nil, err
+		}
 		return harness.ExploreAround(fileName(s.Focus), Bubble(t), newTask, base, append(append(first, extra...), opts...)...), nil
 	})
 }

@@ -1,0 +1,99 @@
+package suites
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+func TestParseShard(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		i, n int
+		ok   bool
+	}{
+		{"1/1", 1, 1, true}, {"2/4", 2, 4, true}, {"4/4", 4, 4, true},
+		{"0/4", 0, 0, false}, {"5/4", 0, 0, false}, {"1/0", 0, 0, false},
+		{"2", 0, 0, false}, {"a/b", 0, 0, false}, {"-1/2", 0, 0, false}, {"", 0, 0, false},
+	} {
+		i, n, err := parseShard(c.in)
+		if (err == nil) != c.ok || i != c.i || n != c.n {
+			t.Errorf("parseShard(%q) = %d, %d, %v; want %d, %d, ok=%v", c.in, i, n, err, c.i, c.n, c.ok)
+		}
+	}
+}
+
+// A malformed variable is an error naming it, not a verdict on the task.
+func TestScaleEnvErrors(t *testing.T) {
+	for _, c := range []struct{ name, value string }{
+		{EnvShard, "3/2"}, {EnvSeed, "-4"}, {EnvSoak, "forever"}, {EnvSoak, "-1m"},
+	} {
+		t.Run(c.name+"="+c.value, func(t *testing.T) {
+			t.Setenv(c.name, c.value)
+			_, err := scaleOptions()
+			if err == nil || !strings.Contains(err.Error(), c.name+"=") {
+				t.Errorf("got %v, want an error naming %s", err, c.name)
+			}
+			if err := replayUsage(); err == nil {
+				t.Errorf("replayUsage let %s=%s through to a child", c.name, c.value)
+			}
+		})
+	}
+}
+
+// logLines is a Logf that keeps what it hears.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// REAPTEST_SHARD and REAPTEST_SEED reach an in-process check.
+func TestShardEnv(t *testing.T) {
+	t.Setenv(EnvShard, "2/2")
+	t.Setenv(EnvSeed, "5")
+	var log logLines
+	if f := checkT(t, catalog.NewReference, harness.Isolate(false), harness.Checks(30), harness.Logf(log.logf)); f != nil {
+		t.Fatal(f)
+	}
+	want := "reaptest: exploring 30 scenarios of shard 2/2 of seed 5 (scenarios 1, 3, 5, ...)"
+	if !strings.Contains(log.String(), want) {
+		t.Errorf("the check did not log %q:\n%s", want, log.String())
+	}
+}
+
+// They reach an isolated check's child too: the failure it finds with no
+// corpus is rerun by the shard's seed and shard.
+func TestShardEnvIsolated(t *testing.T) {
+	t.Setenv(EnvShard, "2/4")
+	t.Setenv(EnvSeed, "3")
+	f := checkT(t, catalog.NewCheckThenAct, harness.Isolate(true), harness.AutoPoints(false), harness.Checks(2000), harness.Corpus(""))
+	if inChild() {
+		return
+	}
+	if f == nil {
+		t.Fatal("shard 2/4 of seed 3 did not find check-then-act's double close")
+	}
+	want := "REAPTEST_SEED=3 REAPTEST_SHARD=2/4 go test"
+	if !strings.HasPrefix(f.Command, want) {
+		t.Errorf("command %q, want it to begin %q", f.Command, want)
+	}
+	if !strings.Contains(f.Error(), want) {
+		t.Errorf("the report does not end with the shard's command %q:\n%s", want, f.Error())
+	}
+}
