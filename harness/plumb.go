@@ -18,5 +18,7 @@ func init() {
 		DumpNote:      dumpNote,
 		Diagnose:      diagnose,
 		WarmUp:        func(newTask any) { warmUp(newTask.(NewTask)) },
+		SoakOf:        soakOf,
+		ProgressLines: progressLines,
 	})
 }

@@ -83,6 +83,9 @@ func progressLines(f func(line string)) Option {
 	return optionFunc(func(c *config) { c.scale.ticker = f })
 }
 
+// soakOf reports the soak opts ask for, 0 for none.
+func soakOf(opts ...Option) time.Duration { return newConfig(opts).scale.soak }
+
 // indexed reports whether the check explores the indexed scenario space.
 func (s *scaling) indexed() bool { return s.shards > 0 || s.seedSet || s.soak > 0 }
 

@@ -12,7 +12,8 @@ import (
 // Soak mode's bookkeeping: what a long check tells every few seconds, in
 // memory that does not grow with the number of scenarios: the fault points
 // at which a planned fault fired (a set bounded by the task's points), and
-// the number of distinct orders in which the calls began and returned,
+// the number of distinct orders in which the calls began and returned
+// (interleavings, see orderDigest),
 // estimated by a HyperLogLog sketch of 4 KiB (about 1.6% standard error).
 
 // soakStats counts what a soak's scenarios did. runScenario feeds it
@@ -53,8 +54,10 @@ func liveHeap() uint64 {
 }
 
 // orderDigest hashes the order in which the scenario's calls began and
-// returned (each call named by its lane, its place in the lane and its
-// operation). Call with r.mu held.
+// returned: the interleaving, each call named by its operation and its
+// lane, lanes numbered as they first appear (so that two scenarios whose
+// calls interleave alike, whatever their delays and lane names, count
+// once). Call with r.mu held.
 func (r *run) orderDigest() uint64 {
 	type mark struct {
 		seq  int64
@@ -70,18 +73,25 @@ func (r *run) orderDigest() uint64 {
 		}
 	}
 	slices.SortFunc(marks, func(a, b mark) int { return int(a.seq - b.seq) })
+	var lanes [16]string
+	seen := 0
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
 	for _, m := range marks {
 		c := r.calls[m.call]
-		for i := 0; i < len(c.who); i++ {
-			h = (h ^ uint64(c.who[i])) * prime
+		lane := 0
+		for lane < seen && lanes[lane] != c.who {
+			lane++
+		}
+		if lane == seen && seen < len(lanes) {
+			lanes[seen] = c.who
+			seen++
 		}
 		end := uint64(0)
 		if m.end {
 			end = 1
 		}
-		h = (h ^ uint64(c.seq)<<8 ^ uint64(c.op)<<2 ^ end) * prime
+		h = (h ^ uint64(lane)<<8 ^ uint64(c.op)<<2 ^ end) * prime
 	}
 	return h
 }
@@ -128,8 +138,12 @@ type scaleTicker struct {
 	next       time.Time
 }
 
+// scaleEvery is how often an indexed check says how far it got (a
+// variable for tests).
+var scaleEvery = progressEvery
+
 func newScaleTicker(cfg *config, start, end time.Time) *scaleTicker {
-	return &scaleTicker{cfg: cfg, start: start, end: end, next: start.Add(progressEvery)}
+	return &scaleTicker{cfg: cfg, start: start, end: end, next: start.Add(scaleEvery)}
 }
 
 // tick logs when it is time to; it looks at the clock once every 64
@@ -142,7 +156,7 @@ func (t *scaleTicker) tick(ran int) {
 	if now.Before(t.next) {
 		return
 	}
-	t.next = now.Add(progressEvery)
+	t.next = now.Add(scaleEvery)
 	elapsed := now.Sub(t.start).Round(time.Second)
 	line := fmt.Sprintf("reaptest: %d scenarios so far, no failure (%s)", ran, elapsed)
 	if s := t.cfg.scale.stats; s != nil {

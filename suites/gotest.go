@@ -71,6 +71,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		defer s.wait()
 		d, _ := t.Deadline()
 		s.auto = autoFor(newTask, opts, d)
+		s.soak = soakOf(opts)
 		if note := s.auto.offNote(); note != "" {
 			t.Log(note)
 		}
@@ -133,8 +134,9 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 // subtest that is waiting for it.
 type session struct {
 	parent *testing.T
-	names  []string  // the subtests, in order
-	auto   autoChild // the instrumented test binary the children run
+	names  []string      // the subtests, in order
+	auto   autoChild     // the instrumented test binary the children run
+	soak   time.Duration // how long explore soaks (scale.go)
 
 	mu      sync.Mutex
 	results map[string]*harness.Failure // by subtest name, once known; guarded by mu
@@ -278,7 +280,7 @@ func (s *session) start() (*sessionRun, error) {
 		return nil, fmt.Errorf("reaptest: no subtest left to run")
 	}
 	tg := testTarget(s.parent, "")
-	tg.auto = s.auto
+	tg.auto, tg.soak = s.auto, s.soak
 	tg.args = []string{"-test.run=" + runPattern(parent) + "/^(" + strings.Join(quoted, "|") + ")$"}
 	tg.logf, tg.tb = s.logf, nil
 	r := &sessionRun{todo: todo, done: make(chan struct{}), seen: map[string]int{}}
@@ -493,6 +495,7 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		tg := testTarget(t, repro)
 		tg.auto = autoFor(newTask, opts, tg.deadline)
 		tg.explores = explores
+		tg.soak = soakOf(opts)
 		f, err := checkIsolated(tg)
 		var nc *bridge.NotChecked
 		if errors.As(err, &nc) {
@@ -586,7 +589,7 @@ func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario,
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}
-		return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(append(defaults(t), extra...), opts...)...), nil
+		return harness.ExploreAround(t.Name(), Bubble(t), newTask, sc, append(append(defaults(t, opts), extra...), opts...)...), nil
 	})
 }
 
@@ -648,22 +651,23 @@ func readLimited(path string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// defaults are the options every go test entry point starts from.
-func defaults(t *testing.T) []harness.Option {
-	opts := []harness.Option{
+// defaults are the options every go test entry point starts from, for a
+// check given opts.
+func defaults(t *testing.T, opts []harness.Option) []harness.Option {
+	base := []harness.Option{
 		harness.Reproduce(reproCommand(t.Name())),
 		harness.Logf(t.Logf),
 		harness.Corpus(corpusDir(t.Name())),
 	}
 	if d, ok := t.Deadline(); ok {
-		tg := target{deadline: d}
-		opts = append(opts, harness.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
+		tg := target{deadline: d, soak: soakOf(opts)}
+		base = append(base, harness.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
 	}
-	opts, err := withScale(opts) // REAPTEST_SHARD, _SEED, _SOAK (scale.go)
+	base, err := withScale(base) // REAPTEST_SHARD, _SEED, _SOAK (scale.go)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return opts
+	return base
 }
 
 // replayT replays the scenario file at path under t (REAPTEST_REPLAY),
@@ -690,7 +694,7 @@ func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harn
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}
-		return harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t), extra...), opts...)...), nil
+		return harness.Check(t.Name(), Bubble(t), newTask, append(append(defaults(t, opts), extra...), opts...)...), nil
 	})
 }
 

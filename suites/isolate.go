@@ -121,7 +121,7 @@ func childOptions() []harness.Option {
 	if dir == "" {
 		return nil
 	}
-	opts := []harness.Option{harness.Logf(childLogs.logf)}
+	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress)}
 	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
 		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
 	}
@@ -286,6 +286,7 @@ type target struct {
 	corpus   string
 	repro    string
 	deadline time.Time                        // the test binary's, if it has one
+	soak     time.Duration                    // the check soaks this long (soak.go): its child may run longer
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
 	explores bool                             // the check explores (not a named scenario, not a replay)
@@ -309,15 +310,17 @@ func testTarget(t *testing.T, repro string) target {
 	return tg
 }
 
-// timeLeft is how long a child for tg may run: up to childLimit, and
+// timeLeft is how long a child for tg may run: up to childLimit (and its
+// soak), and
 // short of the test binary's deadline by a margin for the parent's own
 // work (a fifth of what is left, between 0.5s and 10s).
 func (tg target) timeLeft() time.Duration {
+	limit := childLimit + tg.soak
 	if tg.deadline.IsZero() {
-		return childLimit
+		return limit
 	}
 	left := time.Until(tg.deadline)
-	return min(childLimit, left-min(10*time.Second, max(left/5, 500*time.Millisecond)))
+	return min(limit, left-min(10*time.Second, max(left/5, 500*time.Millisecond)))
 }
 
 // childCommand says how a child for tg is started: the executable, its
@@ -443,6 +446,7 @@ func runChild(tg target, env ...string) (*child, error) {
 		}
 	}()
 	var last progressMark
+	tail := journalTail{path: filepath.Join(dir, "journal")} // a soak's progress lines (soak.go)
 	start := time.Now()
 	lastChange, lastNote := start, start
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -470,7 +474,13 @@ wait:
 			if tg.tick != nil {
 				tg.tick(dir)
 			}
-			if tg.logf != nil && now.Sub(lastNote) >= progressEvery && last.count > 0 {
+			for _, l := range tail.progress(now) {
+				if tg.logf != nil {
+					tg.logf("%s", l)
+					lastNote = now
+				}
+			}
+			if tg.logf != nil && now.Sub(lastNote) >= progressEvery+tg.soakSlack() && last.count > 0 {
 				lastNote = now
 				tg.logf(progressFormat, last.count, now.Sub(start).Round(time.Second))
 			}

@@ -96,3 +96,13 @@ func withScale(opts []harness.Option) ([]harness.Option, error) {
 	}
 	return append(env, opts...), nil
 }
+
+// soakOf returns how long a check given opts soaks: harness.Soak in opts,
+// else REAPTEST_SOAK, else 0.
+func soakOf(opts []harness.Option) time.Duration {
+	if d := hx.SoakOf(opts...); d > 0 {
+		return d
+	}
+	d, _ := soakEnv()
+	return d
+}

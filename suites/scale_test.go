@@ -2,9 +2,13 @@ package suites
 
 import (
 	"fmt"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -95,5 +99,69 @@ func TestShardEnvIsolated(t *testing.T) {
 	}
 	if !strings.Contains(f.Error(), want) {
 		t.Errorf("the report does not end with the shard's command %q:\n%s", want, f.Error())
+	}
+}
+
+// An isolated soak: the child's progress lines reach the parent's log as
+// the child runs (not at its end), and the child's log ends with the soak's
+// line and the summary line.
+func TestSoakIsolated(t *testing.T) {
+	t.Setenv(EnvSoak, "6s")
+	opts := []harness.Option{harness.Isolate(true), harness.AutoPoints(false), harness.Corpus("")}
+	if inChild() {
+		checkT(t, catalog.NewReference, opts...)
+		return
+	}
+	var log logLines
+	tg := testTarget(t, reproCommand(t.Name()))
+	tg.logf, tg.soak = log.logf, soakOf(opts)
+	c, err := runChild(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.result == nil || !c.result.Pass {
+		t.Fatalf("the soak did not pass: %+v\n%s", c.result, excerpt(c.stderr))
+	}
+	relayed := log.String()
+	if !strings.Contains(relayed, "reaptest: soak: ") || !strings.Contains(relayed, "points faulted") {
+		t.Errorf("no progress line of the soak relayed while the child ran:\n%s", relayed)
+	}
+	if strings.Contains(relayed, "scenarios so far") {
+		t.Errorf("the parent counted scenarios beside the soak's own progress lines:\n%s", relayed)
+	}
+	end := strings.Join(c.result.Logs, "\n")
+	if !strings.Contains(end, "reaptest: soak ended after 6s: ") {
+		t.Errorf("the child's log has no line ending the soak:\n%s", end)
+	}
+	if last := c.result.Logs[len(c.result.Logs)-1]; !regexp.MustCompile(`^reaptest: \d+ scenarios, `).MatchString(last) {
+		t.Errorf("the child's log does not end with the summary line: %q", last)
+	}
+	t.Logf("relayed:\n%s\nat the end:\n%s", relayed, end)
+}
+
+// journalTail reads the progress lines appended since it last looked,
+// whole entries only.
+func TestJournalTail(t *testing.T) {
+	path := t.TempDir() + "/journal"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tail := journalTail{path: path}
+	now := time.Now()
+	f.Write(appendEntry(nil, journalBegin, []byte("TestX/explore")))
+	f.Write(appendEntry(nil, journalProgress, []byte("one")))
+	entry := appendEntry(nil, journalProgress, []byte("two"))
+	f.Write(entry[:6]) // cut short: still being written
+	if got := tail.progress(now); !slices.Equal(got, []string{"one"}) {
+		t.Errorf("first look: %q, want [one]", got)
+	}
+	f.Write(entry[6:])
+	if got := tail.progress(now.Add(time.Second / 2)); got != nil {
+		t.Errorf("a look within a second of the last: %q, want none", got)
+	}
+	if got := tail.progress(now.Add(time.Second)); !slices.Equal(got, []string{"two"}) {
+		t.Errorf("second look: %q, want [two]", got)
 	}
 }

@@ -115,6 +115,7 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 		}
 		tg.deadline = binaryDeadline()
 		tg.auto = autoFor(newTask, opts, tg.deadline)
+		tg.soak = soakOf(opts)
 		return checkIsolated(tg)
 	}
 	var f *harness.Failure

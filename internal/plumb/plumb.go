@@ -14,6 +14,7 @@ package plumb
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/reaptest/reaptest/scenarios"
 )
@@ -64,6 +65,12 @@ type Harness[O, R, V any] struct {
 	// scenario, once per process (an isolated child's), before the first
 	// scenario.
 	WarmUp func(newTask any)
+	// SoakOf reports the soak opts ask for (harness.Soak), 0 for none.
+	SoakOf func(opts ...O) time.Duration
+	// ProgressLines is an option that sends a long check's progress
+	// lines to f instead of its Logf; an isolated child relays them to
+	// its parent as they come.
+	ProgressLines func(f func(line string)) O
 }
 
 // the holds the *Harness[O, R, V] Set stored, as any.
