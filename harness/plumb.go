@@ -20,5 +20,7 @@ func init() {
 		WarmUp:        func(newTask any) { warmUp(newTask.(NewTask)) },
 		SoakOf:        soakOf,
 		ProgressLines: progressLines,
+		LearnShape:    plumbLearnShape,
+		RunOne:        plumbRunOne,
 	})
 }

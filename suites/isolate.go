@@ -287,6 +287,7 @@ type target struct {
 	repro    string
 	deadline time.Time                        // the test binary's, if it has one
 	soak     time.Duration                    // the check soaks this long (soak.go): its child may run longer
+	env      []string                         // further environment for every child of tg (a fuzz input's, fuzz.go)
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
 	explores bool                             // the check explores (not a named scenario, not a replay)
@@ -424,7 +425,7 @@ func runChild(tg target, env ...string) (*child, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(append(os.Environ(), cenv...), env...)
+	cmd.Env = append(append(append(os.Environ(), cenv...), tg.env...), env...)
 	out := &capped{max: 1 << 20}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGQUIT) } // a goroutine dump first

@@ -71,6 +71,13 @@ type Harness[O, R, V any] struct {
 	// lines to f instead of its Logf; an isolated child relays them to
 	// its parent as they come.
 	ProgressLines func(f func(line string)) O
+	// LearnShape runs what a check runs before exploring, but the corpus,
+	// and returns the shape to explore with, or the first failure.
+	LearnShape func(bubble func(func()), newTask any, opts ...O) (scenarios.Shape, any)
+	// RunOne runs one scenario as exploration does and returns its
+	// failure, minimized and saved (unless its class/clause is known), or
+	// nil.
+	RunOne func(bubble func(func()), newTask any, sc scenarios.Scenario, what string, known []string, opts ...O) any
 }
 
 // the holds the *Harness[O, R, V] Set stored, as any.
