@@ -45,7 +45,7 @@
 //
 // What to explore: [Checks], [MaxActors], [MaxCalls], [Procs], [Deadline];
 // an indexed scenario space to split among CI jobs or to soak: [Shard],
-// [Seed], [Soak].
+// [Seed], [Soak]; several child processes for one check: [Children].
 // Bounds: [Grace], [ScenarioTimeout], [Limits]. The contract, tightened:
 // [DeleteBeforeExitFails], [KillAfterExitFails]; relaxed, as every report
 // lists (Result.Relaxations): [KillBoundedBy], [DeleteReturnsNoExit],

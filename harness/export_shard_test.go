@@ -28,3 +28,6 @@ func DistinctEstimate(hashes []uint64) int {
 func CountSoak() Option {
 	return optionFunc(func(c *config) { c.scale.stats = newSoakStats() })
 }
+
+// Part is part, for the tests of a check's children.
+var Part = part

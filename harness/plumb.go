@@ -22,5 +22,7 @@ func init() {
 		ProgressLines: progressLines,
 		LearnShape:    plumbLearnShape,
 		RunOne:        plumbRunOne,
+		Part:          part,
+		ChildrenOf:    childrenOf,
 	})
 }

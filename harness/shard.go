@@ -25,6 +25,9 @@ import (
 // over time (Soak), from a fixed seed (Seed).
 type scaling struct {
 	shard, shards int // shard (1-based) of shards; shards is 0 when not sharded
+	part, parts   int // part (0-based) of parts of the share: one of several children of one check
+	children      int // Children: 0 GOMAXPROCS, else how many; set when childrenSet
+	childrenSet   bool
 	seed          uint64
 	seedSet       bool
 	soak          time.Duration // explore until this much real time has passed, not a count
@@ -86,8 +89,32 @@ func progressLines(f func(line string)) Option {
 // soakOf reports the soak opts ask for, 0 for none.
 func soakOf(opts ...Option) time.Duration { return newConfig(opts).scale.soak }
 
+// Children sets how many child processes an isolated check explores with
+// at once, each its part of the indexed scenario space (as if sharded
+// among them), under one deadline and one corpus; the first to find a
+// failure stops the others and minimizes it. n <= 0 means the test
+// binary's GOMAXPROCS. Without it, REAPTEST_CHILDREN decides, else one
+// child (a soak: GOMAXPROCS), and one under ginkgo -p. It needs
+// isolation; the suites package carries it out.
+func Children(n int) Option {
+	return optionFunc(func(c *config) { c.scale.children, c.scale.childrenSet = max(n, 0), true })
+}
+
+// childrenOf reports what opts say about Children.
+func childrenOf(opts ...Option) (int, bool) {
+	c := newConfig(opts)
+	return c.scale.children, c.scale.childrenSet
+}
+
+// part makes a check explore part i (0-based) of n of its share: the
+// indices of its share whose place in it is i mod n, as one of n
+// children of one isolated check does (the suites package sets it).
+func part(i, n int) Option {
+	return optionFunc(func(c *config) { c.scale.part, c.scale.parts = i, n })
+}
+
 // indexed reports whether the check explores the indexed scenario space.
-func (s *scaling) indexed() bool { return s.shards > 0 || s.seedSet || s.soak > 0 }
+func (s *scaling) indexed() bool { return s.shards > 0 || s.seedSet || s.soak > 0 || s.parts > 1 }
 
 // share is the indices a check explores: offset, offset+stride,
 // offset+2·stride, ..., count of them (count < 0: until time is up).
@@ -108,6 +135,13 @@ func (s *scaling) shareOf(checks int) share {
 	}
 	if s.soak > 0 {
 		sh.count = -1
+	}
+	if s.parts > 1 {
+		sh.offset += uint64(s.part) * sh.stride
+		sh.stride *= uint64(s.parts)
+		if sh.count >= 0 {
+			sh.count = max(0, (sh.count-s.part+s.parts-1)/s.parts)
+		}
 	}
 	return sh
 }
@@ -144,6 +178,9 @@ func (s *scaling) describe(seed uint64, sh share) string {
 	what := fmt.Sprintf("seed %d", seed)
 	if s.shards > 0 {
 		what = fmt.Sprintf("shard %d/%d of seed %d (scenarios %d, %d, %d, ...)", s.shard, s.shards, seed, sh.at(0), sh.at(1), sh.at(2))
+	}
+	if s.parts > 1 {
+		what += fmt.Sprintf(", part %d of %d (one child's)", s.part+1, s.parts)
 	}
 	if s.soak > 0 {
 		return fmt.Sprintf("soaking for %s: %s", s.soak, what)

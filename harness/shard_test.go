@@ -121,3 +121,30 @@ func commandOf(f *harness.Failure) string {
 func sortedIdx(m map[uint64]string) []uint64 {
 	return slices.Sorted(maps.Keys(m))
 }
+
+// TestPartsUnion: the parts of a check, as its children explore them,
+// are disjoint and together the check's scenarios, sharded or not.
+func TestPartsUnion(t *testing.T) {
+	const seed = 11
+	for _, c := range []struct {
+		shard, shards, checks, parts int
+	}{{0, 0, 41, 2}, {2, 3, 20, 2}, {1, 2, 9, 4}} {
+		base := []harness.Option{harness.Seed(seed), harness.Checks(c.checks)}
+		if c.shards > 0 {
+			base = append(base, harness.Shard(c.shard, c.shards))
+		}
+		whole := explored(t, base...)
+		union := map[uint64]string{}
+		for i := range c.parts {
+			for k, sc := range explored(t, append(base, harness.Part(i, c.parts))...) {
+				if _, dup := union[k]; dup {
+					t.Errorf("%+v: index %d explored by two parts", c, k)
+				}
+				union[k] = sc
+			}
+		}
+		if !maps.Equal(union, whole) {
+			t.Errorf("%+v: the parts explored %v, the check %v", c, sortedIdx(union), sortedIdx(whole))
+		}
+	}
+}

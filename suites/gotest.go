@@ -69,6 +69,10 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 		}
 		s = newSession(t)
 		defer s.wait()
+		if childrenOr1(t, opts) > 1 {
+			s.names = s.names[:len(s.names)-1] // explore runs in children of its own (parallel.go)
+			s.parallel = true
+		}
 		d, _ := t.Deadline()
 		s.auto = autoFor(newTask, opts, d)
 		s.soak = soakOf(opts)
@@ -111,7 +115,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			t.Skipf("reaptest: not exploring while named scenarios fail (%s): fix those first", strings.Join(failed, ", "))
 		}
 		var f *harness.Failure
-		if s != nil {
+		if s != nil && !s.parallel {
 			f = s.auto.mark(s.result(t))
 			s.skipUnchecked(t, f)
 		} else {
@@ -137,6 +141,9 @@ type session struct {
 	names  []string      // the subtests, in order
 	auto   autoChild     // the instrumented test binary the children run
 	soak   time.Duration // how long explore soaks (scale.go)
+	// parallel: explore runs in several children of its own, not in the
+	// session's (parallel.go).
+	parallel bool
 
 	mu      sync.Mutex
 	results map[string]*harness.Failure // by subtest name, once known; guarded by mu
@@ -496,6 +503,7 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		tg.auto = autoFor(newTask, opts, tg.deadline)
 		tg.explores = explores
 		tg.soak = soakOf(opts)
+		tg.children = childrenOr1(t, opts) // parallel.go
 		f, err := checkIsolated(tg)
 		var nc *bridge.NotChecked
 		if errors.As(err, &nc) {

@@ -121,7 +121,7 @@ func childOptions() []harness.Option {
 	if dir == "" {
 		return nil
 	}
-	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress)}
+	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress), hx.OnFound(childFound)}
 	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
 		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
 	}
@@ -275,6 +275,7 @@ type child struct {
 	timedOut   bool // stopped at the child's time limit
 	started    bool // the check began (wrote its progress file)
 	replayOnly bool // started with too little time to explore: it only replayed
+	stopped    bool // killed because another child of the check found a failure first
 }
 
 // target selects one check in a child: the test (and Ginkgo spec) that
@@ -291,6 +292,8 @@ type target struct {
 	logf     func(format string, args ...any) // the parent's log, for progress; may be nil
 	auto     autoChild                        // the instrumented test binary the child runs, if any
 	explores bool                             // the check explores (not a named scenario, not a replay)
+	children int                              // children exploring at once (parallel.go); 0 or 1: one
+	stop     <-chan struct{}                  // closed: kill the child, another found a failure (parallel.go)
 	// tick, if set, is called with the child's directory every time the
 	// parent looks at its progress (every 50ms), from runChild's goroutine.
 	tick func(dir string)
@@ -457,6 +460,10 @@ wait:
 		select {
 		case c.exit = <-done:
 			break wait
+		case <-tg.stop:
+			tg.stop = nil
+			c.stopped = true
+			_ = cmd.Process.Kill()
 		case now := <-tick.C:
 			if pf == nil {
 				if pf, err = os.Open(path); err != nil {
@@ -654,12 +661,24 @@ func checkChild(tg target) (*harness.Failure, error) {
 	if tg.tb != nil {
 		tg.tb.Helper()
 	}
+	if tg.explores && tg.children > 1 {
+		return checkParallel(tg) // parallel.go
+	}
 	c, err := runChild(tg)
 	switch {
 	case errors.Is(err, errOutOfTime):
 		return nil, notRun(tg)
 	case err != nil:
 		return nil, fmt.Errorf("reaptest: could not start a child process for the isolated check: %w", err)
+	}
+	return judgeChild(tg, c)
+}
+
+// judgeChild turns what the child c of tg did into a failure, or nil, and
+// relays its log.
+func judgeChild(tg target, c *child) (*harness.Failure, error) {
+	if tg.tb != nil {
+		tg.tb.Helper()
 	}
 	if c.result != nil {
 		for _, l := range c.result.Logs {

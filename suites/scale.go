@@ -44,6 +44,14 @@ func scaleOptions() ([]harness.Option, error) {
 		}
 		opts = append(opts, harness.Seed(seed))
 	}
+	if v := os.Getenv(EnvChildren); v != "" && v != "max" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			return nil, fmt.Errorf("%s=%q: want a number of child processes >= 1, or max", EnvChildren, v)
+		}
+	}
+	if i, n, ok := partOf(); ok {
+		opts = append(opts, hx.Part(i, n))
+	}
 	if d, err := soakEnv(); err != nil {
 		return nil, err
 	} else if d > 0 {

@@ -116,6 +116,11 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 		tg.deadline = binaryDeadline()
 		tg.auto = autoFor(newTask, opts, tg.deadline)
 		tg.soak = soakOf(opts)
+		children, err := childrenFor(opts)
+		if err != nil {
+			return nil, err
+		}
+		tg.children = children
 		return checkIsolated(tg)
 	}
 	var f *harness.Failure

@@ -78,6 +78,13 @@ type Harness[O, R, V any] struct {
 	// failure, minimized and saved (unless its class/clause is known), or
 	// nil.
 	RunOne func(bubble func(func()), newTask any, sc scenarios.Scenario, what string, known []string, opts ...O) any
+	// Part is an option that makes a check explore part i (0-based) of
+	// n of its share of the indexed scenario space: one of n children.
+	Part func(i, n int) O
+	// ChildrenOf reports what opts say about the children of an isolated
+	// check (harness.Children): how many (0: GOMAXPROCS), and whether they
+	// say.
+	ChildrenOf func(opts ...O) (n int, set bool)
 }
 
 // the holds the *Harness[O, R, V] Set stored, as any.

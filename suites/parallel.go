@@ -1,0 +1,239 @@
+package suites
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"hash/maphash"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reaptest/reaptest/harness"
+)
+
+// Parallel children: an isolated check that explores can run several
+// child processes at once, each exploring its part of the indexed scenario
+// space (harness.Shard's space, one seed for all of them), under one
+// deadline (each child gets the same), one corpus (the test's) and one
+// progress line (the parent sums their counts). The first child that finds
+// a failure tells its parent through its journal before it minimizes;
+// the parent kills the others, so the failure is minimized once, in that
+// child, and reported as a single child's would be.
+
+// EnvChildren sets how many child processes an isolated check explores
+// with at once: a number, or "max" for the test binary's GOMAXPROCS.
+// harness.Children in the options wins.
+const EnvChildren = "REAPTEST_CHILDREN"
+
+// envPart tells a child which part of its check's share it explores:
+// "i/n", i counted from 0.
+const envPart = "REAPTEST_PART"
+
+// journalFound is the journal entry a child appends when its check first
+// sees a failure, before it minimizes it.
+const journalFound = 'f'
+
+// childFound, in a child, tells the parent that the check found a failure.
+func childFound(int) { journal(journalFound, nil) }
+
+// childrenFor returns how many children an isolated check given opts
+// explores with: harness.Children, else REAPTEST_CHILDREN, else one — or,
+// for a soak, the test binary's GOMAXPROCS — and one under ginkgo -p, whose
+// processes already share the machine's cores.
+func childrenFor(opts []harness.Option) (int, error) {
+	if n, set := hx.ChildrenOf(opts...); set {
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		return n, nil
+	}
+	switch v := os.Getenv(EnvChildren); v {
+	case "":
+	case "max":
+		return runtime.GOMAXPROCS(0), nil
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("%s=%q: want a number of child processes >= 1, or max", EnvChildren, v)
+		}
+		return n, nil
+	}
+	if fl := flag.Lookup("ginkgo.parallel.total"); fl != nil && fl.Value.String() != "1" && fl.Value.String() != "0" {
+		return 1, nil
+	}
+	if soakOf(opts) > 0 {
+		return runtime.GOMAXPROCS(0), nil
+	}
+	return 1, nil
+}
+
+// partOf reads REAPTEST_PART, in a child of a parallel check.
+func partOf() (i, n int, ok bool) {
+	v := os.Getenv(envPart)
+	if v == "" {
+		return 0, 0, false
+	}
+	var err error
+	if _, err = fmt.Sscanf(v, "%d/%d", &i, &n); err != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, false
+	}
+	return i, n, true
+}
+
+// checkParallel runs the check tg selects in tg.children children at once
+// and turns what they found into one failure, or nil.
+func checkParallel(tg target) (*harness.Failure, error) {
+	if tg.tb != nil {
+		tg.tb.Helper()
+	}
+	n := tg.children
+	env := []string{}
+	if os.Getenv(EnvSeed) == "" {
+		// One seed for all: each child explores its part of one space.
+		env = append(env, EnvSeed+"="+strconv.FormatUint(new(maphash.Hash).Sum64()>>1, 10))
+	}
+	stops := make([]chan struct{}, n) // closed: kill that child
+	for i := range stops {
+		stops[i] = make(chan struct{})
+	}
+	counts := make([]atomic.Int64, n)
+	children := make([]*child, n)
+	errs := make([]error, n)
+	first := -1 // the child that found a failure first; guarded by mu
+	var mu sync.Mutex
+	// found records that child i found a failure (or died), and stops the
+	// others if it is the first.
+	found := func(i int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first >= 0 {
+			return
+		}
+		first = i
+		for j, s := range stops {
+			if j != i {
+				close(s)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		tc := tg
+		tc.env = append(append(append([]string(nil), tg.env...), env...), fmt.Sprintf("%s=%d/%d", envPart, i, n))
+		tc.stop, tc.logf, tc.tb = stops[i], nil, nil
+		if i == 0 && tg.logf != nil {
+			// A soak's lines, of the first child: the parent's own line
+			// sums the scenarios of all.
+			tc.logf = func(format string, args ...any) {
+				if line := fmt.Sprintf(format, args...); strings.HasPrefix(line, "reaptest: soak: ") {
+					tg.logf("%s [the first of %d children]", line, n)
+				}
+			}
+		}
+		tc.tick = func(dir string) {
+			if tg.tick != nil && i == 0 {
+				tg.tick(dir)
+			}
+			if pf, err := os.Open(filepath.Join(dir, "progress")); err == nil {
+				counts[i].Store(int64(readMark(pf).count))
+				pf.Close()
+			}
+			if hasEntry(filepath.Join(dir, "journal"), journalFound) {
+				found(i)
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			children[i], errs[i] = runChild(tc)
+			if c := children[i]; c != nil && !c.stopped && (c.result == nil || !c.result.Pass) {
+				found(i) // a failure, a death, a timeout: the others stop too
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-done:
+			break wait
+		case now := <-tick.C:
+			total := int64(0)
+			for i := range counts {
+				total += counts[i].Load()
+			}
+			if total > 0 {
+				tg.log("reaptest: %d scenarios so far in %d children, no failure (%s)", total, n, now.Sub(start).Round(time.Second))
+			}
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			tc := tg
+			if i == 0 {
+				return checkChild(withoutChildren(tc)) // says why no child ran, as one child would
+			}
+			return nil, fmt.Errorf("reaptest: could not start child %d of %d for the isolated check: %w", i+1, n, err)
+		}
+	}
+	pick := first
+	if pick < 0 {
+		pick = 0
+	}
+	f, err := judgeChild(tg, children[pick])
+	if f == nil && err == nil {
+		total := 0
+		var each []string
+		for _, c := range children {
+			if c.result != nil {
+				total += c.result.Ran
+				each = append(each, strconv.Itoa(c.result.Ran))
+			}
+		}
+		tg.log("reaptest: %d children explored %d scenarios together (%s), the line above is the first child's", n, total, strings.Join(each, " + "))
+	}
+	return f, err
+}
+
+// withoutChildren is tg with one child.
+func withoutChildren(tg target) target {
+	tg.children = 1
+	return tg
+}
+
+// hasEntry reports whether the journal at path holds an entry of kind.
+func hasEntry(path string, kind byte) bool {
+	data, _ := os.ReadFile(path)
+	for len(data) >= 5 {
+		n := int(binary.BigEndian.Uint32(data))
+		if n < 1 || len(data) < 4+n {
+			return false
+		}
+		if data[4] == kind {
+			return true
+		}
+		data = data[4+n:]
+	}
+	return false
+}
+
+// childrenOr1 is childrenFor for a go test, whose usage error fails t.
+func childrenOr1(t *testing.T, opts []harness.Option) int {
+	t.Helper()
+	n, err := childrenFor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

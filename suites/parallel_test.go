@@ -1,0 +1,76 @@
+package suites
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+// parallelCheck runs the isolated check of newTask with 2 children, the
+// parent's log kept; in a child it runs its part of the check.
+func parallelCheck(t *testing.T, newTask harness.NewTask, checks int) (*harness.Failure, string) {
+	t.Helper()
+	opts := []harness.Option{harness.Isolate(true), harness.AutoPoints(false), harness.Checks(checks), harness.Children(2)}
+	if inChild() {
+		checkT(t, newTask, opts...)
+		return nil, ""
+	}
+	t.Cleanup(func() { os.RemoveAll(corpusDir(t.Name())) })
+	var log logLines
+	tg := testTarget(t, reproCommand(t.Name()))
+	tg.logf, tg.explores, tg.children = log.logf, true, 2
+	f, err := checkIsolated(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, log.String()
+}
+
+// Two children explore a passing check's scenarios between them, each its
+// half, and the parent says so in one line.
+func TestParallelChildren(t *testing.T) {
+	_, log := parallelCheck(t, catalog.NewReference, 200)
+	if inChild() {
+		return
+	}
+	m := regexp.MustCompile(`reaptest: 2 children explored (\d+) scenarios together \((\d+) \+ (\d+)\)`).FindStringSubmatch(log)
+	if m == nil {
+		t.Fatalf("no line saying what the two children explored:\n%s", log)
+	}
+	a, _ := strconv.Atoi(m[2])
+	b, _ := strconv.Atoi(m[3])
+	if a < 100 || b < 100 {
+		t.Errorf("the children ran %d and %d scenarios: want each its 100 of the 200 explored, after the fixed ones", a, b)
+	}
+	if !strings.Contains(log, "part 1 of 2") {
+		t.Errorf("the first child's log does not say it explored part 1 of 2:\n%s", log)
+	}
+}
+
+// The first child to find a failure stops the other; the failure is
+// minimized once and saved once.
+func TestParallelFirstFailure(t *testing.T) {
+	f, log := parallelCheck(t, catalog.NewCheckThenAct, 2000)
+	if inChild() {
+		return
+	}
+	if f == nil {
+		t.Fatalf("two children did not find check-then-act's double close:\n%s", log)
+	}
+	if p := f.Primary(); p.Class != harness.ClassPanic || p.Clause != harness.ClauseNoPanic {
+		t.Errorf("got %s [%s], want panic [no-panic]", p.Class, p.Clause)
+	}
+	files, _ := filepath.Glob(filepath.Join(corpusDir(t.Name()), "*.scenario"))
+	if len(files) != 1 || f.File != files[0] {
+		t.Errorf("saved %v, reported %q: want the one file reported", files, f.File)
+	}
+	if strings.Count(log, "minimizing it") != 1 {
+		t.Errorf("want one child minimizing, got:\n%s", log)
+	}
+}
