@@ -159,8 +159,18 @@ func (fz *fuzzer) input(t *testing.T, data []byte) {
 	}
 	if file := fz.files[string(data)]; file != "" {
 		// A scenario file of the corpus: replayed as REAPTEST_REPLAY
-		// replays it, its report naming it.
+		// replays it, its report naming it. The engine's inputs, which go
+		// test runs after the seeds, that fail alike get its report
+		// instead of saving a file of their own.
 		if f := fz.replayFile(t, file); f != nil {
+			fz.mu.Lock()
+			if _, ok := fz.found[signatureOf(f)]; !ok {
+				if fz.found == nil {
+					fz.found = map[string]*harness.Failure{}
+				}
+				fz.found[signatureOf(f)] = f
+			}
+			fz.mu.Unlock()
 			t.Fatal("\n" + f.Error())
 		}
 		return
