@@ -12,6 +12,7 @@ import (
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/suites/catalog"
+	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
 
 func TestParseShard(t *testing.T) {
@@ -163,5 +164,25 @@ func TestJournalTail(t *testing.T) {
 	}
 	if got := tail.progress(now.Add(time.Second)); !slices.Equal(got, []string{"two"}) {
 		t.Errorf("second look: %q, want [two]", got)
+	}
+}
+
+// Under Ginkgo the variables reach a spec's check as under go test, and a
+// malformed one is the spec's error, not a verdict.
+func TestShardEnvSpec(t *testing.T) {
+	t.Setenv(EnvShard, "2/4")
+	t.Setenv(EnvSeed, "3")
+	s := bridge.Spec{Focus: t.Name(), Logf: t.Logf}
+	opts := []harness.Option{harness.Isolate(false), harness.Corpus(""), harness.Checks(2000)}
+	f, err := specExplore(s, "", catalog.NewCheckThenAct, opts)
+	if err != nil || f == nil {
+		t.Fatalf("specExplore(check-then-act) = %v, %v; want a failure", f, err)
+	}
+	if want := "REAPTEST_SEED=3 REAPTEST_SHARD=2/4 go test"; !strings.HasPrefix(f.Command, want) || !strings.Contains(f.Command, "-ginkgo.focus") {
+		t.Errorf("command %q, want the shard's variables before the spec's go test command", f.Command)
+	}
+	t.Setenv(EnvShard, "5/4")
+	if f, err := specExplore(s, "", catalog.NewReference, opts); f != nil || err == nil || !strings.Contains(err.Error(), EnvShard) {
+		t.Errorf("REAPTEST_SHARD=5/4: specExplore = %v, %v; want an error naming %s", f, err, EnvShard)
 	}
 }
