@@ -74,3 +74,28 @@ func TestParallelFirstFailure(t *testing.T) {
 		t.Errorf("want one child minimizing, got:\n%s", log)
 	}
 }
+
+// A soak runs in as many children as GOMAXPROCS by default: the parent
+// relays the first child's soak lines and says how many scenarios all of
+// them ran, as they go, and what they explored together at the end.
+func TestSoakParallel(t *testing.T) {
+	t.Setenv(EnvSoak, "6s")
+	opts := []harness.Option{harness.Isolate(true), harness.AutoPoints(false), harness.Corpus(""), harness.Children(2)}
+	if inChild() {
+		checkT(t, catalog.NewReference, opts...)
+		return
+	}
+	var log logLines
+	tg := testTarget(t, reproCommand(t.Name()))
+	tg.logf, tg.explores, tg.soak, tg.children = log.logf, true, soakOf(opts), 2
+	if f, err := checkIsolated(tg); f != nil || err != nil {
+		t.Fatalf("the soak did not pass: %v, %v", f, err)
+	}
+	text := log.String()
+	for _, want := range []string{"scenarios so far in 2 children", "[the first of 2 children]", "reaptest: soak ended after 6s", "2 children explored"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the log:\n%s", want, text)
+		}
+	}
+	t.Logf("the parent's log:\n%s", text)
+}
