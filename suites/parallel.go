@@ -40,8 +40,27 @@ const envPart = "REAPTEST_PART"
 // sees a failure, before it minimizes it.
 const journalFound = 'f'
 
-// childFound, in a child, tells the parent that the check found a failure.
-func childFound(int) { journal(journalFound, nil) }
+// childFound, in a child, tells the parent that the check found a
+// failure; a child of a parallel check then waits (5s at most) until the
+// parent says it found first (a file "minimize" in its directory) before
+// it minimizes, or is killed: two children finding failures within one
+// look of the parent would otherwise both minimize and save.
+func childFound(int) {
+	journal(journalFound, nil)
+	if _, _, ok := partOf(); !ok {
+		return
+	}
+	path := filepath.Join(os.Getenv(envChild), minimizeFile)
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+	}
+}
+
+// minimizeFile, in a child's directory, tells the child of a parallel
+// check that found a failure first to go on and minimize it.
+const minimizeFile = "minimize"
 
 // childrenFor returns how many children an isolated check given opts
 // explores with: harness.Children, else REAPTEST_CHILDREN, else one — or,
@@ -109,12 +128,12 @@ func checkParallel(tg target) (*harness.Failure, error) {
 	first := -1 // the child that found a failure first; guarded by mu
 	var mu sync.Mutex
 	// found records that child i found a failure (or died), and stops the
-	// others if it is the first.
-	found := func(i int) {
+	// others if it is the first, which it reports.
+	found := func(i int) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if first >= 0 {
-			return
+			return false
 		}
 		first = i
 		for j, s := range stops {
@@ -122,6 +141,7 @@ func checkParallel(tg target) (*harness.Failure, error) {
 				close(s)
 			}
 		}
+		return true
 	}
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -146,8 +166,8 @@ func checkParallel(tg target) (*harness.Failure, error) {
 				counts[i].Store(int64(readMark(pf).count))
 				pf.Close()
 			}
-			if hasEntry(filepath.Join(dir, "journal"), journalFound) {
-				found(i)
+			if hasEntry(filepath.Join(dir, "journal"), journalFound) && found(i) {
+				_ = os.WriteFile(filepath.Join(dir, minimizeFile), nil, 0o644) // go on: minimize it
 			}
 		}
 		wg.Add(1)
