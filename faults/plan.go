@@ -45,12 +45,22 @@ type Delivery struct {
 }
 
 // PointFault makes the Hit-th pass (counted from 1, over the whole task)
-// through the fault point Name yield the processor Yields times. Hit 0
-// matches every pass.
+// through the fault point Name yield the processor Yields times, then
+// sleep Sleep of virtual time. Hit 0 matches every pass.
+//
+// A yield lets the goroutines that can run at that instant run; a sleep
+// also lets in whatever is due before it ends (a delivery, a call, a
+// timer), as a slow statement there would: it opens a window that holds
+// no blocking operation of its own (a flag set under a lock, a signal, the
+// flag cleared). A sleep at a point where the goroutine holds a lock
+// others wait for keeps the clock moving only if those waits are durable
+// (instrumented code's locks are, see harness/autopoint), which is why
+// drawn sleeps go only to automatic points.
 type PointFault struct {
 	Name   string
 	Hit    int
 	Yields int
+	Sleep  time.Duration
 }
 
 // Plan is everything the world does to one task, apart from its callers.
@@ -120,7 +130,7 @@ func (c Ctx) String() string {
 //
 //	process exit=<dur>|never status=<n> sigterm=ignore [sigkill=exit:<dur>] | sigterm=exit:<dur>
 //	monitor lost | monitor reap after=<dur> status=real|<n> (one line a delivery)
-//	point <name> hit=<n>|* yield=<n> (one line a fault)
+//	point <name> hit=<n>|* yield=<n> [sleep=<dur>] (one line a fault; yield= is left out when there is a sleep and no yield)
 //	fail <name> hit=<n>|* (one line an injected failure)
 //
 // sigkill=exit:<dur> is printed only when SIGTERM is ignored and SIGKILL's
@@ -159,7 +169,14 @@ func (p Plan) String() string {
 		if f.Hit > 0 {
 			hit = fmt.Sprint(f.Hit)
 		}
-		fmt.Fprintf(&b, "point %s hit=%s yield=%d\n", notation.PointName(f.Name), hit, f.Yields)
+		fmt.Fprintf(&b, "point %s hit=%s", notation.PointName(f.Name), hit)
+		if f.Yields > 0 || f.Sleep <= 0 {
+			fmt.Fprintf(&b, " yield=%d", f.Yields)
+		}
+		if f.Sleep > 0 {
+			fmt.Fprintf(&b, " sleep=%s", notation.FormatDuration(f.Sleep))
+		}
+		b.WriteString("\n")
 	}
 	for _, f := range p.Fails {
 		hit := "*"

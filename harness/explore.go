@@ -112,6 +112,7 @@ func (p *prelude) learn() (scenarios.Shape, *Failure) {
 	shape.Kill = p.killer
 	shape.Points, shape.Hits = p.points()
 	shape.Fails = sortedKeys(p.fails)
+	cfg.allowSleeps(&shape)
 	return shape, nil
 }
 
@@ -138,6 +139,7 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 	}
 	shape := scenarios.Shape{Kill: p.killer, Fails: sortedKeys(p.fails)}
 	shape.Points, shape.Hits = p.points()
+	cfg.allowSleeps(&shape)
 	return p.finish(explore(name, p, scenarios.Around(base, shape)))
 }
 

@@ -34,6 +34,12 @@ type Shape struct {
 	MaxActors int
 	// MaxCalls is the most calls per client (default 3).
 	MaxCalls int
+	// SleepAt, if not nil, says at which of Points a fault may sleep
+	// virtual time instead of yielding (see sleepDraw): where a sleep
+	// cannot freeze the clock. MaxSleep bounds the sleeps drawn (none
+	// when 0).
+	SleepAt  func(point string) bool
+	MaxSleep time.Duration
 }
 
 // The value sets draws pick from, simplest first: rapid shrinks toward the
@@ -196,6 +202,7 @@ type pointDraw struct {
 	name   *rapid.Generator[string] // without learned hits
 	hit    *rapid.Generator[int]    // without learned hits
 	yields *rapid.Generator[int]
+	sleeps *sleepDraw
 }
 
 func newPointDraw(s Shape) *pointDraw {
@@ -205,6 +212,7 @@ func newPointDraw(s Shape) *pointDraw {
 	}
 	d.count = rapid.IntRange(0, 3)
 	d.yields = rapid.SampledFrom(pointYields)
+	d.sleeps = newSleepDraw(s)
 	if len(s.Hits) == len(s.Points) {
 		total := 0
 		d.cum = make([]int, len(s.Points))
@@ -248,7 +256,9 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 		if d.every != nil && d.every.Draw(t, "point.every") == 3 {
 			f.Hit = 0
 		}
-		f.Yields = d.yields.Draw(t, "point.yields")
+		if !d.sleeps.draw(t, &f) {
+			f.Yields = d.yields.Draw(t, "point.yields")
+		}
 		to = append(to, f)
 	}
 	return to

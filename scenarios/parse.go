@@ -41,6 +41,11 @@ const (
 	MaxPoints     = 1024      // point lines
 	MaxHit        = 1_000_000 // a point's hit number
 	MaxYield      = 10_000    // a point's yields
+	// MaxSleep is the longest sleep at a point: a lock waiter of
+	// instrumented code waits durably for about a second
+	// (autopoint.PollGiveUp), so a longer sleep while holding a lock
+	// could freeze the clock again.
+	MaxSleep = time.Second
 )
 
 // ParseFile reads the scenario in the file at path; see [Parse]. A file
@@ -532,13 +537,14 @@ func (p *parser) parseFail(head token, toks []token) error {
 	return nil
 }
 
-// parsePoint: point <name> hit=<n>|* yield=<n>
+// parsePoint: point <name> hit=<n>|* [yield=<n>] [sleep=<dur>]
 func (p *parser) parsePoint(head token, toks []token) error {
-	name, err := p.pointName("point", "point <name> hit=<n>|* yield=<n>", head, toks)
+	const syntax = "point <name> hit=<n>|* [yield=<n>] [sleep=<duration>]"
+	name, err := p.pointName("point", syntax, head, toks)
 	if err != nil {
 		return err
 	}
-	kv, err := p.keyValues("point", toks[1:], "hit", "yield")
+	kv, err := p.keyValues("point", toks[1:], "hit", "yield", "sleep")
 	if err != nil {
 		return err
 	}
@@ -547,6 +553,15 @@ func (p *parser) parsePoint(head token, toks []token) error {
 		if f.Hit, err = p.hit(t); err != nil {
 			return err
 		}
+	}
+	if t, ok := kv["sleep"]; ok {
+		if f.Sleep, err = p.duration(t); err != nil {
+			return err
+		}
+		if f.Sleep == 0 || f.Sleep > MaxSleep {
+			return p.errorf(t.col, "bad sleep %q: want a duration above 0, at most %s", t.text, MaxSleep)
+		}
+		f.Yields = 0 // a sleep alone, unless yield= says otherwise
 	}
 	if t, ok := kv["yield"]; ok {
 		if f.Yields, err = p.count(t, 1, "yield"); err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,6 +55,30 @@ func TestAutoPointNames(t *testing.T) {
 		"point \"task.go:42:7 Lock\" hit=* yield=1\n"
 	if got := sc.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+	roundTrip(t, sc)
+}
+
+// A point may sleep virtual time: sleep= alone (no yield), or with yields;
+// both print and parse back.
+func TestPointSleep(t *testing.T) {
+	sc, err := Parse("point \"task.go:76 Lock\" hit=1 sleep=2ms\npoint p hit=* yield=4 sleep=500us\npoint q hit=2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []faults.PointFault{
+		{Name: "task.go:76 Lock", Hit: 1, Sleep: 2 * time.Millisecond},
+		{Name: "p", Yields: 4, Sleep: 500 * time.Microsecond},
+		{Name: "q", Hit: 2, Yields: 1},
+	}
+	if !slices.Equal(sc.Points, want) {
+		t.Errorf("parsed %+v, want %+v", sc.Points, want)
+	}
+	text := sc.String()
+	for _, line := range []string{"point \"task.go:76 Lock\" hit=1 sleep=2ms\n", "point p hit=* yield=4 sleep=500µs\n", "point q hit=2 yield=1\n"} {
+		if !strings.Contains(text, line) {
+			t.Errorf("String() =\n%s\nwant the line %q", text, line)
+		}
 	}
 	roundTrip(t, sc)
 }
@@ -304,7 +329,7 @@ func TestParseErrors(t *testing.T) {
 		{"sigkill without ignore", "process sigkill=exit:1ms sigterm=exit:0\n",
 			`scenario:1:9: sigkill= goes with sigterm=ignore: when SIGTERM is heeded, sigterm=exit:<duration> is the delay for every heeded signal`},
 		{"point without name", "point hit=1 yield=2\n",
-			`scenario:1:7: point needs a name first: want point <name> hit=<n>|* yield=<n>`},
+			`scenario:1:7: point needs a name first: want point <name> hit=<n>|* [yield=<n>] [sleep=<duration>]`},
 		{"point unquoted odd name", "point reap+close hit=1\n",
 			`scenario:1:7: point name reap+close has characters other than A-Z a-z 0-9 _ : . / -: quote it, as "reap+close"`},
 		{"point unterminated quote", "point \"reap close hit=1\n",
@@ -315,6 +340,14 @@ func TestParseErrors(t *testing.T) {
 			`scenario:1:13: bad hit "0": want * (every pass) or a pass number from 1 to 1000000`},
 		{"point yield 0", "point p yield=0\n",
 			`scenario:1:15: bad yield "0": want a number >= 1`},
+		{"point sleep 0", "point p hit=1 sleep=0\n",
+			`scenario:1:21: bad sleep "0": want a duration above 0, at most 1s`},
+		{"point sleep too long", "point p hit=1 sleep=1.5s\n",
+			`scenario:1:21: bad sleep "1.5s": want a duration above 0, at most 1s`},
+		{"point sleep not a duration", "point p sleep=2\n",
+			`scenario:1:15: bad duration "2": want 0 or a number with a unit (ns, us, ms, s, m, h), e.g. 500us, 10ms, 1.5s`},
+		{"point sleep negative", "point p sleep=-1ms\n",
+			`scenario:1:15: negative duration "-1ms": want 0 or more`},
 		{"fail without name", "fail hit=1\n",
 			`scenario:1:6: fail needs a name first: want fail <name> hit=<n>|*`},
 		{"fail odd name", "fail rm+x\n",

@@ -168,6 +168,7 @@ func appendRecord(b []byte, sc scenarios.Scenario) []byte {
 		b = appendString(b, p.Name)
 		b = binary.AppendVarint(b, int64(p.Hit))
 		b = binary.AppendVarint(b, int64(p.Yields))
+		b = binary.AppendVarint(b, int64(p.Sleep))
 	}
 	b = binary.AppendUvarint(b, uint64(len(sc.Fails)))
 	for _, f := range sc.Fails {
@@ -288,7 +289,7 @@ func decodeRecord(rec []byte) (scenarios.Scenario, error) {
 		sc.Deliveries = append(sc.Deliveries, faults.Delivery{After: d.duration(), Status: int(d.varint())})
 	}
 	for range d.count() {
-		sc.Points = append(sc.Points, faults.PointFault{Name: d.string(), Hit: int(d.varint()), Yields: int(d.varint())})
+		sc.Points = append(sc.Points, faults.PointFault{Name: d.string(), Hit: int(d.varint()), Yields: int(d.varint()), Sleep: d.duration()})
 	}
 	for range d.count() {
 		sc.Fails = append(sc.Fails, faults.FailFault{Name: d.string(), Hit: int(d.varint())})

@@ -132,7 +132,7 @@ func TestProgressRing(t *testing.T) {
 func TestProgressRecordCoversEveryField(t *testing.T) {
 	covered := []string{"Plan", "Plan.Exit", "Plan.Exit.After", "Plan.Exit.Status", "Plan.Signal", "Plan.Signal.IgnoreTerm",
 		"Plan.Signal.ExitAfter", "Plan.Deliveries", "Plan.Deliveries.After", "Plan.Deliveries.Status", "Plan.Points",
-		"Plan.Points.Name", "Plan.Points.Hit", "Plan.Points.Yields", "Plan.Fails", "Plan.Fails.Name", "Plan.Fails.Hit",
+		"Plan.Points.Name", "Plan.Points.Hit", "Plan.Points.Yields", "Plan.Points.Sleep", "Plan.Fails", "Plan.Fails.Name", "Plan.Fails.Hit",
 		"Actors", "Actors.Calls", "Actors.Calls.Op", "Actors.Calls.Delay", "Actors.Calls.Ctx", "Actors.Calls.Ctx.Kind",
 		"Actors.Calls.Ctx.After", "Actors.Calls.Signal", "Procs", "First", "First.Reap", "First.N", "ChildFirst", "ChildFirst.Name", "ChildFirst.Hit"}
 	var walk func(prefix string, typ reflect.Type)

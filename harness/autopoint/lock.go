@@ -293,6 +293,11 @@ func Parked() (waiters, locks int) {
 	return int(parked.Load()), len(parks)
 }
 
+// InBubble reports whether the calling goroutine runs in a
+// testing/synctest bubble, whose clock is virtual. It costs a few
+// microseconds (see bubble).
+func InBubble() bool { return bubble() != 0 }
+
 // bubble returns the id of the synctest bubble of the calling goroutine,
 // 0 outside any: the runtime prints it in the goroutine's header ("goroutine
 // 7 [running, synctest bubble 2]:"). It costs a few microseconds, and is

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/notation"
 )
 
 // Points injects the delays of a plan at fault points: the hand-placed
@@ -52,6 +53,7 @@ type waiter struct {
 type autoFault struct {
 	id          uint32
 	hit, yields uint32
+	sleep       time.Duration
 }
 
 type pointHits struct {
@@ -67,8 +69,8 @@ func NewPoints(planned []faults.PointFault, note Note) *Points {
 		p.auto = make([]uint32, n)
 	}
 	for _, f := range planned {
-		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && f.Yields > 0 {
-			p.autoFs = append(p.autoFs, autoFault{id: id, hit: uint32(f.Hit), yields: uint32(f.Yields)})
+		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && (f.Yields > 0 || f.Sleep > 0) {
+			p.autoFs = append(p.autoFs, autoFault{id: id, hit: uint32(f.Hit), yields: uint32(max(f.Yields, 0)), sleep: max(f.Sleep, 0)})
 			continue
 		}
 		p.hand = append(p.hand, f)
@@ -190,20 +192,21 @@ func (p *Points) release() {
 }
 
 // Point records a pass through the fault point name and yields the
-// processor as many times as the plan's matching faults say.
+// processor, then sleeps, as much as the plan's matching faults say.
 func (p *Points) Point(name string) {
 	p.release()
 	p.mu.Lock()
 	hit := countHit(&p.hits, name)
 	p.mu.Unlock()
-	yields := 0
+	yields, sleep := 0, time.Duration(0)
 	for _, f := range p.hand {
 		if f.Name == name && (f.Hit == 0 || f.Hit == hit) {
-			yields += f.Yields
+			yields += max(f.Yields, 0)
+			sleep += max(f.Sleep, 0)
 		}
 	}
-	if yields > 0 {
-		p.yield(name, hit, yields)
+	if yields > 0 || sleep > 0 {
+		p.yield(name, hit, yields, sleep)
 	}
 }
 
@@ -221,23 +224,44 @@ func (p *Points) Hit(id uint32) {
 	if len(p.autoFs) == 0 {
 		return
 	}
-	yields := 0
+	yields, sleep := 0, time.Duration(0)
 	for _, f := range p.autoFs {
 		if f.id == id && (f.hit == 0 || f.hit == n) {
 			yields += int(f.yields)
+			sleep += f.sleep
 		}
 	}
-	if yields > 0 {
-		p.yield(autopoint.Name(id), int(n), yields)
+	if yields > 0 || sleep > 0 {
+		p.yield(autopoint.Name(id), int(n), yields, sleep)
 	}
 }
 
-func (p *Points) yield(name string, hit, yields int) {
+// yield yields the processor yields times, then sleeps sleep of virtual
+// time. A goroutine outside any synctest bubble (instrumented code run
+// beside a check, whose hits the hook routes here) does not sleep: its
+// clock is the real one.
+func (p *Points) yield(name string, hit, yields int, sleep time.Duration) {
+	if sleep > 0 && !autopoint.InBubble() {
+		sleep = 0
+		if yields == 0 {
+			return
+		}
+	}
 	if p.note != nil {
-		p.note("", fmt.Sprintf("point %s #%d: yield %d", name, hit, yields))
+		what := fmt.Sprintf("point %s #%d: yield %d", name, hit, yields)
+		switch {
+		case yields == 0:
+			what = fmt.Sprintf("point %s #%d: sleep %s", name, hit, notation.FormatDuration(sleep))
+		case sleep > 0:
+			what += ", sleep " + notation.FormatDuration(sleep)
+		}
+		p.note("", what)
 	}
 	for range yields {
 		runtime.Gosched()
+	}
+	if sleep > 0 {
+		time.Sleep(sleep)
 	}
 }
 
