@@ -231,7 +231,13 @@ func edits(sc scenarios.Scenario) []scenarios.Scenario {
 		}
 	}
 	// Yields are not simplified: more of them keep a race window open
-	// more reliably, which is what a reproducer needs.
+	// more reliably, which is what a reproducer needs. A sleep is: a yield
+	// is the simpler fault, when it still fails.
+	for i, f := range sc.Points {
+		if f.Sleep > 0 {
+			edit(func(c *scenarios.Scenario) { c.Points[i].Sleep, c.Points[i].Yields = 0, max(f.Yields, 16) })
+		}
+	}
 	for i, f := range sc.Fails {
 		if f.Hit != 1 {
 			edit(func(c *scenarios.Scenario) { c.Fails[i].Hit = 1 })

@@ -106,6 +106,36 @@ func RUnlock(id uint32, m *sync.RWMutex) {
 	}
 }
 
+// UnlockThen is Unlock(id, m) followed by the point then: the rewriter
+// gives an unlock that is a statement of its own a point after it
+// ("task.go:74 unlocked"), where the goroutine has let go of the lock
+// and usually holds none, so that a fault can open a window there.
+func UnlockThen(id, then uint32, m *sync.Mutex) {
+	Unlock(id, m)
+	P(then)
+}
+
+// RWUnlockThen is RWUnlock(id, m) followed by the point then (see
+// UnlockThen).
+func RWUnlockThen(id, then uint32, m *sync.RWMutex) {
+	RWUnlock(id, m)
+	P(then)
+}
+
+// RUnlockThen is RUnlock(id, m) followed by the point then (see
+// UnlockThen).
+func RUnlockThen(id, then uint32, m *sync.RWMutex) {
+	RUnlock(id, m)
+	P(then)
+}
+
+// LockerUnlockThen is LockerUnlock(id, l) followed by the point then
+// (see UnlockThen).
+func LockerUnlockThen(id, then uint32, l sync.Locker) {
+	LockerUnlock(id, l)
+	P(then)
+}
+
 // LockerLock is l.Lock() of a sync.Locker in instrumented code: Lock or
 // RWLock when l is a *sync.Mutex or a *sync.RWMutex, l.Lock() otherwise.
 func LockerLock(id uint32, l sync.Locker) {

@@ -557,13 +557,14 @@ func TestBuildTestFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"example.com/p", "example.com/p/q", "example.com/p_test"}; !slices.Equal(bin.Packages, want) || bin.Sites != 6+3 {
-			t.Errorf("TaskPkg %s: Packages = %q, Sites = %d; want %q, 9 (the 6 of TestBuild, Lock and Unlock in fake.Do, the send in xfake.Send)\nnot rewritten: %q", taskPkg, bin.Packages, bin.Sites, want, bin.Unrewritten)
+		if want := []string{"example.com/p", "example.com/p/q", "example.com/p_test"}; !slices.Equal(bin.Packages, want) || bin.Sites != 6+4 {
+			t.Errorf("TaskPkg %s: Packages = %q, Sites = %d; want %q, 10 (the 6 of TestBuild, Lock, Unlock and the point after it in fake.Do, the send in xfake.Send)\nnot rewritten: %q", taskPkg, bin.Packages, bin.Sites, want, bin.Unrewritten)
 		}
 		out := runBinary(t, dir, bin.Path, nil, "-test.run=^TestFake$", "-test.v")
 		for _, want := range []string{
 			"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "f.mu.Lock()")) + " Lock",
 			"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "f.mu.Unlock()")) + " Unlock",
+			"fake_test.go:" + strconv.Itoa(lineOf(fixtureFake, "f.mu.Unlock()")) + " unlocked",
 			"xfake_test.go:" + strconv.Itoa(lineOf(fixtureXFake, "f.ch <- 1")) + " send",
 		} {
 			if !strings.Contains(out, want) {

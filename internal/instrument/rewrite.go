@@ -48,9 +48,10 @@ type fileRewriter struct {
 	pkgPath string // the file's package's import path
 	sites   []*site
 	edits   []edit
-	skips   []string          // operations left alone, and why
-	done    map[ast.Node]bool // nodes an enclosing statement already handled
-	minor   int               // the go1.minor language version the rewritten file needs
+	skips   []string               // operations left alone, and why
+	done    map[ast.Node]bool      // nodes an enclosing statement already handled
+	stmts   map[*ast.CallExpr]bool // unlocks that are statements of a block or case (after.go)
+	minor   int                    // the go1.minor language version the rewritten file needs
 }
 
 // rewriteFile rewrites f (parsed from src, type-checked into info) of
@@ -178,6 +179,12 @@ func (r *fileRewriter) visit(n ast.Node) bool {
 		}
 	case *ast.CallExpr:
 		r.call(n)
+	case *ast.BlockStmt:
+		r.afterUnlocks(n.List)
+	case *ast.CaseClause:
+		r.afterUnlocks(n.Body)
+	case *ast.CommClause:
+		r.afterUnlocks(n.Body)
 	}
 	return true
 }
@@ -322,9 +329,10 @@ func (r *fileRewriter) lockCall(c *ast.CallExpr, op string) bool {
 	start, end := r.off(f.X.Pos()), r.off(c.Rparen)+1
 	span := [2]int{start, end}
 	tail := path.String() + ")"
+	then := r.unlocked(c, op)
 	r.edits = append(r.edits,
 		edit{start: start, end: start, span: span, text: func() string {
-			return hookName + "." + wrapper + "(" + r.id(s) + ", " + amp
+			return hookName + "." + wrapper + then.suffix() + "(" + r.id(s) + then.arg(r) + ", " + amp
 		}},
 		edit{start: r.off(f.X.End()), end: end, span: span, tail: true, text: func() string { return tail }})
 	return true
@@ -432,12 +440,16 @@ func (r *fileRewriter) typed(e ast.Expr) bool {
 
 // syncTypes are the types of package sync whose methods are
 // synchronization operations; every method of the sync/atomic types is.
-var syncTypes = map[string]bool{"Mutex": true, "RWMutex": true, "WaitGroup": true, "Once": true, "Cond": true, "Locker": true}
+var syncTypes = map[string]bool{"Mutex": true, "RWMutex": true, "WaitGroup": true, "Once": true, "Cond": true, "Locker": true, "Map": true}
 
 // syncMethods are the methods of syncTypes that are operations.
 var syncMethods = map[string]bool{
 	"Lock": true, "Unlock": true, "TryLock": true, "RLock": true, "RUnlock": true, "TryRLock": true,
 	"Add": true, "Done": true, "Wait": true, "Go": true, "Do": true, "Signal": true, "Broadcast": true,
+	// sync.Map's: a Load and a Store of the same key are a check and an
+	// act as a locked flag's are.
+	"Load": true, "Store": true, "LoadOrStore": true, "LoadAndDelete": true, "Delete": true, "Swap": true,
+	"CompareAndSwap": true, "CompareAndDelete": true, "Range": true, "Clear": true,
 }
 
 // atomicPrefixes name the sync/atomic functions by what they do.

@@ -77,6 +77,7 @@ type T struct {
 	n    atomic.Int64
 	p    atomic.Pointer[sync.Mutex]
 	v    atomic.Value
+	m    sync.Map
 	i32  int32
 	done chan struct{}
 }
@@ -129,9 +130,9 @@ func TestRewriteOps(t *testing.T) {
 		skips            int
 	}{
 		{"lock", `t.mu.Lock()`, `__reaptest.RWLock(` + id + `0, &t.mu)`, []string{"Lock"}, 0},
-		{"embedded mutex", `t.Lock(); t.Unlock()`, `__reaptest.Lock(` + id + `0, &t.Mutex); __reaptest.Unlock(` + id + `1, &t.Mutex)`, []string{"Lock", "Unlock"}, 0},
-		{"rwmutex", `t.mu.RLock(); t.mu.RUnlock()`, `__reaptest.RLock(` + id + `0, &t.mu); __reaptest.RUnlock(` + id + `1, &t.mu)`, []string{"RLock", "RUnlock"}, 0},
-		{"trylock in a condition", `if t.mu.TryLock() { t.mu.Unlock() }`, `if __reaptest.V(` + id + `0, t.mu.TryLock)() { __reaptest.RWUnlock(` + id + `1, &t.mu) }`, []string{"TryLock", "Unlock"}, 0},
+		{"embedded mutex", `t.Lock(); t.Unlock()`, `__reaptest.Lock(` + id + `0, &t.Mutex); __reaptest.UnlockThen(` + id + `1, ` + id + `2, &t.Mutex)`, []string{"Lock", "Unlock", "unlocked"}, 0},
+		{"rwmutex", `t.mu.RLock(); t.mu.RUnlock()`, `__reaptest.RLock(` + id + `0, &t.mu); __reaptest.RUnlockThen(` + id + `1, ` + id + `2, &t.mu)`, []string{"RLock", "RUnlock", "unlocked"}, 0},
+		{"trylock in a condition", `if t.mu.TryLock() { t.mu.Unlock() }`, `if __reaptest.V(` + id + `0, t.mu.TryLock)() { __reaptest.RWUnlockThen(` + id + `1, ` + id + `2, &t.mu) }`, []string{"TryLock", "Unlock", "unlocked"}, 0},
 		{"user methods named like sync ones", `fk.Lock(); fk.Wait()`, `fk.Lock(); fk.Wait()`, nil, 0},
 		{"locker interface", `l.Lock()`, `__reaptest.LockerLock(` + id + `0, l)`, []string{"Lock"}, 0},
 		{"waitgroup", `t.wg.Add(1); t.wg.Done(); t.wg.Wait()`, `__reaptest.V(` + id + `0, t.wg.Add)(1); __reaptest.V(` + id + `1, t.wg.Done)(); __reaptest.V(` + id + `2, t.wg.Wait)()`, []string{"Add", "Done", "Wait"}, 0},
@@ -164,7 +165,10 @@ func TestRewriteOps(t *testing.T) {
 		{"defer with a receive argument", `defer use(<-ch)`, `defer use(<-__reaptest.V(` + id + `0, ch))`, []string{"recv"}, 0},
 		{"atomic functions", `atomic.AddInt32(&t.i32, 1); atomic.CompareAndSwapInt32(&t.i32, 1, 2); use(atomic.LoadInt32(&t.i32))`, `__reaptest.V(` + id + `0, atomic.AddInt32)(&t.i32, 1); __reaptest.V(` + id + `1, atomic.CompareAndSwapInt32)(&t.i32, 1, 2); use(__reaptest.V(` + id + `2, atomic.LoadInt32)(&t.i32))`, []string{"Add", "CompareAndSwap", "Load"}, 0},
 		{"atomic types", `t.n.Add(1); t.v.Store(1); t.p.Load().Lock()`, `__reaptest.V(` + id + `0, t.n.Add)(1); __reaptest.V(` + id + `1, t.v.Store)(1); __reaptest.Lock(` + id + `2, __reaptest.V(` + id + `3, t.p.Load)())`, []string{"Add", "Store", "Lock", "Load"}, 0},
-		{"pointer to a mutex", `t.p.Load().Unlock()`, `__reaptest.Unlock(` + id + `0, __reaptest.V(` + id + `1, t.p.Load)())`, []string{"Unlock", "Load"}, 0},
+		{"sync.Map", `if _, ok := t.m.Load(1); !ok { t.m.Store(1, 2) }; t.m.LoadOrStore(1, 2); t.m.Delete(1); t.m.Range(func(k, v any) bool { return true }); t.m.CompareAndSwap(1, 2, 3); t.m.Swap(1, 2); t.m.Clear()`, `if _, ok := __reaptest.V(` + id + `0, t.m.Load)(1); !ok { __reaptest.V(` + id + `1, t.m.Store)(1, 2) }; __reaptest.V(` + id + `2, t.m.LoadOrStore)(1, 2); __reaptest.V(` + id + `3, t.m.Delete)(1); __reaptest.V(` + id + `4, t.m.Range)(func(k, v any) bool { return true }); __reaptest.V(` + id + `5, t.m.CompareAndSwap)(1, 2, 3); __reaptest.V(` + id + `6, t.m.Swap)(1, 2); __reaptest.V(` + id + `7, t.m.Clear)()`, []string{"Load", "Store", "LoadOrStore", "Delete", "Range", "CompareAndSwap", "Swap", "Clear"}, 0},
+		{"atomic.Value", `if t.v.Load() == nil { t.v.Store(1) }; t.v.CompareAndSwap(1, 2); t.v.Swap(3)`, `if __reaptest.V(` + id + `0, t.v.Load)() == nil { __reaptest.V(` + id + `1, t.v.Store)(1) }; __reaptest.V(` + id + `2, t.v.CompareAndSwap)(1, 2); __reaptest.V(` + id + `3, t.v.Swap)(3)`, []string{"Load", "Store", "CompareAndSwap", "Swap"}, 0},
+		{"pointer to a mutex", `t.p.Load().Unlock()`, `__reaptest.UnlockThen(` + id + `0, ` + id + `2, __reaptest.V(` + id + `1, t.p.Load)())`, []string{"Unlock", "Load", "unlocked"}, 0},
+		{"unlock in a case, a select case and a header", `switch { case true: l.Unlock() }; select { case <-ch: t.Unlock(); default: }; if t.Unlock(); true {}`, `switch { case true: __reaptest.LockerUnlockThen(` + id + `0, ` + id + `1, l) }; select { case <-__reaptest.V(` + id + `2, ch): __reaptest.UnlockThen(` + id + `3, ` + id + `4, &t.Mutex); default: }; if __reaptest.Unlock(` + id + `5, &t.Mutex); true {}`, []string{"Unlock", "unlocked", "select", "Unlock", "unlocked", "Unlock"}, 0},
 		{"lock in a parenthesized receiver", `(*t).mu.Lock()`, `__reaptest.RWLock(` + id + `0, &(*t).mu)`, []string{"Lock"}, 0},
 		{"defer of an embedded unlock", `defer t.Unlock()`, `defer __reaptest.Unlock(` + id + `0, &t.Mutex)`, []string{"Unlock"}, 0},
 		{"go unlock", `go t.mu.Unlock()`, `go __reaptest.Go(` + id + `0, t.mu.Unlock)(); __reaptest.Started(` + id + `0)`, []string{"go"}, 0},
@@ -298,6 +302,7 @@ func TestRewrittenCompilesAndKeepsLines(t *testing.T) {
 	for _, l := range []string{
 		`t.mu.Lock(); t.mu.Unlock(); t.Lock(); t.Unlock(); l.Lock(); l.Unlock()`,
 		`if t.mu.TryLock() { t.mu.Unlock() }`,
+		`if _, ok := t.m.Load(1); !ok { t.m.Store(1, 2) }; t.m.Range(func(k, v any) bool { return true }); if t.v.Load() == nil { t.v.Store(1) }`,
 		`t.wg.Add(1); t.wg.Done(); t.wg.Go(func() {}); t.wg.Wait(); t.once.Do(func() {})`,
 		`if t.cond != nil { t.cond.L.Lock(); t.cond.Signal(); t.cond.Broadcast(); t.cond.L.Unlock() }`,
 		`t.cond = sync.NewCond(&t.Mutex)`,
