@@ -49,6 +49,43 @@ func gaveUp(g *goroutine) bool {
 	return false
 }
 
+// pointSleeper reports whether g sleeps in a fault point's drawn sleep
+// (point ... sleep=): the harness's own delay, not the task's.
+func pointSleeper(g *goroutine) bool {
+	if !g.durable || g.state != "sleep" {
+		return false
+	}
+	for _, f := range g.frames {
+		if strings.HasPrefix(f.fn, "github.com/reaptest/reaptest/internal/sim.(*Points).") {
+			return true
+		}
+	}
+	return false
+}
+
+// frozenBySleep reports whether the stalled bubble gs is frozen by a
+// sleep the scenario drew at a fault point: every goroutine that is not
+// durably blocked waits for a sync lock (one synctest cannot see past,
+// such as sync.Once's own while another goroutine runs its function),
+// and every goroutine that sleeps sleeps at a point. The stall is the
+// harness's doing, and says nothing of the task. Call with r.mu held.
+func frozenBySleep(gs []*goroutine) bool {
+	waiters, sleepers := 0, 0
+	for _, g := range gs {
+		switch {
+		case lockWait(g):
+			waiters++
+		case !g.durable:
+			return false
+		case pointSleeper(g):
+			sleepers++
+		case g.state == "sleep" && len(g.implFrames()) > 0:
+			return false // the task's own sleep: lockTimeViolation's case
+		}
+	}
+	return waiters > 0 && sleepers > 0
+}
+
 // lockTimeViolation returns the diagnosis for a stalled bubble in which
 // every goroutine that is not durably blocked waits for a sync lock, and
 // some goroutine of the task sleeps: every goroutine left would move if

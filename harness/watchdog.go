@@ -444,6 +444,14 @@ func (r *run) abandon(res *Result, gs []*goroutine, busy bool) {
 		r.setup = true
 		r.events = append(r.events, event{at: r.last, who: "harness",
 			what: "stalled: " + v.Call + " waits on a channel made outside the scenario"})
+	} else if frozenBySleep(gs) {
+		// A sleep drawn at a fault point froze the clock (a lock wait
+		// synctest cannot see past waits for its sleeper): no verdict,
+		// the scenario is dropped as if it had passed.
+		r.setup = true
+		lockSetup = true
+		r.events = append(r.events, event{at: r.last, who: "harness",
+			what: "stalled by a sleep drawn at a fault point (a lock wait testing/synctest cannot see past waits for it): no verdict"})
 	} else if v := r.lockTimeViolation(gs); v != nil {
 		// The bubble is frozen by a lock wait synctest cannot see past,
 		// with a sleeper the clock would wake: neither a deadlock nor a

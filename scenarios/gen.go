@@ -37,8 +37,10 @@ type Shape struct {
 	// SleepAt, if not nil, says at which of Points a fault may sleep
 	// virtual time instead of yielding (see sleepDraw): where a sleep
 	// cannot freeze the clock. MaxSleep bounds the sleeps drawn (none
-	// when 0).
-	SleepAt  func(point string) bool
+	// when 0). A shape written as JSON (a fuzz target's child hands its
+	// shape to the fuzzing process so) leaves SleepAt out: read back, it
+	// draws no sleeps.
+	SleepAt  func(point string) bool `json:"-"`
 	MaxSleep time.Duration
 }
 

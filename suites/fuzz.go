@@ -415,8 +415,10 @@ func (fz *fuzzer) inChild(t *testing.T) {
 		shape, failed := hx.LearnShape(Bubble(t), fz.newTask, fz.withRepro(t)...)
 		f, _ = failed.(*harness.Failure)
 		if f == nil {
-			data, _ := json.Marshal(shape)
-			err = os.WriteFile(os.Getenv(envFuzzLearn), data, 0o644)
+			var data []byte
+			if data, err = json.Marshal(shape); err == nil {
+				err = os.WriteFile(os.Getenv(envFuzzLearn), data, 0o644)
+			}
 		}
 	case os.Getenv(envFuzzScenario) != "":
 		var sc scenarios.Scenario
