@@ -15,6 +15,7 @@ import (
 // until the interleaving that fails turns up.
 func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 	points, fails, order := newPointDraw(s), newFailDraw(s.Fails), newOrderDraw(s)
+	lost := uniform(8) // 7: one variation in eight loses the exit
 	return rapid.Custom(func(t *rapid.T) Scenario {
 		sc := Scenario{Plan: base.Plan, Procs: base.Procs}
 		sc.Exit.After = rapid.SampledFrom(exitAfters).Draw(t, "exit.after")
@@ -25,7 +26,7 @@ func Around(base Scenario, s Shape) *rapid.Generator[Scenario] {
 			n = 1
 		}
 		sc.Deliveries = nil
-		if rapid.IntRange(0, 7).Draw(t, "exit.lost") != 7 {
+		if lost.Draw(t, "exit.lost") != 7 {
 			for i := range n {
 				d := faults.Delivery{After: rapid.SampledFrom(deliveryAfter).Draw(t, "delivery.after"), Status: faults.StatusReal}
 				if i < len(base.Deliveries) {

@@ -56,9 +56,14 @@ var (
 	deliveryAfter = []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond, 200 * time.Millisecond}
 	deliveryStat  = []int{faults.StatusReal, 137, 143}
 	pointHits     = []int{1, 2, 3, 0}
-	pointYields   = []int{16, 1, 4, 64} // shrinks toward 16: a wide window replays reliably
-	killSignals   = []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}
-	failHits      = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
+	// deliveryCounts is what a uniform draw of the number of deliveries
+	// picks from: once 5/16, twice 4/16, three times 3/16, lost 2/16,
+	// four and five times 1/16 each (the contract allows any number; a
+	// bug at the fourth delivery is drawn in one scenario in eight).
+	deliveryCounts = []int{1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 0, 0, 4, 5}
+	pointYields    = []int{16, 1, 4, 64} // shrinks toward 16: a wide window replays reliably
+	killSignals    = []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}
+	failHits       = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
 )
 
 // Gen returns a generator of scenarios of the given shape. Every choice is a
@@ -80,8 +85,7 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 		exitStatus   = rapid.SampledFrom(exitStatuses)
 		signalIgnore = rapid.Bool()
 		signalAfter  = rapid.SampledFrom(signalAfters)
-		lost         = rapid.IntRange(0, 7)
-		deliveries   = rapid.IntRange(1, 3)
+		deliveries   = pick(deliveryCounts)
 		delivAfter   = rapid.SampledFrom(deliveryAfter)
 		delivStatus  = rapid.SampledFrom(deliveryStat)
 		points       = newPointDraw(s)
@@ -106,17 +110,14 @@ func Gen(s Shape) *rapid.Generator[Scenario] {
 			ExitAfter:  signalAfter.Draw(t, "signal.after"),
 		}
 		// One scenario in eight loses the exit; the rest deliver it one to
-		// three times.
-		if lost.Draw(t, "exit.lost") != 7 {
-			n := deliveries.Draw(t, "deliveries")
-			for i := range n {
-				d := faults.Delivery{After: delivAfter.Draw(t, "delivery.after")}
-				d.Status = faults.StatusReal
-				if i > 0 {
-					d.Status = delivStatus.Draw(t, "delivery.status")
-				}
-				sc.Deliveries = append(sc.Deliveries, d)
+		// five times (see deliveryCounts).
+		for i := range deliveries.Draw(t, "deliveries") {
+			d := faults.Delivery{After: delivAfter.Draw(t, "delivery.after")}
+			d.Status = faults.StatusReal
+			if i > 0 {
+				d.Status = delivStatus.Draw(t, "delivery.status")
 			}
+			sc.Deliveries = append(sc.Deliveries, d)
 		}
 		sc.Points = points.draw(t, nil)
 		sc.Fails = fails.draw(t, nil)
@@ -157,7 +158,7 @@ func newFailDraw(names []string) *failDraw {
 	if len(names) == 0 {
 		return &failDraw{}
 	}
-	return &failDraw{count: rapid.IntRange(0, 2), name: rapid.SampledFrom(names), hit: rapid.SampledFrom(failHits)}
+	return &failDraw{count: uniform(3), name: pick(names), hit: pick(failHits)}
 }
 
 // draw appends the drawn failures to to and returns it.
@@ -196,11 +197,11 @@ type pointDraw struct {
 	names  []string
 	cum    []int // cum[i] is the number of hits of the points before i
 	count  *rapid.Generator[int]
-	by     *rapid.Generator[int]   // 0: point uniform over points; 1: over steps
-	point  *rapid.Generator[int]   // over points
-	step   *rapid.Generator[int]   // over every hit of every point
-	hits   []*rapid.Generator[int] // hits[i]: over 1..Hits[i]
-	every  *rapid.Generator[int]
+	by     *rapid.Generator[int]    // 0: point uniform over points; 1: over steps
+	point  *rapid.Generator[int]    // over points
+	step   *rapid.Generator[int]    // over every hit of every point
+	hits   []*rapid.Generator[int]  // hits[i]: over 0..Hits[i]-1, the hit less one
+	every  *rapid.Generator[int]    // 3 of 0..3: at every hit
 	name   *rapid.Generator[string] // without learned hits
 	hit    *rapid.Generator[int]    // without learned hits
 	yields *rapid.Generator[int]
@@ -212,8 +213,8 @@ func newPointDraw(s Shape) *pointDraw {
 	if len(s.Points) == 0 {
 		return d
 	}
-	d.count = rapid.IntRange(0, 3)
-	d.yields = rapid.SampledFrom(pointYields)
+	d.count = uniform(4)
+	d.yields = pick(pointYields)
 	d.sleeps = newSleepDraw(s)
 	if len(s.Hits) == len(s.Points) {
 		total := 0
@@ -222,17 +223,17 @@ func newPointDraw(s Shape) *pointDraw {
 		for i, h := range s.Hits {
 			h = max(h, 1)
 			d.cum[i] = total
-			d.hits[i] = rapid.IntRange(1, h)
+			d.hits[i] = uniform(h)
 			total += h
 		}
-		d.by = rapid.IntRange(0, 1)
-		d.point = rapid.IntRange(0, len(s.Points)-1)
-		d.step = rapid.IntRange(0, total-1)
-		d.every = rapid.IntRange(0, 3)
+		d.by = uniform(2)
+		d.point = uniform(len(s.Points))
+		d.step = uniform(total)
+		d.every = uniform(4)
 		return d
 	}
-	d.name = rapid.SampledFrom(s.Points)
-	d.hit = rapid.SampledFrom(pointHits)
+	d.name = pick(s.Points)
+	d.hit = pick(pointHits)
 	return d
 }
 
@@ -249,7 +250,7 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 			f.Hit = d.hit.Draw(t, "point.hit")
 		case d.by.Draw(t, "point.by") == 0:
 			i := d.point.Draw(t, "point.index")
-			f.Name, f.Hit = d.names[i], d.hits[i].Draw(t, "point.hit")
+			f.Name, f.Hit = d.names[i], d.hits[i].Draw(t, "point.hit")+1
 		default:
 			step := d.step.Draw(t, "point.step")
 			i := sort.Search(len(d.cum), func(i int) bool { return d.cum[i] > step }) - 1

@@ -91,8 +91,8 @@ func checkShape(t *rapid.T, shape Shape, sc Scenario) {
 			t.Errorf("point fault %+v: want Hit >= 0 and Yields > 0", f)
 		}
 	}
-	if n := len(sc.Deliveries); n > 3 {
-		t.Errorf("%d deliveries, want 0..3", n)
+	if n := len(sc.Deliveries); n > 5 {
+		t.Errorf("%d deliveries, want 0..5", n)
 	}
 	if len(sc.Deliveries) > 0 && sc.Deliveries[0].Status != faults.StatusReal {
 		t.Errorf("first delivery has status %d, want StatusReal", sc.Deliveries[0].Status)
