@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	if f != nil {
 		return p.finish(f)
 	}
-	return p.finish(explore(name, p, scenarios.Gen(shape)))
+	return p.finish(explore(name, p, shape, scenarios.Gen))
 }
 
 // learn runs what comes before exploring — the corpus, the named
@@ -140,7 +141,9 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 	shape := scenarios.Shape{Kill: p.killer, Fails: sortedKeys(p.fails)}
 	shape.Points, shape.Hits = p.points()
 	cfg.allowSleeps(&shape)
-	return p.finish(explore(name, p, scenarios.Around(base, shape)))
+	return p.finish(explore(name, p, shape, func(s scenarios.Shape) *rapid.Generator[scenarios.Scenario] {
+		return scenarios.Around(base, s)
+	}))
 }
 
 // logRelaxations notes the contract relaxations in force, if any, where
@@ -269,6 +272,9 @@ func (p *prelude) coverage() Coverage {
 		} else {
 			c.HandPoints++
 		}
+		if ph.Faulted {
+			c.Faulted++
+		}
 		if ph.Hits > c.Deepest {
 			c.Deepest, c.DeepestPoint = ph.Hits, ph.Name
 		}
@@ -292,6 +298,11 @@ type Coverage struct {
 	SitesReached int
 	// HandPoints is how many distinct Env.Point names some scenario passed.
 	HandPoints int
+	// Faulted is how many of the points reached (automatic and
+	// hand-placed) a drawn fault yielded at in some scenario. A point
+	// first reached while exploring joins the draws at the next round
+	// (see Checks).
+	Faulted int
 	// Deepest is the most hits of one point in one scenario, at
 	// DeepestPoint.
 	Deepest      int
@@ -306,7 +317,8 @@ type Coverage struct {
 func (c Coverage) Reached() int { return c.SitesReached + c.HandPoints }
 
 // String sums up the coverage on one line, e.g. "1008 scenarios, 14 sync
-// points in example.com/rt (all reached), deepest hit 9 (task.go:40 Lock)".
+// points in example.com/rt (all reached), faults fired at 13 of the 14
+// reached, deepest hit 9 (task.go:40 Lock)".
 func (c Coverage) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d scenarios", c.Scenarios)
@@ -325,6 +337,7 @@ func (c Coverage) String() string {
 	if c.Reached() == 0 {
 		b.WriteString(", no fault point reached")
 	} else {
+		fmt.Fprintf(&b, ", faults fired at %d of the %d reached", c.Faulted, c.Reached())
 		fmt.Fprintf(&b, ", deepest hit %d (%s)", c.Deepest, notation.PointName(c.DeepestPoint))
 	}
 	return b.String()
@@ -343,12 +356,19 @@ func (c Coverage) Warning() string {
 	return ""
 }
 
-// explore runs rapid over gen after the prelude, in rounds, and returns
-// the first failure.
-func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) *Failure {
+// explore runs rapid after the prelude, in rounds, over gen(shape), and
+// returns the first failure. After every round that found nothing the
+// shape learns what the round reached: points first reached, and more
+// hits of a point than seen before, join the draws of the next round
+// (README, "How schedules are drawn"). Scenarios name their points, so a
+// saved one replays whatever the list was; rapid's seed replays only a
+// round drawn with the prelude's list, and is given only then.
+func explore(name string, p *prelude, shape scenarios.Shape, gen func(scenarios.Shape) *rapid.Generator[scenarios.Scenario]) *Failure {
 	cfg := p.cfg
 	if cfg.scale.indexed() {
-		return exploreIndexed(p, gen) // shard.go
+		// Scenario k of a seed is the same in every job of a matrix: an
+		// indexed space keeps the prelude's points.
+		return exploreIndexed(p, gen(shape)) // shard.go
 	}
 	rounds := 1
 	if !flagSet("rapid.checks") && !flagSet("rapid.seed") && !flagSet("rapid.failfile") {
@@ -361,18 +381,27 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
 	stopped := false // out of time (Deadline)
+	learned := false // the draws' points differ from the prelude's
 	progress := newTicker(cfg.logf)
-	for range rounds {
+	g := gen(shape)
+	for round := range rounds {
 		if cfg.outOfTime() {
 			stopped = true
 			break
+		}
+		if round > 0 {
+			if names, hits := p.points(); !slices.Equal(names, shape.Points) || !slices.Equal(hits, shape.Hits) {
+				shape.Points, shape.Hits = names, hits
+				g = gen(shape)
+				learned = true
+			}
 		}
 		var target string // the class and clause being shrunk
 		var last *Result
 		foundAt := 0
 		skip := false // a costly failure is minimized without rapid's shrinking
 		prop := func(t *rapid.T) {
-			sc := gen.Draw(t, "scenario")
+			sc := g.Draw(t, "scenario")
 			if skip || target == "" && stopped {
 				return
 			}
@@ -416,6 +445,11 @@ func explore(name string, p *prelude, gen *rapid.Generator[scenarios.Scenario]) 
 			f := cfg.failure(minimize(cfg, p.bubble, p.newTask, last), "", foundAt)
 			var failfile string
 			f.Seed, failfile, f.Flaky = tb.seed()
+			if learned {
+				// The seed and fail file draw from the prelude's points
+				// when replayed, not from this round's.
+				f.Seed, failfile = 0, ""
+			}
 			if f.File == "" && cfg.repro != "" {
 				switch {
 				case failfile != "":

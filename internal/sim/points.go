@@ -296,8 +296,9 @@ func (p *Points) Each(f func(name string, hits int)) {
 // one scenario at most. Exploration draws faults at every hit it has seen.
 // A Census is not safe for concurrent use.
 type Census struct {
-	auto []uint32 // most hits in one scenario, by autopoint site id
-	hand []pointHits
+	auto    []uint32 // most hits in one scenario, by autopoint site id
+	hand    []pointHits
+	faulted map[string]bool // points where a planned fault fired in some scenario
 	// Scenarios is how many scenarios were added.
 	Scenarios int
 }
@@ -316,8 +317,20 @@ func (c *Census) Add(p *Points) {
 			c.auto[id] = n
 		}
 	}
+	for _, f := range p.autoFs {
+		if n := atomic.LoadUint32(&p.auto[f.id]); n >= max(f.hit, 1) {
+			c.fault(autopoint.Name(f.id))
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for _, f := range p.hand {
+		for _, h := range p.hits {
+			if h.name == f.Name && h.n >= max(f.Hit, 1) {
+				c.fault(f.Name)
+			}
+		}
+	}
 next:
 	for _, h := range p.hits {
 		for i := range c.hand {
@@ -330,10 +343,22 @@ next:
 	}
 }
 
+// fault records that a planned fault fired at the point name.
+func (c *Census) fault(name string) {
+	if c.faulted == nil {
+		c.faulted = map[string]bool{}
+	}
+	c.faulted[name] = true
+}
+
 // PointHits is a fault point and the most times it was hit in one scenario.
 type PointHits struct {
 	Name string
 	Hits int
+	// Faulted is set when a planned fault fired there in some scenario:
+	// the point was reached at the hit the fault named (any hit for every
+	// hit) and yielded.
+	Faulted bool
 	// Auto is set for an automatic site (instrumented code), with its
 	// autopoint id in ID.
 	Auto bool
@@ -345,12 +370,13 @@ type PointHits struct {
 func (c *Census) Points() []PointHits {
 	out := make([]PointHits, 0, len(c.hand)+len(c.auto))
 	for _, h := range c.hand {
-		out = append(out, PointHits{Name: h.name, Hits: h.n})
+		out = append(out, PointHits{Name: h.name, Hits: h.n, Faulted: c.faulted[h.name]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	for id, n := range c.auto {
 		if n > 0 {
-			out = append(out, PointHits{Name: autopoint.Name(uint32(id)), Hits: int(n), Auto: true, ID: uint32(id)})
+			name := autopoint.Name(uint32(id))
+			out = append(out, PointHits{Name: name, Hits: int(n), Auto: true, ID: uint32(id), Faulted: c.faulted[name]})
 		}
 	}
 	return out

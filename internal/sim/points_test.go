@@ -62,13 +62,15 @@ func TestPointsHitConcurrent(t *testing.T) {
 	}
 }
 
-// A census keeps, per point, the most hits in one scenario.
+// A census keeps, per point, the most hits in one scenario, and which
+// points a planned fault fired at: one reached at the fault's hit, or at
+// any hit for every hit; not one reached fewer times than the fault's hit.
 func TestCensus(t *testing.T) {
 	var c Census
-	a := NewPoints(nil, nil)
+	a := NewPoints([]faults.PointFault{{Name: "task.go:20 Lock", Hit: 0, Yields: 1}, {Name: "x", Hit: 2, Yields: 1}}, nil)
 	a.Point("x")
 	a.Hit(testSites + 2)
-	b := NewPoints(nil, nil)
+	b := NewPoints([]faults.PointFault{{Name: "x", Hit: 2, Yields: 1}, {Name: "a", Hit: 3, Yields: 1}, {Name: "never", Hit: 1, Yields: 1}}, nil)
 	for range 9 {
 		b.Hit(testSites + 2)
 	}
@@ -78,7 +80,7 @@ func TestCensus(t *testing.T) {
 	c.Add(a)
 	c.Add(b)
 	c.Add(nil)
-	want := []PointHits{{Name: "a", Hits: 1}, {Name: "x", Hits: 2}, {Name: "task.go:20 Lock", Hits: 9, Auto: true, ID: testSites + 2}}
+	want := []PointHits{{Name: "a", Hits: 1}, {Name: "x", Hits: 2, Faulted: true}, {Name: "task.go:20 Lock", Hits: 9, Auto: true, ID: testSites + 2, Faulted: true}}
 	if got := c.Points(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Points() = %+v, want %+v", got, want)
 	}

@@ -1,0 +1,182 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/testrun"
+	"github.com/reaptest/reaptest/scenarios"
+	"github.com/reaptest/reaptest/suites/catalog"
+)
+
+// crowdTask is correct on every path but one that few scenarios take: a
+// Reap that finds two or more Deletes waiting for the exit hands it over
+// on a path of its own, which (with bug set) checks reaped under mu, lets
+// go, and re-locks to record the exit and close exited, so two concurrent
+// Reaps can both pass the check (close of closed channel). Its fault
+// point "reap:crowd", inside that window, is reached only on that path:
+// the named and warm-up scenarios never take it, so a check learns it
+// while exploring, or never draws a fault there.
+type crowdTask struct {
+	env      harness.Env
+	bug      bool
+	exited   chan struct{} // closed once, by the first Reap to record the exit
+	mu       sync.Mutex
+	exit     harness.Exit // guarded by mu
+	reaped   bool         // guarded by mu
+	deleting int          // guarded by mu; Deletes waiting for the exit
+}
+
+func newCrowdTask(bug bool) harness.NewTask {
+	return func(env harness.Env) harness.Task {
+		return &crowdTask{env: env, bug: bug, exited: make(chan struct{})}
+	}
+}
+
+func (t *crowdTask) Reap(e harness.Exit) {
+	t.env.Point("reap:start")
+	t.mu.Lock()
+	if t.deleting < 2 || !t.bug {
+		defer t.mu.Unlock()
+		if !t.reaped {
+			t.reaped, t.exit = true, e
+			close(t.exited)
+		}
+		if t.deleting >= 2 {
+			t.env.Point("reap:crowd") // the same point, on the fixed path
+		}
+		return
+	}
+	done := t.reaped
+	t.mu.Unlock()
+	// BUG: another Reap can pass the same check here.
+	t.env.Point("reap:crowd")
+	if done {
+		return
+	}
+	t.mu.Lock()
+	t.reaped, t.exit = true, e
+	t.mu.Unlock()
+	close(t.exited)
+}
+
+func (t *crowdTask) await(ctx context.Context, op string) (harness.Exit, error) {
+	select {
+	case <-t.exited:
+	case <-ctx.Done():
+		select {
+		case <-t.exited:
+		default:
+			return harness.Exit{}, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.exit, nil
+}
+
+func (t *crowdTask) Wait(ctx context.Context) (harness.Exit, error) { return t.await(ctx, "wait") }
+
+func (t *crowdTask) Delete(ctx context.Context) (harness.Exit, error) {
+	t.mu.Lock()
+	t.deleting++
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.deleting--
+		t.mu.Unlock()
+	}()
+	return t.await(ctx, "delete")
+}
+
+// A point first reached while exploring joins the draws: crowdTask's
+// window, on a path about one scenario in ten takes and that neither the
+// named scenarios nor the warm-up take, is found in at least 19 of 20
+// checks with the default budget, as a panic (before, a fault was never
+// drawn there: the draw list was the prelude's). Fixed, the same path
+// passes, and the summary counts the point reached and faulted.
+func TestLearnWhileExploring(t *testing.T) {
+	var shape scenarios.Shape
+	if !testrun.WithBubble(func(bubble harness.Bubble) {
+		shape, _ = harness.LearnShape(bubble, newCrowdTask(true))
+	}) {
+		t.Fatal("learning the shape failed")
+	}
+	if slices.Contains(shape.Points, "reap:crowd") {
+		t.Fatalf("the prelude reached reap:crowd (points %q): the test needs a point first reached while exploring", shape.Points)
+	}
+	const runs = 20
+	found := 0
+	var misses []string
+	for range runs {
+		f, cov := check(t, newCrowdTask(true))
+		if f != nil && f.Primary().Class == harness.ClassPanic {
+			found++
+			continue
+		}
+		misses = append(misses, fmt.Sprintf("%v (%s)", f, cov))
+	}
+	t.Logf("found %d of %d", found, runs)
+	if found < runs-1 {
+		t.Errorf("found in %d of %d checks, want at least %d; missed: %s", found, runs, runs-1, strings.Join(misses, "; "))
+	}
+	f, cov := check(t, newCrowdTask(false))
+	if f != nil {
+		t.Fatalf("the fixed task failed:\n%s", f.Error())
+	}
+	if cov.HandPoints != 2 || cov.Faulted != 2 || !strings.Contains(cov.String(), "faults fired at 2 of the 2 reached") {
+		t.Errorf("coverage %+v (%s): want 2 hand points reached, both faulted", cov, cov)
+	}
+}
+
+// eventBuffer is the catalog's reference with a monitor-event queue that
+// holds n exits and that nothing drains: Reap publishes every exit into it
+// first, so the (n+1)-th delivery blocks the monitor (reap-prompt).
+type eventBuffer struct {
+	harness.Task
+	events chan harness.Exit
+}
+
+func newEventBuffer(n int) harness.NewTask {
+	return func(env harness.Env) harness.Task {
+		return &eventBuffer{Task: catalog.NewReference(env), events: make(chan harness.Exit, n)}
+	}
+}
+
+func (t *eventBuffer) Reap(e harness.Exit) {
+	t.events <- e // BUG: blocks once the queue is full
+	t.Task.Reap(e)
+}
+
+// The exit is delivered up to five times: a Reap that blocks at the 4th
+// delivery, or at the 5th, is found as a hang in every check (deliveries
+// were capped at three before, and neither was ever drawn), and the
+// minimized scenario keeps exactly that many deliveries.
+func TestFourthAndFifthDelivery(t *testing.T) {
+	for _, n := range []int{3, 4} {
+		const runs = 20
+		found := 0
+		for range runs {
+			f, cov := check(t, newEventBuffer(n))
+			if f == nil {
+				t.Errorf("queue of %d: passed (%s)", n, cov)
+				continue
+			}
+			p := f.Primary()
+			if p.Class != harness.ClassHang || p.Clause != harness.ClauseReapPrompt {
+				t.Errorf("queue of %d: %s [%s], want hang [reap-prompt]\n%s", n, p.Class, p.Clause, f.Error())
+				continue
+			}
+			if got := len(f.Scenario.Deliveries); got != n+1 {
+				t.Errorf("queue of %d: the minimized scenario has %d deliveries, want %d\n%s", n, got, n+1, f.Scenario)
+			}
+			found++
+		}
+		t.Logf("queue of %d: found %d of %d", n, found, runs)
+	}
+}
