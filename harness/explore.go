@@ -3,6 +3,7 @@ package harness
 import (
 	"flag"
 	"fmt"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reaptest/reaptest/harness/autopoint"
@@ -78,7 +80,8 @@ func Check(name string, bubble Bubble, newTask NewTask, opts ...Option) *Failure
 	defer cfg.setProcs()()
 	cfg.logRelaxations()
 	defer cfg.claimHook()()
-	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	p := &prelude{cfg: cfg, bubble: bubble}
+	p.observe(newTask)
 	shape, f := p.learn()
 	if f != nil {
 		return p.finish(f)
@@ -128,7 +131,8 @@ func ExploreAround(name string, bubble Bubble, newTask NewTask, base scenarios.S
 	defer cfg.setProcs()()
 	cfg.logRelaxations()
 	defer cfg.claimHook()()
-	p := &prelude{cfg: cfg, bubble: bubble, newTask: newTask}
+	p := &prelude{cfg: cfg, bubble: bubble}
+	p.observe(newTask)
 	if f := p.corpus(); f != nil {
 		return p.finish(f)
 	}
@@ -174,6 +178,38 @@ type prelude struct {
 	killer  bool
 	census  sim.Census      // every scenario's hits, shrinking runs included
 	fails   map[string]bool // fail points seen
+	// taskType is the type of the first task newTask built (a
+	// reflect.Type), for the summary line: set once, from inside a
+	// scenario, read after.
+	taskType   atomic.Value
+	factoryPkg string // the package that defines newTask
+}
+
+// funcPackage returns the package path of a function's full name as the
+// runtime writes it: "example.com/rt.New", "example.com/rt_test.TestX.func1",
+// "example.com/rt.(*T).New-fm".
+func funcPackage(name string) string {
+	slash := strings.LastIndex(name, "/")
+	dot := strings.Index(name[slash+1:], ".")
+	if dot < 0 {
+		return name
+	}
+	return name[:slash+1+dot]
+}
+
+// observe sets p.newTask to newTask, noting the type of the first task
+// it builds.
+func (p *prelude) observe(newTask NewTask) {
+	if fn := runtime.FuncForPC(reflect.ValueOf(newTask).Pointer()); fn != nil {
+		p.factoryPkg = funcPackage(fn.Name())
+	}
+	p.newTask = func(env Env) Task {
+		t := newTask(env)
+		if t != nil && p.taskType.Load() == nil {
+			p.taskType.Store(reflect.TypeOf(t))
+		}
+		return t
+	}
 }
 
 // warmUpRuns is how many generated scenarios, without faults at points,
@@ -256,6 +292,14 @@ func (p *prelude) finish(f *Failure) *Failure {
 // coverage sums up the census.
 func (p *prelude) coverage() Coverage {
 	c := Coverage{Scenarios: p.ran, HookBusy: p.cfg.hookBusy}
+	if t, ok := p.taskType.Load().(reflect.Type); ok {
+		c.TaskType = t.String()
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		c.TaskPkg = t.PkgPath()
+		c.taskElsewhere = c.TaskPkg != p.factoryPkg && c.TaskPkg+"_test" != p.factoryPkg
+	}
 	pkgs := map[string]bool{}
 	sites := autopoint.Sites()
 	c.Sites = len(sites)
@@ -310,6 +354,14 @@ type Coverage struct {
 	// HookBusy reports that another check in this process held autopoint's
 	// hook when this one started, so automatic points were not observed.
 	HookBusy bool
+	// TaskType is the type of the task the factory returned (as
+	// reflect.Type's String, "*dep.Task"), and TaskPkg the import path of
+	// the package that defines it. The suites package instruments that
+	// package when it lies outside the main module (see AutoPoints).
+	TaskType string
+	TaskPkg  string
+	// taskElsewhere: TaskPkg is not the package of the factory.
+	taskElsewhere bool
 }
 
 // Reached is how many fault points some scenario passed, automatic and
@@ -323,7 +375,14 @@ func (c Coverage) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d scenarios", c.Scenarios)
 	if c.Sites > 0 {
-		fmt.Fprintf(&b, ", %d sync points in %s", c.Sites, strings.Join(c.Pkgs, ", "))
+		pkgs := make([]string, len(c.Pkgs))
+		for i, pkg := range c.Pkgs {
+			pkgs[i] = pkg
+			if pkg == c.TaskPkg && c.taskElsewhere {
+				pkgs[i] += " (the task's type, " + c.TaskType + ")"
+			}
+		}
+		fmt.Fprintf(&b, ", %d sync points in %s", c.Sites, strings.Join(pkgs, ", "))
 		switch c.SitesReached {
 		case c.Sites:
 			b.WriteString(" (all reached)")
@@ -350,6 +409,9 @@ func (c Coverage) Warning() string {
 	switch {
 	case c.HookBusy && c.Sites > 0:
 		return "automatic fault points were not observed: another check in this process held the autopoint hook (checks must not run in parallel)"
+	case c.Reached() == 0 && c.Sites > 0 && c.TaskPkg != "" && !slices.Contains(c.Pkgs, c.TaskPkg):
+		return fmt.Sprintf("no fault point was reached (neither Env.Point nor an automatic point of instrumented code): the task's type %s is defined in %s, which is not instrumented (name it with Instrument(%q))",
+			c.TaskType, c.TaskPkg, c.TaskPkg)
 	case c.Reached() == 0:
 		return "no fault point was reached (neither Env.Point nor an automatic point of instrumented code): interleavings were explored only as the scheduler happened to run them"
 	}

@@ -689,7 +689,9 @@ func firstLineAbout(msg, f, dir string) string {
 
 // selectPackages picks the packages to instrument: the task's package (or
 // the test package and what its tests import), the main module packages
-// they import, and the named ones. Notes say what was passed over.
+// they import, the packages outside the main module they import that
+// define a type implementing harness.Task (taskTypePackages), and the
+// named ones. Notes say what was passed over.
 func selectPackages(cfg Config, testPkg string, byPath map[string]*listed) (selected []*listed, notes []string) {
 	named := map[string]bool{}
 	var roots []string
@@ -726,6 +728,10 @@ func selectPackages(cfg Config, testPkg string, byPath map[string]*listed) (sele
 		}
 	}
 	for p := range named {
+		want[p] = true
+	}
+	// A dependency that defines the task's type is instrumented too.
+	for _, p := range taskTypePackages(roots, byPath) {
 		want[p] = true
 	}
 	for path := range want {
