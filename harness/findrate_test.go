@@ -1,6 +1,10 @@
 package harness_test
 
 import (
+	"flag"
+	"fmt"
+	"math"
+	"sort"
 	"testing"
 
 	"github.com/reaptest/reaptest/harness"
@@ -9,35 +13,43 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
-// findRateTasks are the bugs BenchmarkFindRate measures: every buggy
-// catalog entry with its hand-placed points (hand) and with them disabled
-// (none), and the instrumented-style tasks of autotask_test.go, which have
-// automatic points only (auto).
-func findRateTasks() []struct {
+// findRateTask is a bug BenchmarkFindRate measures: its task, the class
+// it must be found with, and the depth of its race in PCT's terms (d: one
+// more than the preemptions it needs) over t goroutines, for the bound
+// 1/(t·s^(d−1)) with s the steps learned. d is 0 for a bug a named
+// scenario finds before exploring.
+type findRateTask struct {
 	name, points string
 	newTask      harness.NewTask
 	want         harness.Class
-} {
-	type task = struct {
-		name, points string
-		newTask      harness.NewTask
-		want         harness.Class
-	}
-	var out []task
+	d, t         int
+}
+
+// findRateTasks are the bugs BenchmarkFindRate measures: every buggy
+// catalog entry with its hand-placed points (hand) and with them disabled
+// (none); the instrumented-style tasks of autotask_test.go, which have
+// automatic points only (auto); and the shapes of reach_test.go.
+func findRateTasks() []findRateTask {
+	var out []findRateTask
 	for _, e := range catalog.All() {
 		if e.Want == catalog.WantPass {
 			continue
 		}
-		out = append(out, task{e.Name, "hand", e.New, harness.Class(e.Want)})
+		d, t := 0, 0
+		if e.Name == "check-then-act" {
+			d, t = 2, 2 // one yield between two Reaps' check and act
+		}
+		out = append(out, findRateTask{e.Name, "hand", e.New, harness.Class(e.Want), d, t})
 		newTask := e.New
-		out = append(out, task{e.Name, "none", func(env harness.Env) harness.Task {
+		out = append(out, findRateTask{e.Name, "none", func(env harness.Env) harness.Task {
 			env.Point = func(string) {}
 			return newTask(env)
-		}, harness.Class(e.Want)})
+		}, harness.Class(e.Want), d, t})
 	}
 	return append(out,
-		task{"check-then-act", "auto", newAutoCheckThenAct, harness.ClassPanic},
-		task{"loop-hit-9", "auto", newAutoLoop, harness.ClassPanic})
+		findRateTask{"check-then-act", "auto", newAutoCheckThenAct, harness.ClassPanic, 2, 2},
+		findRateTask{"loop-hit-9", "auto", newAutoLoop, harness.ClassPanic, 2, 2},
+		findRateTask{"two-yield-10589", "hand", newPendingKill(false), "", 3, 2})
 }
 
 // BenchmarkFindRate measures, per bug, the probability that one explored
@@ -45,12 +57,17 @@ func findRateTasks() []struct {
 // examples 0..b.N-1 drawn with the shape Check learns (named scenarios
 // and warm-up), each run as exploration runs it. "learned" draws faults
 // over every hit learned; "1,2,3,*" is the draw before hits were learned
-// (the same points, hits 1, 2, 3 and every). Run with -benchtime=2000x.
+// (the same points, hits 1, 2, 3 and every). It reports the steps learned
+// (s, the sum of every point's most hits in one scenario) and, for a race
+// of depth d over t goroutines, PCT's bound 1/(t·s^(d−1)) per scenario
+// (pct-bound). A bug found before exploring reports where instead
+// (found-in-prelude-at). A task with no class wanted counts any failure.
+// Run with -benchtime=3000x.
 func BenchmarkFindRate(b *testing.B) {
 	for _, tk := range findRateTasks() {
 		for _, strategy := range []string{"learned", "1,2,3,*"} {
 			b.Run(tk.name+"/"+tk.points+"/"+strategy, func(b *testing.B) {
-				found, prelude := 0, 0
+				found, prelude, steps := 0, 0, 0
 				ok := testrun.WithBubble(func(bubble harness.Bubble) {
 					shape, f := harness.LearnShape(bubble, tk.newTask)
 					if f != nil {
@@ -59,6 +76,9 @@ func BenchmarkFindRate(b *testing.B) {
 						prelude = f.Explored
 						return
 					}
+					for _, h := range shape.Hits {
+						steps += max(h, 1)
+					}
 					if strategy != "learned" {
 						shape.Hits = nil
 					}
@@ -66,7 +86,7 @@ func BenchmarkFindRate(b *testing.B) {
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
 						res := harness.RunQuick(bubble, tk.newTask, gen.Example(i))
-						if p := res.Primary(); p != nil && p.Class == tk.want {
+						if p := res.Primary(); p != nil && (tk.want == "" || p.Class == tk.want) {
 							found++
 						}
 					}
@@ -79,7 +99,68 @@ func BenchmarkFindRate(b *testing.B) {
 					return
 				}
 				b.ReportMetric(float64(found)/float64(b.N), "p/scenario")
+				b.ReportMetric(float64(steps), "steps")
+				if tk.d > 0 && steps > 0 {
+					b.ReportMetric(1/(float64(tk.t)*math.Pow(float64(steps), float64(tk.d-1))), "pct-bound")
+				}
 			})
 		}
 	}
+}
+
+// findShapes are the bugs BenchmarkFindShapes checks whole: each is
+// found only by what exploration must do beyond drawing well.
+func findShapes() []findRateTask {
+	return []findRateTask{
+		{name: "late-path", points: "point first reached while exploring (crowdTask)", newTask: newCrowdTask(true), want: harness.ClassPanic},
+		{name: "two-yield-10589", points: "two yields, no latency (pendingKill)", newTask: newPendingKill(false)},
+		{name: "4th-delivery", points: "a queue of three exits (eventBuffer)", newTask: newEventBuffer(3), want: harness.ClassHang},
+		{name: "5th-delivery", points: "a queue of four exits (eventBuffer)", newTask: newEventBuffer(4), want: harness.ClassHang},
+	}
+}
+
+// BenchmarkFindShapes runs b.N fresh checks of each shape with the
+// default budget (rapid writing and reading no fail file, no corpus) and
+// reports the share that found it (found/check), the median scenarios
+// run until the first failure over the checks that found it
+// (scenarios-to-find, named and warm-up ones included). A task with no class
+// wanted counts any failure. Run with -benchtime=20x.
+func BenchmarkFindShapes(b *testing.B) {
+	for _, sh := range findShapes() {
+		b.Run(sh.name, func(b *testing.B) {
+			noFailFiles(b)
+			found := 0
+			var at []int
+			ok := testrun.WithBubble(func(bubble harness.Bubble) {
+				for i := 0; i < b.N; i++ {
+					f := harness.Check(fmt.Sprintf("%s#%d", b.Name(), i), bubble, sh.newTask, harness.Corpus(""))
+					if f != nil && (sh.want == "" || f.Primary().Class == sh.want) {
+						found++
+						at = append(at, f.Explored)
+					}
+				}
+			})
+			if !ok {
+				b.Fatal("the bubble's test failed")
+			}
+			b.ReportMetric(float64(found)/float64(b.N), "found/check")
+			if len(at) > 0 {
+				sort.Ints(at)
+				b.ReportMetric(float64(at[len(at)/2]), "scenarios-to-find")
+			}
+		})
+	}
+}
+
+// noFailFiles keeps rapid from writing fail files while tb runs.
+func noFailFiles(tb testing.TB) {
+	f := flag.Lookup("rapid.nofailfile")
+	if f == nil {
+		tb.Fatal("rapid's -rapid.nofailfile flag is not registered")
+	}
+	old := f.Value.String()
+	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = flag.Set("rapid.nofailfile", old) })
 }

@@ -66,7 +66,7 @@ type config struct {
 
 func defaults() *config {
 	return &config{
-		checks:        1000,
+		checks:        5000,
 		grace:         100 * time.Millisecond,
 		scenarioLimit: 3 * time.Second,
 		maxActors:     4,
@@ -90,7 +90,7 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// Checks sets how many scenarios a check explores (default 1000), in
+// Checks sets how many scenarios a check explores (default 5000), in
 // rounds of rapid's -rapid.checks (RAPID_CHECKS; default 100). An explicit
 // -rapid.checks, -rapid.seed or -rapid.failfile flag takes precedence: the
 // check is then one rapid run of -rapid.checks scenarios.
