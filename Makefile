@@ -22,7 +22,10 @@ test:
 # a deadlock (by goroutine count) and of a virtual-time hang, isolation,
 # automatic point hits, and time-to-detect per buggy implementation,
 # reaptest beside the baseline stress loop (suites/bench_test.go,
-# suites/baseline_test.go); then a CPU profile of the reference's check.
+# suites/baseline_test.go), and the find rates per scenario beside PCT's
+# bound and per default check (harness/findrate_test.go; also written into
+# README.md's "How schedules are drawn"); then a CPU profile of the
+# reference's check.
 # The machine is shared: figures are medians over -count runs. About six
 # minutes on 2 cores, most of it the baseline sleeping for real.
 BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckReference|RunReference)$$' -benchmem -benchtime=1s -count=6
@@ -34,7 +37,9 @@ BENCH_RECORD     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkProgressReco
 BENCH_STRESS     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkBaselineReference$$' -benchmem -benchtime=100x
 BENCH_DETECT     = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^reaptest$$' -benchtime=1x -timeout=30m -detect.seeds=20
 BENCH_BASELINE   = $(GO) test ./suites -run '^$$' -bench '^BenchmarkDetect$$/^baseline$$' -benchtime=1x -timeout=30m -detect.seeds=20 -baseline.budget=10s -baseline.iterations=2000
-BENCH = BENCH_THROUGHPUT BENCH_FLOOR BENCH_COST BENCH_POINTS BENCH_ISOLATION BENCH_RECORD BENCH_STRESS BENCH_DETECT BENCH_BASELINE
+BENCH_FINDRATE   = $(GO) test ./harness -run '^$$' -bench '^BenchmarkFindRate$$' -benchtime=10000x
+BENCH_SHAPES     = $(GO) test ./harness -run '^$$' -bench '^BenchmarkFindShapes$$' -benchtime=20x -timeout=30m
+BENCH = BENCH_THROUGHPUT BENCH_FLOOR BENCH_COST BENCH_POINTS BENCH_ISOLATION BENCH_RECORD BENCH_STRESS BENCH_DETECT BENCH_BASELINE BENCH_FINDRATE BENCH_SHAPES
 
 bench: SHELL := /bin/bash
 bench:
@@ -44,7 +49,7 @@ bench:
 	$(GO) test ./harness -run '^$$' -bench '^BenchmarkCheckReference$$' -benchtime=3s -o "$$prof/harness.test" -cpuprofile "$$prof/cpu.prof" >/dev/null && \
 	{ $(GO) tool pprof -top -cum -nodecount=45 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p'; echo; \
 	  $(GO) tool pprof -top -nodecount=20 "$$prof/harness.test" "$$prof/cpu.prof" 2>/dev/null | sed -n '/^Showing nodes/,$$p'; } > "$$prof/top.txt" || status=1; \
-	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -elapsed $$(( $$(date +%s) - start )) -profile "$$prof/top.txt" \
+	$(GO) run ./suites/internal/benchmd -in "$$out" -out BENCHMARKS.md -readme README.md -elapsed $$(( $$(date +%s) - start )) -profile "$$prof/top.txt" \
 		$(foreach v,$(BENCH),-cmd "$($(v))") || status=1; \
 	rm -rf "$$out" "$$prof"; exit $$status
 

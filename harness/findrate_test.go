@@ -62,7 +62,7 @@ func findRateTasks() []findRateTask {
 // of depth d over t goroutines, PCT's bound 1/(t·s^(d−1)) per scenario
 // (pct-bound). A bug found before exploring reports where instead
 // (found-in-prelude-at). A task with no class wanted counts any failure.
-// Run with -benchtime=3000x.
+// Run with -benchtime=10000x (make bench).
 func BenchmarkFindRate(b *testing.B) {
 	for _, tk := range findRateTasks() {
 		for _, strategy := range []string{"learned", "1,2,3,*"} {
@@ -102,6 +102,8 @@ func BenchmarkFindRate(b *testing.B) {
 				b.ReportMetric(float64(steps), "steps")
 				if tk.d > 0 && steps > 0 {
 					b.ReportMetric(1/(float64(tk.t)*math.Pow(float64(steps), float64(tk.d-1))), "pct-bound")
+					b.ReportMetric(float64(tk.d), "d")
+					b.ReportMetric(float64(tk.t), "t")
 				}
 			})
 		}

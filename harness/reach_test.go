@@ -278,3 +278,13 @@ func (t *pendingKill) Wait(ctx context.Context) (harness.Exit, error) { return t
 func (t *pendingKill) Delete(ctx context.Context) (harness.Exit, error) {
 	return t.await(ctx, "delete")
 }
+
+// The shapes' fixed twins pass a default check: what finds their bugs
+// does not blame correct code. (crowdTask's fixed twin is checked in
+// TestLearnWhileExploring; the 4th-delivery queue is the reference plus
+// the bug.)
+func TestShapesFixedPass(t *testing.T) {
+	if f, cov := check(t, newPendingKill(true)); f != nil {
+		t.Fatalf("pendingKill, fixed, failed (%s):\n%s", cov, f.Error())
+	}
+}

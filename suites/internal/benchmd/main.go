@@ -1,7 +1,8 @@
 // Command benchmd turns the output of reaptest's benchmarks (go test
 // -bench, as `make bench` runs them) into BENCHMARKS.md: the machine, the
 // commands, the time-to-detect table (reaptest beside the baseline stress
-// loop), the throughput and memory figures, and a verdict per target.
+// loop), the find rates (also spliced into README.md with -readme), the
+// throughput and memory figures, and a verdict per target.
 //
 //	go run ./suites/internal/benchmd -in bench.out -out BENCHMARKS.md \
 //		-cmd 'go test ...' -cmd 'go test ...' -elapsed 300
@@ -325,6 +326,7 @@ func main() {
 	elapsed := flag.Float64("elapsed", 0, "seconds the whole run took (0: unknown)")
 	target := flag.String("target", "make bench", "the command that regenerates the file")
 	profile := flag.String("profile", "", "go tool pprof -top output for BenchmarkCheckReference, quoted as where the time goes")
+	readme := flag.String("readme", "", "a file whose find-rate block (between benchmd's markers) gets the find-rate tables")
 	var cmds []string
 	flag.Func("cmd", "a command that produced the input (repeatable, in order)", func(s string) error {
 		cmds = append(cmds, s)
@@ -360,6 +362,13 @@ func main() {
 	write(&b, res, cmds, *target, *elapsed, prof)
 	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
 		fatal(err)
+	}
+	if *readme != "" {
+		if fr := findRates(res); fr != "" {
+			if err := spliceReadme(*readme, fr); err != nil {
+				fatal(err)
+			}
+		}
 	}
 	if len(res.failed) > 0 {
 		fmt.Fprintf(os.Stderr, "benchmd: wrote %s, but the input has failures:\n  %s\n", *out, strings.Join(res.failed, "\n  "))
@@ -548,6 +557,10 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 	}
 	if len(res.failed) > 0 {
 		p("\n**The run had failures:**\n\n```\n%s\n```\n", strings.Join(res.failed, "\n"))
+	}
+
+	if fr := findRates(res); fr != "" {
+		p("\n## Find rates\n\n%s", fr)
 	}
 
 	writePerformance(p, res, prof)
