@@ -74,11 +74,13 @@ func (t *Task) Wait(ctx context.Context) (harness.Exit, error)   { return t.awai
 func (t *Task) Delete(ctx context.Context) (harness.Exit, error) { return t.await(ctx) }
 `
 
-// fixtureDepCheck runs RUNS checks of dep.New (dep.Fixed with FIXED=1),
-// each with the default budget, and prints how many found a panic.
+// fixtureDepCheck runs RUNS fresh checks of dep.New (dep.Fixed with
+// FIXED=1), each with the default budget, and prints how many found a
+// panic.
 const fixtureDepCheck = `package p
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -96,10 +98,15 @@ func TestDep(t *testing.T) {
 		newTask = func(harness.Env) harness.Task { return dep.Fixed() }
 	}
 	bubble := func(f func()) { synctest.Test(t, func(*testing.T) { f() }) }
+	// Fresh runs: rapid writes no fail file, and each run has a name of
+	// its own, so none replays another's.
+	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
+		t.Fatal(err)
+	}
 	found := 0
-	for range runs {
+	for i := range runs {
 		var cov harness.Coverage
-		f := harness.Check(t.Name(), bubble, newTask, harness.Corpus(""), harness.OnExplored(func(c harness.Coverage) { cov = c }))
+		f := harness.Check(fmt.Sprintf("%s#%d", t.Name(), i), bubble, newTask, harness.Corpus(""), harness.OnExplored(func(c harness.Coverage) { cov = c }))
 		if f != nil && f.Primary().Class == harness.ClassPanic {
 			found++
 		} else if f != nil {
