@@ -116,8 +116,8 @@ func findShapes() []findRateTask {
 	return []findRateTask{
 		{name: "late-path", points: "point first reached while exploring (crowdTask)", newTask: newCrowdTask(true), want: harness.ClassPanic},
 		{name: "two-yield-10589", points: "two yields, no latency (pendingKill)", newTask: newPendingKill(false)},
-		{name: "4th-delivery", points: "a queue of three exits (eventBuffer)", newTask: newEventBuffer(3), want: harness.ClassHang},
-		{name: "5th-delivery", points: "a queue of four exits (eventBuffer)", newTask: newEventBuffer(4), want: harness.ClassHang},
+		{name: "4th-delivery", points: "a log of three exits (exitLog)", newTask: newExitLog(3), want: harness.ClassPanic},
+		{name: "5th-delivery", points: "a log of four exits (exitLog)", newTask: newExitLog(4), want: harness.ClassPanic},
 	}
 }
 
