@@ -4,10 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/plumb"
 	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/catalog"
@@ -125,7 +128,9 @@ func findShapes() []findRateTask {
 // default budget (rapid writing and reading no fail file, no corpus) and
 // reports the share that found it (found/check), the median scenarios
 // run until the first failure over the checks that found it
-// (scenarios-to-find, named and warm-up ones included). A task with no class
+// (scenarios-to-find, named and warm-up ones included) and the median
+// real time from the check's start to its first failure, before
+// minimizing (ms-to-find). A task with no class
 // wanted counts any failure. Run with -benchtime=20x.
 func BenchmarkFindShapes(b *testing.B) {
 	for _, sh := range findShapes() {
@@ -133,12 +138,18 @@ func BenchmarkFindShapes(b *testing.B) {
 			noFailFiles(b)
 			found := 0
 			var at []int
+			var took []time.Duration
+			hx := plumb.Get[harness.Option, *harness.Result, *harness.Violation]()
 			ok := testrun.WithBubble(func(bubble harness.Bubble) {
 				for i := 0; i < b.N; i++ {
-					f := harness.Check(fmt.Sprintf("%s#%d", b.Name(), i), bubble, sh.newTask, harness.Corpus(""))
+					start := time.Now()
+					var foundAfter time.Duration
+					onFound := hx.OnFound(func(int) { foundAfter = time.Since(start) })
+					f := harness.Check(fmt.Sprintf("%s#%d", b.Name(), i), bubble, sh.newTask, harness.Corpus(""), onFound)
 					if f != nil && (sh.want == "" || f.Primary().Class == sh.want) {
 						found++
 						at = append(at, f.Explored)
+						took = append(took, foundAfter)
 					}
 				}
 			})
@@ -149,6 +160,8 @@ func BenchmarkFindShapes(b *testing.B) {
 			if len(at) > 0 {
 				sort.Ints(at)
 				b.ReportMetric(float64(at[len(at)/2]), "scenarios-to-find")
+				slices.Sort(took)
+				b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "ms-to-find")
 			}
 		})
 	}

@@ -127,15 +127,18 @@ func findRates(res *results) string {
 		if w.Len() > 0 {
 			p("\n")
 		}
-		p("Per check with the default budget (`BenchmarkFindShapes`: fresh checks, no corpus, rapid reading and writing no fail file; scenarios counted to the first failure, named and warm-up ones included):\n\n")
-		p("| shape | found | median scenarios to find |\n|---|---|---|\n")
+		p("Per check with the default budget (`BenchmarkFindShapes`: fresh checks, no corpus, rapid reading and writing no fail file; scenarios and real time counted to the first failure, before minimizing, named and warm-up scenarios included):\n\n")
+		p("| shape | found | median scenarios to find | median time to find |\n|---|---|---|---|\n")
 		for _, b := range shapes {
 			f, _ := b.get("found/check")
-			at := "—"
+			at, took := "—", "—"
 			if v, ok := b.get("scenarios-to-find"); ok {
 				at = fmt.Sprintf("%.0f", v)
 			}
-			p("| %s | %.0f of %d checks | %s |\n", strings.TrimPrefix(b.name, "BenchmarkFindShapes/"), f*float64(b.n), b.n, at)
+			if v, ok := b.get("ms-to-find"); ok {
+				took = dur(v)
+			}
+			p("| %s | %.0f of %d checks | %s | %s |\n", strings.TrimPrefix(b.name, "BenchmarkFindShapes/"), f*float64(b.n), b.n, at, took)
 		}
 	}
 	return w.String()
