@@ -35,7 +35,20 @@ func lockWait(g *goroutine) bool {
 // harness's own: an actor waiting for its next call, a pending delivery)
 // that sleeps in virtual time: one the clock would wake.
 func taskSleeper(g *goroutine) bool {
-	return g.durable && g.state == "sleep" && len(g.implFrames()) > 0
+	return g.durable && g.state == "sleep" && len(g.implFrames()) > 0 && !harnessSleep(g)
+}
+
+// harnessSleep reports whether g sleeps where the harness's own code
+// called the sleep (the scenario's main winding down, an actor's delay):
+// the first frame outside the runtime and package time is the harness's.
+func harnessSleep(g *goroutine) bool {
+	for _, f := range g.frames {
+		if strings.HasPrefix(f.fn, "runtime.") || strings.HasPrefix(f.fn, "time.") {
+			continue
+		}
+		return strings.HasPrefix(f.fn, "github.com/reaptest/reaptest/harness.(*run).")
+	}
+	return false
 }
 
 // gaveUp reports whether g waits for a lock in sync after its
@@ -79,7 +92,7 @@ func frozenBySleep(gs []*goroutine) bool {
 			return false
 		case pointSleeper(g):
 			sleepers++
-		case g.state == "sleep" && len(g.implFrames()) > 0:
+		case taskSleeper(g):
 			return false // the task's own sleep: lockTimeViolation's case
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/scenarios"
 )
 
 // Tasks that hold a sync.Mutex across virtual time, written twice: as
@@ -338,5 +339,32 @@ func TestLockCond(t *testing.T) {
 	}
 	if p := f.Primary(); p.Class != harness.ClassSetup || p.Clause != harness.ClauseLockAcrossTime {
 		t.Fatalf("got %s [%s], want setup [%s]:\n%s", p.Class, p.Clause, harness.ClauseLockAcrossTime, f)
+	}
+}
+
+// panicUnderLock's Reap panics holding its mutex (no defer), so a second
+// Reap waits on the plain mutex for good while the scenario's own main
+// winds down in a sleep: the verdict is the panic, not a setup diagnosis
+// that takes the harness's sleep for the task's.
+type panicUnderLock struct{ *base }
+
+func (p panicUnderLock) Reap(e harness.Exit) {
+	p.mu.Lock()
+	if p.set {
+		panic("exit delivered twice")
+	}
+	p.set, p.exit = true, e
+	close(p.done)
+	p.mu.Unlock()
+}
+
+func TestPanicUnderLockIsAPanic(t *testing.T) {
+	sc, err := scenarios.Parse("process exit=1ms\nmonitor reap\nmonitor reap after=1ms\nclient1: wait\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := harness.Run(bubble(t), func(harness.Env) harness.Task { return panicUnderLock{newBase()} }, sc)
+	if p := res.Primary(); p == nil || p.Class != harness.ClassPanic {
+		t.Fatalf("want panic [no-panic] first, got %v:\n%s", p, res.Report(""))
 	}
 }
