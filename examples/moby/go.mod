@@ -9,6 +9,7 @@ require (
 
 require (
 	github.com/hashicorp/go-uuid v1.0.3 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
 	pgregory.net/rapid v1.3.0 // indirect
 )
 
