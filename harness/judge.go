@@ -72,20 +72,16 @@ func evaluate(cfg *config, calls []*callRecord, pid int, now time.Duration) []*V
 // earlier calls it conflicts with; and goes on without judging it.
 func judgeResults(m *taskModel, calls []*callRecord, f *facts, blamed map[*callRecord]bool) []*Violation {
 	h := newHistory(m, calls, func(c *callRecord) bool { return c.returned && !blamed[c] })
-	all := make([]int, len(h.calls))
-	for i := range all {
-		all[i] = i
-	}
 	var vs []*Violation
 	for range h.calls {
-		if ok, _ := h.linearizable(all); ok {
+		if h.linearizable() {
 			break
 		}
-		b, before := h.firstUnexplained(all)
+		b, before := h.firstUnexplained()
 		if b < 0 {
 			break // cannot happen: the whole history has no order
 		}
-		conflict := h.conflict(b, before, all)
+		conflict := h.conflict(b, before)
 		vs = append(vs, h.violation(b, conflict, f))
 		h.calls[b].judged = false
 	}
@@ -107,12 +103,12 @@ func (h *history) judgedByEnd() []int {
 // firstUnexplained returns the first judged call, in the order calls
 // returned, whose result no order explains together with the results
 // returned before it, and those earlier judged calls; -1 if there is none.
-func (h *history) firstUnexplained(all []int) (int, []int) {
+func (h *history) firstUnexplained() (int, []int) {
 	order := h.judgedByEnd()
 	defer h.judgeAll()
 	for k, b := range order {
 		h.judgeOnly(order[:k+1])
-		if ok, _ := h.linearizable(all); !ok {
+		if !h.linearizable() {
 			return b, order[:k]
 		}
 	}
@@ -146,7 +142,7 @@ func (h *history) judgeAll() {
 // Reaps aside, that b's result conflicts with: with every Reap and
 // pending call beside them, no order explains them, and each is needed
 // for that. It tries leaving out the calls that returned first, first.
-func (h *history) conflict(b int, before, all []int) []int {
+func (h *history) conflict(b int, before []int) []int {
 	defer h.judgeAll()
 	var keep, reaps []int
 	for _, i := range before {
@@ -159,7 +155,7 @@ func (h *history) conflict(b int, before, all []int) []int {
 	for i := 0; i < len(keep); {
 		without := append(append(append([]int{b}, reaps...), keep[:i]...), keep[i+1:]...)
 		h.judgeOnly(without)
-		if ok, _ := h.linearizable(all); !ok {
+		if !h.linearizable() {
 			keep = append(keep[:i], keep[i+1:]...)
 			continue
 		}

@@ -42,39 +42,37 @@ type history struct {
 // of the scenarios the harness draws stay far below it.
 const searchBudget = 1 << 18
 
-// linearizable reports whether some order of the calls in set (indices
-// into h.calls) explains every judged result. ok is false only when no
-// order does; an exhausted budget counts as explained (exhausted is set).
-func (h *history) linearizable(set []int) (ok, exhausted bool) {
+// linearizable reports whether some order of the calls explains every
+// judged result: false only when no order does (a search past its
+// budget counts as explained).
+func (h *history) linearizable() bool {
 	var ubuf [32]int
-	s := search{h: h, set: set, undo: ubuf[:0]}
+	s := search{h: h, undo: ubuf[:0]}
 	var buf [32]bool
 	done := buf[:0]
-	if len(set) > len(buf) {
-		done = make([]bool, 0, len(set))
+	if len(h.calls) > len(buf) {
+		done = make([]bool, 0, len(h.calls))
 	}
-	ok = s.dfs(done[:len(set)], h.m.initial())
-	return ok || s.steps > searchBudget, s.steps > searchBudget
+	return s.dfs(done[:len(h.calls)], h.m.initial()) || s.steps > searchBudget
 }
 
 type search struct {
 	h     *history
-	set   []int
 	memo  map[string]struct{} // (placed, state) pairs that led nowhere; made when first needed
 	steps int
 	key   []byte
 	undo  []int // calls placed by the branches in progress, innermost last
 }
 
-// ready reports whether set[i] may be placed next: every judged call
+// ready reports whether call i may be placed next: every judged call
 // still unplaced returned after it began. Optional calls that returned
 // before it began are dropped when it is placed (they took effect before,
 // which another branch tries, or never).
 func (s *search) ready(done []bool, i int) bool {
-	start := s.h.calls[s.set[i]].start
+	start := s.h.calls[i].start
 	for j, d := range done {
 		if !d && j != i {
-			if o := &s.h.calls[s.set[j]]; o.judged && o.end < start {
+			if o := &s.h.calls[j]; o.judged && o.end < start {
 				return false
 			}
 		}
@@ -82,15 +80,15 @@ func (s *search) ready(done []bool, i int) bool {
 	return true
 }
 
-// place marks set[i] placed, with the optional calls it must follow
+// place marks call i placed, with the optional calls it must follow
 // dropped, and pushes them on s.undo; it returns how many it pushed.
 func (s *search) place(done []bool, i int) int {
-	start := s.h.calls[s.set[i]].start
+	start := s.h.calls[i].start
 	s.undo = append(s.undo, i)
 	done[i] = true
 	n := 1
 	for j, d := range done {
-		if !d && s.h.calls[s.set[j]].end < start {
+		if !d && s.h.calls[j].end < start {
 			done[j] = true
 			s.undo = append(s.undo, j)
 			n++
@@ -111,11 +109,11 @@ func (s *search) dfs(done []bool, st modelState) bool {
 	for again := true; again; {
 		again = false
 		for i, d := range done {
-			hc := &s.h.calls[s.set[i]]
+			hc := &s.h.calls[i]
 			if d || !hc.judged || mutates(hc.c) || !s.ready(done, i) || s.dropsOptional(done, i) {
 				continue
 			}
-			if _, r := s.h.m.step(st, s.set[i], hc.c); r == refusedNot {
+			if _, r := s.h.m.step(st, i, hc.c); r == refusedNot {
 				done[i] = true
 				greedy = append(greedy, i)
 				again = true
@@ -133,7 +131,7 @@ func (s *search) dfs(done []bool, st modelState) bool {
 func (s *search) branch(done []bool, st modelState) bool {
 	all := true
 	for i, d := range done {
-		if !d && s.h.calls[s.set[i]].judged {
+		if !d && s.h.calls[i].judged {
 			all = false
 		}
 	}
@@ -148,18 +146,18 @@ func (s *search) branch(done []bool, st modelState) bool {
 		}
 	}
 	for i, d := range done {
-		hc := &s.h.calls[s.set[i]]
+		hc := &s.h.calls[i]
 		if d || !s.ready(done, i) {
 			continue
 		}
 		next := st
 		if hc.judged || hc.mayPlace {
 			var r refusal
-			if next, r = s.h.m.step(st, s.set[i], hc.c); r != refusedNot {
+			if next, r = s.h.m.step(st, i, hc.c); r != refusedNot {
 				continue
 			}
 		} else {
-			next = s.h.m.apply(st, s.set[i], hc.c)
+			next = s.h.m.apply(st, i, hc.c)
 		}
 		n := s.place(done, i)
 		ok := s.dfs(done, next)
@@ -179,12 +177,12 @@ func (s *search) branch(done []bool, st modelState) bool {
 	return false
 }
 
-// dropsOptional reports whether placing set[i] now would drop an
+// dropsOptional reports whether placing call i now would drop an
 // optional call that has not been placed.
 func (s *search) dropsOptional(done []bool, i int) bool {
-	start := s.h.calls[s.set[i]].start
+	start := s.h.calls[i].start
 	for j, d := range done {
-		if !d && j != i && s.h.calls[s.set[j]].end < start {
+		if !d && j != i && s.h.calls[j].end < start {
 			return true
 		}
 	}
