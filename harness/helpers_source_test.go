@@ -221,7 +221,35 @@ func TestStdGoroutineIsNoHelper(t *testing.T) {
 	}
 	dump := fmt.Sprintf("goroutine 9 [runnable]:\nos/signal.loop()\n\t%s:21 +0x1\ncreated by os/signal.Notify.func1.1 in goroutine 1\n\t%s:%d +0x2\n\n",
 		filepath.Join(runtime.GOROOT(), "src/os/signal/signal_unix.go"), file, line)
+	gs := parseDump([]byte(dump))
+	if len(gs) != 1 {
+		t.Fatalf("parsed %d goroutines, want 1:\n%s", len(gs), dump)
+	}
+	if file, _ := spawnSite(gs[0]); file != "" {
+		t.Errorf("os/signal's loop has a spawn site to judge (%s): the standard library's goroutines are no helper of the task's", file)
+	}
 	if busyHelper([]byte(dump), true) {
 		t.Errorf("os/signal's loop counted as a busy process-wide helper:\n%s", dump)
+	}
+}
+
+// The scenario's own main sleeping (winding down) inside a bubble
+// function of the user's test package is no sleeper of the task's; a
+// task's call that sleeps under the harness's invoke is.
+func TestTaskSleeper(t *testing.T) {
+	main := parseDump([]byte("goroutine 7 [sleep (durable)]:\ntime.Sleep(0x3b9aca00)\n\t/usr/local/go/src/runtime/time.go:363 +0x1\n" +
+		"github.com/reaptest/reaptest/harness.(*run).main(0xc000001)\n\t/src/harness/run.go:420 +0x2\n" +
+		"example.com/check.Bubble.func4.1()\n\t/src/check/bubble.go:12 +0x3\n\n"))
+	kill := parseDump([]byte("goroutine 9 [sleep (durable)]:\ntime.Sleep(0xf4240)\n\t/usr/local/go/src/runtime/time.go:363 +0x1\n" +
+		"example.com/task.(*T).Kill(0xc000002)\n\t/src/task/task.go:42 +0x2\n" +
+		"github.com/reaptest/reaptest/harness.(*run).invoke(0xc000001)\n\t/src/harness/run.go:600 +0x3\n\n"))
+	if len(main) != 1 || len(kill) != 1 {
+		t.Fatalf("parsed %d and %d goroutines, want 1 each", len(main), len(kill))
+	}
+	if taskSleeper(main[0]) {
+		t.Errorf("the scenario's main winding down counted as the task's sleeper")
+	}
+	if !taskSleeper(kill[0]) {
+		t.Errorf("a Kill sleeping in the task's code did not count as the task's sleeper")
 	}
 }
