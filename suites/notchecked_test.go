@@ -46,7 +46,13 @@ func TestNotCheckedIsNotAPass(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed to build a separate module: %v", err)
 	}
-	corpus := "testdata/reaptest/check-then-act/panic-no-panic-1c42af41.scenario"
+	// The catalog's saved check-then-act counterexample, whatever make run
+	// last named it, is the user's regression scenario.
+	saved, _ := filepath.Glob("testdata/reaptest/check-then-act/panic-no-panic-*.scenario")
+	if len(saved) != 1 {
+		t.Fatalf("want one saved check-then-act counterexample in the catalog's corpus, found %v", saved)
+	}
+	corpus := saved[0]
 	dir := moduleFrom(t, "example.com/notchecked", "testdata/notchecked", map[string]string{
 		"testdata/reaptest/TestRegression/panic-no-panic-1c42af41.scenario": corpus,
 	})
