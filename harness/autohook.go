@@ -3,7 +3,12 @@ package harness
 import (
 	"sync/atomic"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
+	// Instrumented code imports autopoint, not harness; the import keeps
+	// autopoint where the instrumented build finds it: in the vendor
+	// directory of a module that uses reaptest (go mod vendor copies the
+	// packages imported, and only those).
+	_ "github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/sim"
 )
 
@@ -43,7 +48,7 @@ func routeHit(id uint32) {
 // goHooks are autopoint's go hooks while a check owns the hook: after a
 // go statement the new goroutine may run first (Scenario.ChildFirst); it
 // then says when it has begun.
-var goHooks = &autopoint.GoHooks{
+var goHooks = &hook.GoHooks{
 	Wrap: func(id uint32) bool {
 		p := hookTarget.Load()
 		return p != nil && p.WaitsAt(id)
@@ -78,12 +83,12 @@ func (c *config) claimHook() (release func()) {
 		return func() {}
 	}
 	c.ownsHook = true
-	prev := autopoint.SetHook(routeHit)
-	prevGo := autopoint.SetGoHooks(goHooks)
+	prev := hook.Set(routeHit)
+	prevGo := hook.SetGo(goHooks)
 	return func() {
 		hookTarget.Store(nil)
-		autopoint.SetHook(prev)
-		autopoint.SetGoHooks(prevGo)
+		hook.Set(prev)
+		hook.SetGo(prevGo)
 		c.ownsHook = false
 		hookOwned.Store(false)
 	}

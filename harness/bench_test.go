@@ -14,6 +14,7 @@ import (
 	"github.com/reaptest/reaptest/faults"
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
@@ -266,9 +267,9 @@ func BenchmarkAutoPointHit(b *testing.B) {
 		faults []faults.PointFault
 	}{
 		{"none planned", nil},
-		{"planned elsewhere", []faults.PointFault{{Name: autopoint.Name(autoBase + 2), Hit: 1, Yields: 16}}},
-		{"planned here, other hit", []faults.PointFault{{Name: autopoint.Name(site), Hit: 1 << 30, Yields: 16}}},
-		{"planned here, yield 1", []faults.PointFault{{Name: autopoint.Name(site), Yields: 1}}},
+		{"planned elsewhere", []faults.PointFault{{Name: hook.Name(autoBase + 2), Hit: 1, Yields: 16}}},
+		{"planned here, other hit", []faults.PointFault{{Name: hook.Name(site), Hit: 1 << 30, Yields: 16}}},
+		{"planned here, yield 1", []faults.PointFault{{Name: hook.Name(site), Yields: 1}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			release := harness.RouteHits(sim.NewPoints(bc.faults, nil))

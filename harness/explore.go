@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/notation"
 	"github.com/reaptest/reaptest/internal/sim"
 	"github.com/reaptest/reaptest/scenarios"
@@ -301,7 +301,7 @@ func (p *prelude) coverage() Coverage {
 		c.taskElsewhere = c.TaskPkg != p.factoryPkg && c.TaskPkg+"_test" != p.factoryPkg
 	}
 	pkgs := map[string]bool{}
-	sites := autopoint.Sites()
+	sites := hook.Sites()
 	c.Sites = len(sites)
 	for _, s := range sites {
 		pkgs[s.Pkg] = true

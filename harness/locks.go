@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/notation"
 )
 
@@ -14,7 +14,7 @@ import (
 // sync.Mutex as durably blocked, so the bubble's clock cannot advance to
 // wake the sleeper: the scenario cannot go on, through no fault of the
 // task. Instrumented code (automatic points on) waits durably, and gets
-// this diagnosis only for a lock held longer than autopoint.PollGiveUp of
+// this diagnosis only for a lock held longer than hook.PollGiveUp of
 // virtual time with no instrumented Unlock of it in between.
 const ClauseLockAcrossTime = "lock-across-time"
 
@@ -154,9 +154,9 @@ func (r *run) lockTimeViolation(gs []*goroutine) *Violation {
 	if instrumented {
 		v.Got = fmt.Sprintf("%s while %s: the instrumented lock wait gave up after %s of virtual time with the lock still held and no Unlock of it seen, "+
 			"and waits in sync, which testing/synctest does not count as durably blocked: virtual time cannot advance to wake the sleeper",
-			strings.Join(waiting, "; "), strings.Join(sleeping, "; "), notation.FormatDuration(autopoint.PollGiveUp))
+			strings.Join(waiting, "; "), strings.Join(sleeping, "; "), notation.FormatDuration(hook.PollGiveUp))
 		v.Want = fmt.Sprintf("no lock held across more than %s of virtual time (automatic points make shorter holds durable), "+
-			"or a channel as the lock (a buffered channel of one: send to lock, receive to unlock)", notation.FormatDuration(autopoint.PollGiveUp))
+			"or a channel as the lock (a buffered channel of one: send to lock, receive to unlock)", notation.FormatDuration(hook.PollGiveUp))
 	}
 	return v
 }

@@ -1,7 +1,7 @@
 package harness
 
 import (
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/scenarios"
 )
 
@@ -31,9 +31,9 @@ func (c *config) allowSleeps(s *scenarios.Shape) {
 	if !c.ownsHook {
 		return
 	}
-	sites := autopoint.Sites()
+	sites := hook.Sites()
 	s.SleepAt = func(name string) bool {
-		id, ok := autopoint.Lookup(name)
+		id, ok := hook.Lookup(name)
 		return ok && int(id) < len(sites) && sleepOps[sites[id].Op]
 	}
 	s.MaxSleep = c.grace / sleepGrace

@@ -149,7 +149,7 @@ func spawnScenario(t *testing.T, childFirst bool) scenarios.Scenario {
 	t.Helper()
 	text := "schedule procs=1\nprocess exit=1ms status=0 sigterm=exit:0\nmonitor reap after=0 status=real\nclient1: wait ctx=timeout:10ms\n"
 	if childFirst {
-		text += fmt.Sprintf("go %q hit=1 first=child\n", autopoint.Name(spawnBase+2))
+		text += fmt.Sprintf("go %q hit=1 first=child\n", siteName(spawnBase+2))
 	}
 	sc, err := scenarios.Parse(text)
 	if err != nil {
@@ -181,7 +181,7 @@ func TestChildFirstReplays(t *testing.T) {
 						}
 						failed++
 					}
-					if childFirst && !timelineHas(res, "go "+autopoint.Name(spawnBase+2)+" #1: the new goroutine runs first") {
+					if childFirst && !timelineHas(res, "go "+siteName(spawnBase+2)+" #1: the new goroutine runs first") {
 						t.Fatalf("child first: the timeline does not say the new goroutine ran first:\n%s", res.Report(""))
 					}
 				}
@@ -212,7 +212,7 @@ func timelineHas(res *harness.Result, what string) bool {
 // point — passes, run after run, with the new goroutines first at both
 // (every pass) and without.
 func TestChildFirstCorrect(t *testing.T) {
-	for _, first := range []string{"", fmt.Sprintf("go %q first=child\ngo %q first=child\n", autopoint.Name(spawnBase+10), autopoint.Name(spawnBase+12))} {
+	for _, first := range []string{"", fmt.Sprintf("go %q first=child\ngo %q first=child\n", siteName(spawnBase+10), siteName(spawnBase+12))} {
 		sc, err := scenarios.Parse("schedule procs=1\nprocess exit=1ms status=0 sigterm=exit:0\nmonitor reap after=0 status=real\nmonitor reap after=0 status=137\nclient1: wait ctx=timeout:10ms; delete\nclient2: delete after=1ms\n" + first)
 		if err != nil {
 			t.Fatal(err)
@@ -222,7 +222,7 @@ func TestChildFirstCorrect(t *testing.T) {
 			if res.Failed() {
 				t.Fatalf("%s:\n%s", sc, res.Report(""))
 			}
-			if first != "" && !timelineHas(res, "go "+autopoint.Name(spawnBase+12)+" #1: the new goroutine runs first") {
+			if first != "" && !timelineHas(res, "go "+siteName(spawnBase+12)+" #1: the new goroutine runs first") {
 				t.Fatalf("the timeline does not say the publisher ran first:\n%s", res.Report(""))
 			}
 		}
@@ -289,7 +289,7 @@ func TestSpawnFindRate(t *testing.T) {
 				// named scenario finds spawnLate before exploring, and
 				// then no shape is learned.
 				shape, _ := harness.LearnShape(bubble, newSpawnEarly)
-				if !slicesContains(shape.Points, autopoint.Name(spawnBase+2)) {
+				if !slicesContains(shape.Points, siteName(spawnBase+2)) {
 					t.Errorf("the learned shape has no go site: %q", shape.Points)
 					return
 				}

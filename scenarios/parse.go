@@ -43,7 +43,7 @@ const (
 	MaxYield      = 10_000    // a point's yields
 	// MaxSleep is the longest sleep at a point: a lock waiter of
 	// instrumented code waits durably for about a second
-	// (autopoint.PollGiveUp), so a longer sleep while holding a lock
+	// (internal/hook.PollGiveUp), so a longer sleep while holding a lock
 	// could freeze the clock again.
 	MaxSleep = time.Second
 )

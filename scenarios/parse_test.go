@@ -41,7 +41,7 @@ func roundTrip(t interface {
 // Point names for the round trip: simple tokens, and names that must be
 // quoted (a blank, a quote and a #, non-ASCII, a key=value look-alike).
 var roundTripPoints = []string{"wait.locked", "reap:checked", "delete/unlock-2", "reap close", `say "hi" # not a comment`, "réap", "hit=1", ";",
-	// automatic points, as autopoint.Name writes them
+	// automatic points, as internal/hook.Name writes them
 	"task.go:42 close", "task.go:42:7 Lock", "rt/task.go:9 Unlock", "example.com/rt/task.go:9:3 send"}
 
 // Automatic point names (file:line op, with a blank and colons) print

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/instrument"
 	"github.com/reaptest/reaptest/suites"
 )
@@ -37,7 +37,7 @@ func TestInsideContainerPackage(t *testing.T) {
 			t.Fatal("\n" + f.Error())
 		}
 		inState := 0
-		for _, s := range autopoint.Sites() {
+		for _, s := range hook.Sites() {
 			if s.Pkg == containerPkg && s.File == "state.go" {
 				inState++
 			}

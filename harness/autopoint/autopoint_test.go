@@ -1,35 +1,28 @@
 package autopoint
 
-import "testing"
+import (
+	"testing"
 
-func TestRegisterNamesAndHook(t *testing.T) {
-	base := Register("example.com/rt", "/src/rt/task.go", "42:2 close", "37:3 Unlock", "50:4 Lock", "50:20 Lock")
-	if got := Name(base); got != "task.go:42 close" {
-		t.Errorf("Name(base) = %q, want %q", got, "task.go:42 close")
-	}
-	if got := Name(base + 2); got != "task.go:50:4 Lock" {
-		t.Errorf("two Locks on one line: Name = %q, want the column in it", got)
-	}
-	other := Register("example.com/other", "task.go", "1:1 send")
-	if got := Name(other); got != "other/task.go:1 send" {
-		t.Errorf("same file name in another package: Name = %q, want it qualified", got)
-	}
-	if got := Name(base); got != "rt/task.go:42 close" {
-		t.Errorf("after the clash: Name(base) = %q, want %q", got, "rt/task.go:42 close")
-	}
-	if id, ok := Lookup("rt/task.go:37 Unlock"); !ok || id != base+1 {
-		t.Errorf("Lookup = %d, %v; want %d, true", id, ok, base+1)
+	"github.com/reaptest/reaptest/internal/hook"
+)
+
+// Register delegates to the internal table (its naming is tested there),
+// and P, V and Deferred call the hook installed, nothing when none is.
+func TestRegisterAndHook(t *testing.T) {
+	base := Register("example.com/rt", "/src/rt/task.go", "42:2 close", "37:3 Unlock", "50:4 Lock")
+	if got := hook.Name(base); got != "task.go:42 close" {
+		t.Errorf("hook.Name(Register's id) = %q, want %q", got, "task.go:42 close")
 	}
 	var seen []uint32
-	old := SetHook(func(id uint32) { seen = append(seen, id) })
-	defer SetHook(old)
+	old := hook.Set(func(id uint32) { seen = append(seen, id) })
+	defer hook.Set(old)
 	P(base)
 	_ = V(base+1, 7)
 	Deferred(base+2, func() {})
 	if len(seen) != 3 || seen[0] != base || seen[1] != base+1 || seen[2] != base+2 {
 		t.Errorf("hook saw %v, want [%d %d %d]", seen, base, base+1, base+2)
 	}
-	SetHook(nil)
+	hook.Set(nil)
 	P(base) // no hook: nothing happens
 	if len(seen) != 3 {
 		t.Errorf("P with no hook called a hook")
@@ -45,8 +38,8 @@ func BenchmarkPNoHook(b *testing.B) {
 func TestDeferredClose(t *testing.T) {
 	base := Register("example.com/dc", "dc.go", "3:2 close")
 	var seen []uint32
-	old := SetHook(func(id uint32) { seen = append(seen, id) })
-	defer SetHook(old)
+	old := hook.Set(func(id uint32) { seen = append(seen, id) })
+	defer hook.Set(old)
 	ch := make(chan int)
 	func() {
 		defer DeferredClose(base, ch)
@@ -62,12 +55,12 @@ func TestDeferredClose(t *testing.T) {
 func TestRange(t *testing.T) {
 	base := Register("example.com/rg", "rg.go", "5:2 recv")
 	hits := 0
-	old := SetHook(func(id uint32) {
+	old := hook.Set(func(id uint32) {
 		if id == base {
 			hits++
 		}
 	})
-	defer SetHook(old)
+	defer hook.Set(old)
 	ch := make(chan int, 3)
 	ch <- 1
 	ch <- 2
@@ -108,12 +101,12 @@ func TestGoHooks(t *testing.T) {
 	}
 	var begun, started []uint32
 	wrap := false
-	prev := SetGoHooks(&GoHooks{
+	prev := hook.SetGo(&hook.GoHooks{
 		Wrap:    func(uint32) bool { return wrap },
 		Begin:   func() { begun = append(begun, 0) },
 		Started: func(id uint32) { started = append(started, id) },
 	})
-	defer SetGoHooks(prev)
+	defer hook.SetGo(prev)
 	if got := Go(0, add)(1, 2); got != 3 || len(begun) != 0 {
 		t.Fatalf("Go not wrapping: add(1, 2) = %d, Begin called %d times; want 3, 0", got, len(begun))
 	}

@@ -1,11 +1,12 @@
 package autopoint
 
 import (
-	"bytes"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reaptest/reaptest/internal/hook"
 )
 
 // Lock waits that testing/synctest counts as durable.
@@ -22,21 +23,17 @@ import (
 //
 // An Unlock the rewriter does not see (the relock and unlock inside
 // sync.Cond.Wait, code that is not instrumented, a method value) closes no
-// channel: a parked waiter also wakes on a virtual timer, after
-// PollFirst, then twice as long each time, and tries again. A waiter
-// that has waited PollGiveUp of virtual time on its timer alone (no
-// instrumented Unlock of its lock in between) gives up and blocks as
-// sync does, which freezes the bubble again: a real lock cycle, or a
+// channel: a parked waiter also wakes on a virtual timer, after 1ms
+// (hook.PollFirst), then twice as long each time, and tries again. A
+// waiter that has waited 63ms of virtual time (hook.PollGiveUp) on its
+// timer alone (no instrumented Unlock of its lock in between) gives up
+// and blocks as sync does, which freezes the bubble again: a real lock cycle, or a
 // holder that waits for something that never comes, is then the stall
 // the harness's watchdog judges as a deadlock, instead of a bubble whose
 // clock the pollers keep moving.
 //
 // Outside any bubble (package init, a test with no scenario) a lock is
 // taken as sync takes it.
-const (
-	PollFirst  = time.Millisecond
-	PollGiveUp = 63 * time.Millisecond // PollFirst + 2*PollFirst + ... + 32*PollFirst
-)
 
 // park is the waiters of one lock in one bubble.
 type park struct {
@@ -168,7 +165,7 @@ func LockerUnlock(id uint32, l sync.Locker) {
 // bubble; inside one, parked on the lock's channel for the bubble and a
 // timer, trying again each time either wakes it.
 func lockSlow(key any, try func() bool, lock func()) {
-	b := bubble()
+	b := hook.Bubble()
 	if b == 0 {
 		lock()
 		return
@@ -176,7 +173,7 @@ func lockSlow(key any, try func() bool, lock func()) {
 	if spin(try) {
 		return
 	}
-	wait := PollFirst
+	wait := hook.PollFirst
 	var waited time.Duration // on the timer alone, since the last Unlock seen
 	var timer *time.Timer    // made in the bubble: a wait on it is durable
 	defer func() {
@@ -197,7 +194,7 @@ func lockSlow(key any, try func() bool, lock func()) {
 		}
 		select {
 		case <-ch:
-			waited, wait = 0, PollFirst
+			waited, wait = 0, hook.PollFirst
 			if !timer.Stop() { // a module before go1.23 has timers that buffer
 				select {
 				case <-timer.C:
@@ -212,7 +209,7 @@ func lockSlow(key any, try func() bool, lock func()) {
 		if try() || spin(try) {
 			return
 		}
-		if waited >= PollGiveUp {
+		if waited >= hook.PollGiveUp {
 			lock()
 			return
 		}
@@ -301,7 +298,7 @@ func wake(key any) {
 	if n == 0 {
 		return
 	}
-	b := bubble()
+	b := hook.Bubble()
 	if b == 0 {
 		return
 	}
@@ -315,41 +312,12 @@ func wake(key any) {
 	}
 }
 
-// Parked returns the number of goroutines parked in Lock, RLock and their
-// kin, in every bubble, and the number of locks they wait for.
-func Parked() (waiters, locks int) {
+// parkedNow returns the number of goroutines parked in Lock, RLock and
+// their kin, in every bubble, and the number of locks they wait for.
+func parkedNow() (waiters, locks int) {
 	parkMu.Lock()
 	defer parkMu.Unlock()
 	return int(parked.Load()), len(parks)
-}
-
-// InBubble reports whether the calling goroutine runs in a
-// testing/synctest bubble, whose clock is virtual. It costs a few
-// microseconds (see bubble).
-func InBubble() bool { return bubble() != 0 }
-
-// bubble returns the id of the synctest bubble of the calling goroutine,
-// 0 outside any: the runtime prints it in the goroutine's header ("goroutine
-// 7 [running, synctest bubble 2]:"). It costs a few microseconds, and is
-// only called when a lock is contended.
-func bubble() int64 {
-	var buf [128]byte
-	h := buf[:runtime.Stack(buf[:], false)]
-	if i := bytes.IndexByte(h, '\n'); i >= 0 {
-		h = h[:i]
-	}
-	_, rest, ok := bytes.Cut(h, []byte("synctest bubble "))
-	if !ok {
-		return 0
-	}
-	var id int64
-	for _, c := range rest {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + int64(c-'0')
-	}
-	return id
 }
 
 // CondLocker is the Locker of sync.NewCond(l) in instrumented code:

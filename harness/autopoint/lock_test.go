@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 )
 
 // noLeftovers checks that no waiter is left parked and that the map of
@@ -103,8 +104,8 @@ func TestLockUnseenUnlock(t *testing.T) {
 			cond.Wait() // unlocks mu inside sync, unseen
 		}
 		autopoint.Unlock(0, &mu)
-		if d := <-got; d != autopoint.PollFirst {
-			t.Errorf("the waiter got the lock at +%s, want +%s (its first timer)", d, autopoint.PollFirst)
+		if d := <-got; d != hook.PollFirst {
+			t.Errorf("the waiter got the lock at +%s, want +%s (its first timer)", d, hook.PollFirst)
 		}
 	})
 	noLeftovers(t)
@@ -144,8 +145,8 @@ func TestLockGivesUp(t *testing.T) {
 	}
 	mu.Unlock()
 	<-done
-	if d := <-waiting; d != autopoint.PollGiveUp {
-		t.Errorf("the waiter got the lock at +%s of virtual time, want +%s (when it gave up)", d, autopoint.PollGiveUp)
+	if d := <-waiting; d != hook.PollGiveUp {
+		t.Errorf("the waiter got the lock at +%s of virtual time, want +%s (when it gave up)", d, hook.PollGiveUp)
 	}
 	noLeftovers(t)
 }

@@ -75,7 +75,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
 )
 
 func TestWork(t *testing.T) {
@@ -84,8 +83,8 @@ func TestWork(t *testing.T) {
 		return
 	}
 	var hits atomic.Int32
-	autopoint.SetHook(func(uint32) { hits.Add(1) })
-	defer autopoint.SetHook(nil)
+	hookSet(func(uint32) { hits.Add(1) })
+	defer hookSet(nil)
 	tk := New()
 	go tk.Reap()
 	tk.Wait()
@@ -98,8 +97,8 @@ func TestWork(t *testing.T) {
 		t.Errorf("Drain = %d, want 3", n)
 	}
 	var names []string
-	for i := range autopoint.Count() {
-		names = append(names, autopoint.Name(uint32(i)))
+	for i := range hookCount() {
+		names = append(names, hookName(uint32(i)))
 	}
 	t.Logf("sites: %s", strings.Join(names, ", "))
 	if mode == "instrumented" && hits.Load() == 0 {
@@ -113,7 +112,7 @@ func TestWork(t *testing.T) {
 
 func fixtureModule(t testing.TB) string {
 	t.Helper()
-	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "task_test.go": fixtureTest})
+	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "task_test.go": fixtureTest, "hook_test.go": fixtureHook})
 	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
@@ -350,29 +349,28 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
 	"golang.org/x/sync/errgroup"
 )
 
 func TestGroup(t *testing.T) {
 	var hits atomic.Int32
-	autopoint.SetHook(func(uint32) { hits.Add(1) })
-	defer autopoint.SetHook(nil)
+	hookSet(func(uint32) { hits.Add(1) })
+	defer hookSet(nil)
 	var g errgroup.Group
 	g.Go(func() error { return nil })
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for i := range autopoint.Count() {
-		names = append(names, autopoint.Name(uint32(i)))
+	for i := range hookCount() {
+		names = append(names, hookName(uint32(i)))
 	}
 	t.Logf("sites: %s; %d passed", strings.Join(names, ", "), hits.Load())
 	if hits.Load() == 0 || !strings.Contains(strings.Join(names, ","), "errgroup.go:") {
 		t.Errorf("errgroup is not instrumented")
 	}
 }
-`})
+`, "hook_test.go": fixtureHook})
 	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}
@@ -510,8 +508,6 @@ const fixtureFake = `package p
 import (
 	"sync"
 	"testing"
-
-	"github.com/reaptest/reaptest/harness/autopoint"
 )
 
 type fake struct{ mu sync.Mutex }
@@ -526,8 +522,8 @@ func TestFake(t *testing.T) {
 	mu.Lock() // the test's own: not a point
 	mu.Unlock()
 	var names []string
-	for i := range autopoint.Count() {
-		names = append(names, autopoint.Name(uint32(i)))
+	for i := range hookCount() {
+		names = append(names, hookName(uint32(i)))
 	}
 	t.Logf("sites: %v", names)
 }
@@ -547,7 +543,7 @@ func helper() { shared.Lock(); shared.Unlock() } // not a method: not a point
 `
 
 func TestBuildTestFiles(t *testing.T) {
-	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "fake_test.go": fixtureFake, "xfake_test.go": fixtureXFake})
+	dir := moduleDir(t, map[string]string{"task.go": fixtureTask, "q/q.go": fixtureQ, "fake_test.go": fixtureFake, "xfake_test.go": fixtureXFake, "hook_test.go": fixtureHook})
 	if out, err := goRun(t, dir, "mod", "tidy"); err != nil {
 		t.Fatalf("go mod tidy: %v\n%s", err, out)
 	}

@@ -98,8 +98,8 @@
 //     defer close(ch) defer autopoint.DeferredClose(id, ch): the point is
 //     passed when the deferred call runs.
 //
-// A point is named by where it is and what it does, as [autopoint.Name]
-// gives it: "task.go:42 close", "task.go:37 Unlock".
+// A point is named by where it is and what it does, as internal/hook's
+// Name gives it: "task.go:42 close", "task.go:37 Unlock".
 //
 // Not rewritten: test files, except the methods they declare when the
 // task's factory is in the test package or its external test package (a

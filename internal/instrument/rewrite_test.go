@@ -253,6 +253,29 @@ func isHook(c *ast.CallExpr) bool {
 	return ok && x.Name == hookName
 }
 
+// fixtureHook, a test file of package p, gives a fixture module's tests
+// the internal hook table of reaptest (internal/hook), which the harness
+// uses and a module outside reaptest cannot import: hookSet installs the
+// hook instrumented code calls, hookCount and hookName read the sites
+// registered. autopoint, imported, links internal/hook into the binary.
+const fixtureHook = `package p
+
+import (
+	_ "unsafe" // go:linkname
+
+	_ "github.com/reaptest/reaptest/harness/autopoint"
+)
+
+//go:linkname hookSet github.com/reaptest/reaptest/internal/hook.Set
+func hookSet(h func(id uint32)) func(id uint32)
+
+//go:linkname hookCount github.com/reaptest/reaptest/internal/hook.Count
+func hookCount() int
+
+//go:linkname hookName github.com/reaptest/reaptest/internal/hook.Name
+func hookName(id uint32) string
+`
+
 // moduleDir writes a module requiring this checkout of reaptest with the
 // given files into a temporary directory.
 func moduleDir(t testing.TB, files map[string]string) string {
@@ -341,14 +364,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-
-	"github.com/reaptest/reaptest/harness/autopoint"
 )
 
 func TestRun(t *testing.T) {
 	var hits atomic.Int32
-	autopoint.SetHook(func(uint32) { hits.Add(1) })
-	defer autopoint.SetHook(nil)
+	hookSet(func(uint32) { hits.Add(1) })
+	defer hookSet(nil)
 	tt := &T{done: make(chan struct{}, 1)}
 	ro := make(chan int, 2)
 	ro <- 5
@@ -371,6 +392,7 @@ func TestBoom(t *testing.T) {
 	Boom()
 }
 `,
+		"hook_test.go": fixtureHook,
 	})
 	rewritten := filepath.Join(t.TempDir(), "task.go")
 	if err := os.WriteFile(rewritten, []byte(out), 0o644); err != nil {

@@ -3,7 +3,7 @@ package sim
 import (
 	"sync/atomic"
 
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 )
 
 // Fired calls f with the name of every planned fault that fired so far:
@@ -12,7 +12,7 @@ import (
 func (p *Points) Fired(f func(name string)) {
 	for _, a := range p.autoFs {
 		if n := atomic.LoadUint32(&p.auto[a.id]); n > 0 && n >= a.hit {
-			f(autopoint.Name(a.id))
+			f(hook.Name(a.id))
 		}
 	}
 	if len(p.hand) == 0 {

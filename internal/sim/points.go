@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/faults"
-	"github.com/reaptest/reaptest/harness/autopoint"
+	"github.com/reaptest/reaptest/internal/hook"
 	"github.com/reaptest/reaptest/internal/notation"
 )
 
@@ -65,11 +65,11 @@ type pointHits struct {
 // fault that fires.
 func NewPoints(planned []faults.PointFault, note Note) *Points {
 	p := &Points{note: note}
-	if n := autopoint.Count(); n > 0 {
+	if n := hook.Count(); n > 0 {
 		p.auto = make([]uint32, n)
 	}
 	for _, f := range planned {
-		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && (f.Yields > 0 || f.Sleep > 0) {
+		if id, ok := hook.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 && (f.Yields > 0 || f.Sleep > 0) {
 			p.autoFs = append(p.autoFs, autoFault{id: id, hit: uint32(f.Hit), yields: uint32(max(f.Yields, 0)), sleep: max(f.Sleep, 0)})
 			continue
 		}
@@ -100,7 +100,7 @@ type GoPass struct {
 // scenario starts.
 func (p *Points) ChildFirst(firsts []GoPass, bubbleOf func() int64) {
 	for _, f := range firsts {
-		if id, ok := autopoint.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 {
+		if id, ok := hook.Lookup(f.Name); ok && int(id) < len(p.auto) && f.Hit >= 0 {
 			p.goFirst = append(p.goFirst, autoFault{id: id, hit: uint32(f.Hit)})
 		}
 	}
@@ -147,7 +147,7 @@ func (p *Points) Started(id uint32) bool {
 		return false
 	}
 	if p.note != nil {
-		p.note("", fmt.Sprintf("go %s #%d: the new goroutine runs first", autopoint.Name(id), n))
+		p.note("", fmt.Sprintf("go %s #%d: the new goroutine runs first", hook.Name(id), n))
 	}
 	w := waiter{ch: make(chan struct{}), bubble: b}
 	p.wmu.Lock()
@@ -232,7 +232,7 @@ func (p *Points) Hit(id uint32) {
 		}
 	}
 	if yields > 0 || sleep > 0 {
-		p.yield(autopoint.Name(id), int(n), yields, sleep)
+		p.yield(hook.Name(id), int(n), yields, sleep)
 	}
 }
 
@@ -241,7 +241,7 @@ func (p *Points) Hit(id uint32) {
 // beside a check, whose hits the hook routes here) does not sleep: its
 // clock is the real one.
 func (p *Points) yield(name string, hit, yields int, sleep time.Duration) {
-	if sleep > 0 && !autopoint.InBubble() {
+	if sleep > 0 && !hook.InBubble() {
 		sleep = 0
 		if yields == 0 {
 			return
@@ -286,7 +286,7 @@ func (p *Points) Each(f func(name string, hits int)) {
 	}
 	for id := range p.auto {
 		if n := atomic.LoadUint32(&p.auto[id]); n > 0 {
-			f(autopoint.Name(uint32(id)), int(n))
+			f(hook.Name(uint32(id)), int(n))
 		}
 	}
 }
@@ -319,7 +319,7 @@ func (c *Census) Add(p *Points) {
 	}
 	for _, f := range p.autoFs {
 		if n := atomic.LoadUint32(&p.auto[f.id]); n >= max(f.hit, 1) {
-			c.fault(autopoint.Name(f.id))
+			c.fault(hook.Name(f.id))
 		}
 	}
 	p.mu.Lock()
@@ -375,7 +375,7 @@ func (c *Census) Points() []PointHits {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	for id, n := range c.auto {
 		if n > 0 {
-			name := autopoint.Name(uint32(id))
+			name := hook.Name(uint32(id))
 			out = append(out, PointHits{Name: name, Hits: int(n), Auto: true, ID: uint32(id), Faulted: c.faulted[name]})
 		}
 	}
