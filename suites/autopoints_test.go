@@ -99,7 +99,7 @@ func TestCatalogAutoPoints(t *testing.T) {
 				t.Errorf("%s: want a pass with automatic points and no hand points, got:\n%s", e.Name, f.Error())
 			case e.Want != catalog.WantPass && f == nil:
 				t.Errorf("%s: want it caught as %s with automatic points and no hand points, got a pass", e.Name, e.Want)
-			case f != nil && string(f.Primary().Class) != e.Want:
+			case f != nil && f.Primary().Class != e.Want:
 				t.Errorf("%s: caught as %s, want %s:\n%s", e.Name, f.Primary().Class, e.Want, f.Error())
 			case f != nil && strings.Contains(f.Error(), "automatic fault points off"):
 				t.Errorf("%s: the instrumented build failed:\n%s", e.Name, f.Error())

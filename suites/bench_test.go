@@ -226,7 +226,7 @@ func reportSamples(b *testing.B, e catalog.Entry, samples []sample) {
 			continue
 		}
 		found++
-		if s.Class != "" && s.Class != e.Want {
+		if s.Class != "" && harness.Class(s.Class) != e.Want {
 			b.Logf("%s: found as %s, wants %s", e.Name, s.Class, e.Want)
 		}
 		scen = append(scen, float64(s.Scenarios))

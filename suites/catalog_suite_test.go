@@ -50,7 +50,7 @@ func describeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 				case e.Want == catalog.WantPass:
 				case f == nil:
 					Fail(fmt.Sprintf("%s: the harness did not catch the bug: %s", e.Name, e.Doc))
-				case string(f.Primary().Class) != e.Want:
+				case f.Primary().Class != e.Want:
 					Fail(fmt.Sprintf("%s: caught, but as %s, not %s:\n%s", e.Name, f.Primary().Class, e.Want, f.Error()))
 				}
 			})
@@ -88,7 +88,7 @@ func verdict(e catalog.Entry, f *harness.Failure) string {
 	}
 	p := f.Primary()
 	ok := "ok"
-	if string(p.Class) != e.Want {
+	if p.Class != e.Want {
 		ok = "WRONG"
 	}
 	where := f.Name

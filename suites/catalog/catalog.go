@@ -10,18 +10,14 @@ import (
 type Entry struct {
 	Name string          // short stable id, kebab-case, e.g. "reference"
 	New  harness.NewTask // builds a fresh task
-	Want string          // failure class the harness must report: "" for a correct implementation, else "panic", "hang", "leak" or "contract"
+	Want harness.Class   // the failure class the harness must report: WantPass for a correct implementation
 	Doc  string          // one sentence: the mechanism (for buggy ones: the bug and how it shows)
 }
 
-// Failure classes used in Entry.Want.
-const (
-	WantPass     = ""         // correct implementation: the harness must report nothing
-	WantPanic    = "panic"    // some call panics
-	WantHang     = "hang"     // some call does not return in time
-	WantLeak     = "leak"     // a goroutine started by the task outlives it
-	WantContract = "contract" // calls return, but with results the contract forbids
-)
+// WantPass is the Want of a correct implementation: the harness must
+// report nothing. A buggy one's Want is the harness.Class it must report
+// (harness.ClassPanic, ClassHang, ClassLeak or ClassContract).
+const WantPass harness.Class = ""
 
 // Sentinel errors returned (wrapped) by the bundled implementations; test
 // them with errors.Is. The reference's Kill after the exit also wraps
@@ -46,61 +42,61 @@ var entries = []Entry{
 	{
 		Name: "no-context-wait",
 		New:  NewNoContextWait,
-		Want: WantHang,
+		Want: harness.ClassHang,
 		Doc:  "Wait blocks on the exit channel alone and ignores its ctx, so it hangs past its deadline when the exit is late or never reaped.",
 	},
 	{
 		Name: "unguarded-close",
 		New:  NewUnguardedClose,
-		Want: WantPanic,
+		Want: harness.ClassPanic,
 		Doc:  "Reap closes the exit channel outside any guard, so a second (duplicate) Reap panics with close of closed channel.",
 	},
 	{
 		Name: "check-then-act",
 		New:  NewCheckThenAct,
-		Want: WantPanic,
+		Want: harness.ClassPanic,
 		Doc:  "Reap checks the exited flag, drops the lock, then re-locks to close the channel, so two concurrent Reaps both pass the check and the second close panics.",
 	},
 	{
 		Name: "lock-while-waiting",
 		New:  NewLockWhileWaiting,
-		Want: WantHang,
+		Want: harness.ClassHang,
 		Doc:  "Delete holds the task mutex while waiting for the exit, and Reap needs that mutex to signal the exit, so a Delete before the Reap deadlocks both.",
 	},
 	{
 		Name: "leaky-waiter",
 		New:  NewLeakyWaiter,
-		Want: WantLeak,
+		Want: harness.ClassLeak,
 		Doc:  "Wait delegates to a helper goroutine that sends the exit on an unbuffered channel, so when the caller's ctx ends first the helper blocks on that send forever.",
 	},
 	{
 		Name: "delete-strands-waiters",
 		New:  NewDeleteStrandsWaiters,
-		Want: WantHang,
+		Want: harness.ClassHang,
 		Doc:  "Delete swaps in a fresh, never-closed exit channel to release resources, so every Wait that starts after Delete blocks until its ctx ends, forever with a background ctx.",
 	},
 	{
 		Name: "last-exit-wins",
 		New:  NewLastExitWins,
-		Want: WantContract,
+		Want: harness.ClassContract,
 		Doc:  "Every Reap overwrites the recorded exit, so a duplicate Reap with another status changes what later Waits and Deletes report.",
 	},
 	{
 		Name: "delete-before-exit",
 		New:  NewDeleteBeforeExit,
-		Want: WantContract,
+		Want: harness.ClassContract,
 		Doc:  "Delete never waits for the exit and reports success with a zero Exit for a process that has not been reaped.",
 	},
 	{
 		Name: "blocking-reap",
 		New:  NewBlockingReap,
-		Want: WantHang,
+		Want: harness.ClassHang,
 		Doc:  "Reap hands the exit over an unbuffered channel that only Wait receives from, so with no Wait in flight the monitor blocks inside Reap.",
 	},
 	{
 		Name: "kill-waits-for-exit",
 		New:  NewKillWaitsForExit,
-		Want: WantHang,
+		Want: harness.ClassHang,
 		Doc:  "Kill signals the process and then waits for the exit ignoring its ctx, so it hangs when the signal is ignored or the exit is never reaped.",
 	},
 }

@@ -72,7 +72,7 @@ func TestAll(t *testing.T) {
 			t.Errorf("name %q is not kebab-case", e.Name)
 		}
 		switch e.Want {
-		case WantPass, WantPanic, WantHang, WantLeak, WantContract:
+		case WantPass, harness.ClassPanic, harness.ClassHang, harness.ClassLeak, harness.ClassContract:
 		default:
 			t.Errorf("%s: Want = %q, not an allowed failure class", e.Name, e.Want)
 		}
