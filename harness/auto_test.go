@@ -213,14 +213,14 @@ func TestHookBusy(t *testing.T) {
 	if f != nil || inner != nil {
 		t.Fatalf("failures: %v, %v", f, inner)
 	}
-	if !innerCov.HookBusy || innerCov.SitesReached != 0 || !strings.Contains(innerCov.Warning(), "another check") {
+	if !harness.HookBusy(innerCov) || innerCov.SitesReached != 0 || !strings.Contains(innerCov.Warning(), "another check") {
 		t.Errorf("inner check's coverage %+v (warning %q): want the hook busy, no site reached", innerCov, innerCov.Warning())
 	}
-	if outer.HookBusy || outer.SitesReached == 0 {
+	if harness.HookBusy(outer) || outer.SitesReached == 0 {
 		t.Errorf("outer check's coverage %+v: want sites reached", outer)
 	}
 	// Once both returned the hook is free again.
-	if _, cov := check(t, newAutoReference, harness.Checks(10)); cov.HookBusy || cov.SitesReached == 0 {
+	if _, cov := check(t, newAutoReference, harness.Checks(10)); harness.HookBusy(cov) || cov.SitesReached == 0 {
 		t.Errorf("a later check's coverage %+v: want sites reached", cov)
 	}
 }

@@ -23,9 +23,9 @@ import (
 //     before them).
 //   - A check that starts while another holds it runs without automatic
 //     points: instrumented code calls the other check's hook, which routes
-//     its hits to that check's scenario, and this check's Coverage says
-//     HookBusy. Nothing crashes; checks are not meant to run in parallel
-//     in one process anyway (see the README's Limits).
+//     its hits to that check's scenario, and this check's
+//     Coverage.Warning says so. Nothing crashes; checks are not meant to
+//     run in parallel in one process anyway (see the README's Limits).
 //   - An in-process check of code that is not instrumented owns the hook
 //     and simply sees no automatic hits.
 //   - Goroutines left behind by an abandoned scenario (a frozen or

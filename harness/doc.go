@@ -43,7 +43,7 @@
 //
 // # Options
 //
-// What to explore: [Checks], [MaxActors], [MaxCalls], [Procs], [Deadline];
+// What to explore: [Checks], [MaxActors], [MaxCalls], [Procs];
 // an indexed scenario space to split among CI jobs or to soak: [Shard],
 // [Seed], [Soak]; several child processes for one check: [Children].
 // Bounds: [Grace], [ScenarioTimeout], [Limits]. The contract, tightened:
@@ -52,7 +52,10 @@
 // [ExitPidMayBeZero], [WaitMayFailDuringDelete]. Fault points and
 // isolation, carried out by the suites package: [AutoPoints],
 // [HandPoints], [Instrument], [Isolate]. Where results go: [Corpus],
-// [Reproduce], [Logf], [OnExplored].
+// [Reproduce], [Logf], [OnExplored]. The suites package sets these last
+// four itself, and stops a check at its test's -timeout; a caller of
+// [Check] sets what it wants of them and bounds a check with [Checks] or
+// [Soak].
 //
 // # Replay and the corpus
 //

@@ -42,16 +42,22 @@ type Failure struct {
 	// Flaky is set when rapid could not reproduce the failure while
 	// shrinking: the scenario shown failed once, but not every time.
 	Flaky bool
-	// Text, if set, is the report as another process (an isolated check's
-	// child) wrote it; Error returns it.
-	Text string
 	// Coverage says what the check explored before it failed.
 	Coverage Coverage
+	// text, if set, is the report as another process (an isolated check's
+	// child) wrote it, or as the suites package amended it; Error returns
+	// it (see setReport).
+	text string
 }
+
+// setReport makes f report text instead of the report it would write:
+// the suites package sets the report an isolated check's child wrote,
+// and notes it adds. f is a *Failure.
+func setReport(f any, text string) { f.(*Failure).text = text }
 
 // Error returns the full report.
 func (f *Failure) Error() string {
-	text := f.Text
+	text := f.text
 	if text == "" {
 		text = f.Report(f.Command)
 	}
@@ -291,7 +297,7 @@ func (p *prelude) finish(f *Failure) *Failure {
 
 // coverage sums up the census.
 func (p *prelude) coverage() Coverage {
-	c := Coverage{Scenarios: p.ran, HookBusy: p.cfg.hookBusy}
+	c := Coverage{Scenarios: p.ran, hookBusy: p.cfg.hookBusy}
 	if t, ok := p.taskType.Load().(reflect.Type); ok {
 		c.TaskType = t.String()
 		if t.Kind() == reflect.Pointer {
@@ -351,9 +357,6 @@ type Coverage struct {
 	// DeepestPoint.
 	Deepest      int
 	DeepestPoint string
-	// HookBusy reports that another check in this process held autopoint's
-	// hook when this one started, so automatic points were not observed.
-	HookBusy bool
 	// TaskType is the type of the task the factory returned (as
 	// reflect.Type's String, "*dep.Task"), and TaskPkg the import path of
 	// the package that defines it. The suites package instruments that
@@ -362,6 +365,10 @@ type Coverage struct {
 	TaskPkg  string
 	// taskElsewhere: TaskPkg is not the package of the factory.
 	taskElsewhere bool
+	// hookBusy: another check in this process held autopoint's hook when
+	// this one started, so automatic points were not observed (Warning
+	// says so).
+	hookBusy bool
 }
 
 // Reached is how many fault points some scenario passed, automatic and
@@ -407,7 +414,7 @@ func (c Coverage) String() string {
 // held the hook.
 func (c Coverage) Warning() string {
 	switch {
-	case c.HookBusy && c.Sites > 0:
+	case c.hookBusy && c.Sites > 0:
 		return "automatic fault points were not observed: another check in this process held the autopoint hook (checks must not run in parallel)"
 	case c.Reached() == 0 && c.Sites > 0 && c.TaskPkg != "" && !slices.Contains(c.Pkgs, c.TaskPkg):
 		return fmt.Sprintf("no fault point was reached (neither Env.Point nor an automatic point of instrumented code): the task's type %s is defined in %s, which is not instrumented (name it with Instrument(%q))",
@@ -442,7 +449,7 @@ func explore(name string, p *prelude, shape scenarios.Shape, gen func(scenarios.
 		}
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
-	stopped := false // out of time (Deadline)
+	stopped := false // out of time (stopAt)
 	learned := false // the draws' points differ from the prelude's
 	progress := newTicker(cfg.logf)
 	g := gen(shape)

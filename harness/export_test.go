@@ -11,6 +11,10 @@ import (
 // and the judges have taken so far, for benchmarks and tests.
 func DumpCount() int64 { return dumpCount.Load() }
 
+// HookBusy reports whether another check held autopoint's hook when the
+// check c sums up started.
+func HookBusy(c Coverage) bool { return c.hookBusy }
+
 // RouteHits claims autopoint's hook as a check does and routes its hits to
 // p, as while a scenario runs; release gives the hook back. For
 // benchmarks of the point-hit path.

@@ -185,7 +185,8 @@ func (c *config) relaxations() []string {
 
 // Reproduce sets the command that reruns this check, e.g.
 // "go test ./pkg -run '^TestTask$'"; reports append the seed to it. The
-// suites package sets it.
+// suites package sets it to the test's own command; a caller of Check
+// sets it for its test (default: no reproducer).
 func Reproduce(cmd string) Option { return optionFunc(func(c *config) { c.repro = cmd }) }
 
 // onFound sets a function Check calls when it first sees a failure, before
@@ -198,7 +199,8 @@ func onFound(f func(explored int)) Option { return optionFunc(func(c *config) { 
 // Logf hears a default line.
 func OnExplored(f func(Coverage)) Option { return optionFunc(func(c *config) { c.onExplored = f }) }
 
-// Logf sets where progress notes go (default: nowhere).
+// Logf sets where progress notes go (default: nowhere); the suites
+// package sets t.Logf.
 func Logf(f func(format string, args ...any)) Option {
 	return optionFunc(func(c *config) { c.logf = f })
 }
@@ -297,12 +299,13 @@ func Limits(goroutines int, heap uint64) Option {
 // and then only by chance.
 func Procs(n int) Option { return optionFunc(func(c *config) { c.procs = n }) }
 
-// Deadline sets the real time at which a check stops exploring, so that it
-// fits into the time its test has (the suites package sets it from
-// t.Deadline, the test binary's -timeout). Stopping there is not a
-// failure: the check logs "stopped early: out of time after N scenarios"
-// and passes, unless it found a failure before.
-func Deadline(t time.Time) Option { return optionFunc(func(c *config) { c.deadline = t }) }
+// stopAt sets the real time at which a check stops exploring, so that it
+// fits into the time its test has: the suites package sets it from
+// t.Deadline, the test binary's -timeout, less what it needs itself (a
+// caller of Check bounds a check with Checks or Soak). Stopping there is
+// not a failure: the check logs "stopped early: out of time after N
+// scenarios" and passes, unless it found a failure before.
+func stopAt(t time.Time) Option { return optionFunc(func(c *config) { c.deadline = t }) }
 
 // outOfTime reports whether the check's deadline has passed.
 func (c *config) outOfTime() bool { return !c.deadline.IsZero() && time.Now().After(c.deadline) }

@@ -24,5 +24,7 @@ func init() {
 		RunOne:        plumbRunOne,
 		Part:          part,
 		ChildrenOf:    childrenOf,
+		Deadline:      stopAt,
+		SetReport:     setReport,
 	})
 }

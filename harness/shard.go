@@ -66,10 +66,10 @@ func Seed(seed uint64) Option {
 }
 
 // Soak makes a check explore until d of real time has passed instead of
-// Checks scenarios (still stopping at Deadline, the test's -timeout),
-// logging every 5s how far it got: scenarios, fault points faulted,
-// distinct orders in which calls began and returned, and the heap. It
-// ends with the same summary line as any check. The suites package reads
+// Checks scenarios (under the suites package, still stopping at the
+// test's -timeout), logging every 5s how far it got: scenarios, fault
+// points faulted, distinct orders in which calls began and returned, and
+// the heap. It ends with the same summary line as any check. The suites package reads
 // REAPTEST_SOAK=30m.
 func Soak(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.scale.soak = max(d, 0) })

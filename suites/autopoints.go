@@ -110,6 +110,6 @@ func (a autoChild) mark(f *harness.Failure) *harness.Failure {
 		return f
 	}
 	text := f.Error()
-	f.Text = "reaptest: note: " + a.off + "; this check ran uninstrumented\n" + text
+	hx.SetReport(f, "reaptest: note: "+a.off+"; this check ran uninstrumented\n"+text)
 	return f
 }

@@ -299,8 +299,8 @@ func (fz *fuzzer) run(t *testing.T, sc scenarios.Scenario, what string) *harness
 		return f
 	}
 	again := *first
-	again.Text = first.Error() + fmt.Sprintf("\nnote: this input's scenario failed the same way (%s); the one above, found first, is minimized and saved. This input's:\n%s",
-		sig, indent(sc.String()))
+	hx.SetReport(&again, first.Error()+fmt.Sprintf("\nnote: this input's scenario failed the same way (%s); the one above, found first, is minimized and saved. This input's:\n%s",
+		sig, indent(sc.String())))
 	return &again
 }
 

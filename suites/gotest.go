@@ -669,7 +669,7 @@ func defaults(t *testing.T, opts []harness.Option) []harness.Option {
 	}
 	if d, ok := t.Deadline(); ok {
 		tg := target{deadline: d, soak: soakOf(opts)}
-		base = append(base, harness.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
+		base = append(base, hx.Deadline(time.Now().Add(tg.timeLeft()*3/4)))
 	}
 	base, err := withScale(base) // REAPTEST_SHARD, _SEED, _SOAK (scale.go)
 	if err != nil {

@@ -123,7 +123,7 @@ func childOptions() []harness.Option {
 	}
 	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress), hx.OnFound(childFound)}
 	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
-		opts = append(opts, harness.Deadline(time.Unix(0, ns)))
+		opts = append(opts, hx.Deadline(time.Unix(0, ns)))
 	}
 	progressOnce.Do(func() {
 		progress, _ = createRing(filepath.Join(dir, "progress"))
@@ -252,7 +252,8 @@ func (r childResult) failure(repro string) *harness.Failure {
 	sc, _ := scenarios.Parse(r.Scenario)
 	res := &harness.Result{Scenario: sc, Violations: []*harness.Violation{{
 		Class: harness.Class(r.Class), Clause: r.Clause, Call: r.Call, Got: r.Got, Want: r.Want}}}
-	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Text: r.Report, Command: repro, Explored: r.Explored}
+	f := &harness.Failure{Result: res, Name: "the isolated check", File: r.File, Command: repro, Explored: r.Explored}
+	hx.SetReport(f, r.Report)
 	switch {
 	case r.File != "":
 		f.Command = hx.ReplayCommand(repro, r.File)
@@ -708,7 +709,7 @@ func judgeChild(tg target, c *child) (*harness.Failure, error) {
 			return nil, fmt.Errorf("reaptest: the isolated check passed, but%s", note)
 		}
 		f := c.result.failure(tg.repro)
-		f.Text += note
+		hx.SetReport(f, f.Error()+note)
 		return f, nil
 	case c.result.Pass && tg.explores && c.replayOnly:
 		return nil, exploredNothing(c.result.Ran)

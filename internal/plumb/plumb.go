@@ -81,6 +81,14 @@ type Harness[O, R, V any] struct {
 	// Part is an option that makes a check explore part i (0-based) of
 	// n of its share of the indexed scenario space: one of n children.
 	Part func(i, n int) O
+	// Deadline is an option that makes a check stop exploring at t (real
+	// time), so that it fits into its test's -timeout; stopping there is
+	// not a failure.
+	Deadline func(t time.Time) O
+	// SetReport makes f, a *harness.Failure, report text instead of the
+	// report it would write: the report an isolated check's child wrote,
+	// or that report with a note.
+	SetReport func(f any, text string)
 	// ChildrenOf reports what opts say about the children of an isolated
 	// check (harness.Children): how many (0: GOMAXPROCS), and whether they
 	// say.
