@@ -275,7 +275,7 @@ client3: delete ctx=background after=5ms
 // points alone find. REAPTEST_FINDRATE_N sets n (default 300; the README's figures are n=1000).
 func TestSpawnFindRate(t *testing.T) {
 	n := 300
-	if s := os.Getenv("REAPTEST_FINDRATE_N"); s != "" {
+	if s := os.Getenv(envFindRateN); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
 	for _, tc := range []struct {

@@ -4,8 +4,28 @@ import (
 	"fmt"
 	"os"
 	"strings"
+)
 
-	"github.com/reaptest/reaptest/internal/instrument"
+// Environment variables of automatic fault points, read where the
+// instrumented test binary is built. Every REAPTEST_ variable a user sets
+// has a constant in this package (EnvReplay, EnvRepeat, EnvIsolate,
+// EnvShard, EnvSeed, EnvSoak, EnvChildren and these), and the README's
+// table of them lists the same (TestEnvTable).
+const (
+	// EnvAutoPoints turns automatic fault points on (1, true, on, yes) or
+	// off (0, false, off, no) where the options do not say
+	// (harness.AutoPoints); they are on by default. Any other value fails
+	// the check with a usage error.
+	EnvAutoPoints = "REAPTEST_AUTOPOINTS"
+	// EnvBuildFlags holds build flags for the instrumented build that the
+	// running test binary cannot know, separated by spaces, e.g.
+	// "-coverpkg=./...": they come after the flags carried over from the
+	// running binary, so they win.
+	EnvBuildFlags = "REAPTEST_BUILDFLAGS"
+	// EnvCacheSize caps the cache of instrumented test binaries, in bytes
+	// or with a unit ("300MB", "1GiB"); "0" turns the cap off. The default
+	// is 400 MB.
+	EnvCacheSize = "REAPTEST_CACHESIZE"
 )
 
 // envSwitch reads the on/off environment variable name: unset or empty
@@ -25,10 +45,10 @@ func envSwitch(name string) (set, on bool, err error) {
 }
 
 // envUsage checks the on/off variables a check reads, EnvIsolate and
-// REAPTEST_AUTOPOINTS, before the check runs: a value that is neither is
+// EnvAutoPoints, before the check runs: a value that is neither is
 // a usage error, never silently taken as on.
 func envUsage() error {
-	for _, name := range []string{EnvIsolate, instrument.EnvAutopoints} {
+	for _, name := range []string{EnvIsolate, EnvAutoPoints} {
 		if _, _, err := envSwitch(name); err != nil {
 			return err
 		}

@@ -12,13 +12,16 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
-// fidelityRuns is how many times each saved counterexample is replayed;
-// REAPTEST_FIDELITY_RUNS overrides it (the closing note's figure is 100).
+// envFidelityRuns overrides fidelityRuns (the closing note's figure is
+// 100).
+const envFidelityRuns = "REAPTEST_FIDELITY_RUNS"
+
+// fidelityRuns is how many times each saved counterexample is replayed.
 func fidelityRuns(t *testing.T) int {
-	if v := os.Getenv("REAPTEST_FIDELITY_RUNS"); v != "" {
+	if v := os.Getenv(envFidelityRuns); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			t.Fatalf("REAPTEST_FIDELITY_RUNS=%q: want a positive number", v)
+			t.Fatalf("%s=%q: want a positive number", envFidelityRuns, v)
 		}
 		return n
 	}

@@ -11,12 +11,15 @@ import (
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
+// envJUnit names a JUnit report for TestSuites to write (.ci/run sets it).
+const envJUnit = "REAPTEST_JUNIT"
+
 // TestSuites runs the Ginkgo specs of the catalog verdicts (make run).
-// REAPTEST_JUNIT names a JUnit report to write.
+// envJUnit names a JUnit report to write.
 func TestSuites(t *testing.T) {
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := GinkgoConfiguration()
-	if path := os.Getenv("REAPTEST_JUNIT"); path != "" {
+	if path := os.Getenv(envJUnit); path != "" {
 		reporterConfig.JUnitReport = path
 	}
 	RunSpecs(t, "reaptest", suiteConfig, reporterConfig)
