@@ -4,7 +4,14 @@
 //   - [Scenario] and its String form, one fact a line, as reports print it;
 //     [Parse] and [ParseFile] read that form back.
 //   - [Gen] draws scenarios with rapid, every choice before anything runs,
-//     so that shrinking and replay see the same scenario.
+//     so that shrinking and replay see the same scenario; [Around] draws
+//     variations of one. Both return rapid's *rapid.Generator, not a type
+//     of this package: rapid (pgregory.net/rapid) is the property engine
+//     every check already runs on, its flags and RAPID_ variables apply,
+//     and its generator is what shrinks. A wrapper would have to hide
+//     shrinking or re-export rapid's T to draw with; the generator itself
+//     composes with rapid.Check, rapid.Map and rapid.MakeFuzz. An upgrade
+//     of rapid that changes Generator changes this API.
 //   - [Named] are hand-written scenarios for the situations of the fault
 //     model (a lost exit, a duplicate exit, an exit after Delete, ...):
 //     the harness runs them before it explores.

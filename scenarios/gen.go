@@ -69,6 +69,9 @@ var (
 // Gen returns a generator of scenarios of the given shape. Every choice is a
 // draw, made before the scenario runs, so rapid can shrink and replay it.
 // The generators behind the draws are built here, once, not on every draw.
+// It is rapid's own generator, on purpose (see the package doc): it
+// composes with rapid.Check, rapid.Map and rapid.MakeFuzz, as the suites
+// package's fuzz target does.
 func Gen(s Shape) *rapid.Generator[Scenario] {
 	if s.MaxActors <= 0 {
 		s.MaxActors = 4
