@@ -14,8 +14,8 @@ import (
 // sync.Mutex as durably blocked, so the bubble's clock cannot advance to
 // wake the sleeper: the scenario cannot go on, through no fault of the
 // task. Instrumented code (automatic points on) waits durably, and gets
-// this diagnosis only for a lock held longer than hook.PollGiveUp of
-// virtual time with no instrumented Unlock of it in between.
+// this diagnosis only for a lock held longer than 63ms of virtual time
+// (internal/hook.PollGiveUp) with no instrumented Unlock of it in between.
 const ClauseLockAcrossTime = "lock-across-time"
 
 // lockWait reports whether g waits for a sync lock, which testing/synctest
