@@ -29,7 +29,7 @@ func Register(pkg, file string, specs ...string) uint32 {
 
 // P is called before the synchronization operation at site id.
 func P(id uint32) {
-	if h := hook.Current(); h != nil {
+	if h := hook.Active.Load(); h != nil {
 		(*h)(id)
 	}
 }

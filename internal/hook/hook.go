@@ -58,8 +58,12 @@ const (
 	PollGiveUp = 63 * time.Millisecond // PollFirst + 2*PollFirst + ... + 32*PollFirst
 )
 
+// Active is the hook installed, nil when none is: autopoint.P loads it
+// directly, one atomic load, since a call to a function here would push
+// P past the compiler's inlining budget. Install a hook with Set.
+var Active atomic.Pointer[Func]
+
 var (
-	current atomic.Pointer[Func]
 	goHooks atomic.Pointer[GoHooks]
 	mu      sync.Mutex
 	sites   []Site            // guarded by mu; index is the site's id
@@ -71,19 +75,15 @@ var (
 func Set(h Func) Func {
 	var old *Func
 	if h == nil {
-		old = current.Swap(nil)
+		old = Active.Swap(nil)
 	} else {
-		old = current.Swap(&h)
+		old = Active.Swap(&h)
 	}
 	if old == nil {
 		return nil
 	}
 	return *old
 }
-
-// Current returns the hook installed, or nil: one atomic load, which is
-// all a point costs when no check runs.
-func Current() *Func { return current.Load() }
 
 // SetGo installs the go statements' hooks (nil removes them) and returns
 // the ones it replaced.

@@ -36,17 +36,17 @@ func TestRegisterNames(t *testing.T) {
 	}
 }
 
-// Set returns the hook it replaced, and Current the one installed.
+// Set returns the hook it replaced, and Active holds the one installed.
 func TestSet(t *testing.T) {
-	if Current() != nil {
+	if Active.Load() != nil {
 		t.Fatal("a hook is installed before any Set")
 	}
 	var hits []uint32
 	if old := Set(func(id uint32) { hits = append(hits, id) }); old != nil {
 		t.Fatal("Set returned a hook before any was installed")
 	}
-	if h := Current(); h == nil {
-		t.Fatal("Current() = nil after Set")
+	if h := Active.Load(); h == nil {
+		t.Fatal("Active is nil after Set")
 	} else {
 		(*h)(3)
 	}
@@ -55,8 +55,8 @@ func TestSet(t *testing.T) {
 	} else {
 		old(4)
 	}
-	if Current() != nil || len(hits) != 2 || hits[0] != 3 || hits[1] != 4 {
-		t.Errorf("after Set(nil): Current() = %v, hits %v; want nil, [3 4]", Current(), hits)
+	if Active.Load() != nil || len(hits) != 2 || hits[0] != 3 || hits[1] != 4 {
+		t.Errorf("after Set(nil): Active = %v, hits %v; want nil, [3 4]", Active.Load(), hits)
 	}
 }
 
