@@ -41,10 +41,11 @@ const (
 	MaxPoints     = 1024      // point lines
 	MaxHit        = 1_000_000 // a point's hit number
 	MaxYield      = 10_000    // a point's yields
-	// MaxSleep is the longest sleep at a point: a lock waiter of
-	// instrumented code waits durably for about a second
-	// (internal/hook.PollGiveUp), so a longer sleep while holding a lock
-	// could freeze the clock again.
+	// MaxSleep is the longest sleep a scenario file may give a point
+	// (exploring draws at most 20ms). A lock waiter of instrumented code
+	// polls in virtual time for 63ms (internal/hook.PollGiveUp) and then
+	// parks, so a hand-written sleep longer than that while a lock is held
+	// can freeze the clock.
 	MaxSleep = time.Second
 )
 
