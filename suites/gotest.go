@@ -43,7 +43,9 @@ const (
 // run: each skips with one line naming it. A subtest that passed without
 // checking what it was meant to (no time left to start a child, or to
 // explore; automatic fault points wanted but not built) skips with one
-// line saying why and what to do. With
+// line saying why and what to do. After the subtests, a goroutine of
+// reaptest's own that the check started outside its scenarios and left
+// running fails t as a harness bug, never the task's. With
 // REAPTEST_REPLAY set it replays that scenario file instead, in t itself
 // (REAPTEST_REPEAT times at most, until it fails).
 func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/leakcheck"
 	"github.com/reaptest/reaptest/internal/testrun"
 	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/internal/bridge"
@@ -96,9 +97,17 @@ func specDump(s bridge.Spec, newTask harness.NewTask, path, typeName string, opt
 // specIsolated runs check for the spec s: in a child process when
 // isolation is on, else here, with a *testing.T. The error is a usage
 // error or a check that could not run, never a verdict on the task.
-func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) (*harness.Failure, error) {
+//
+// After the check, in the parent, a goroutine of reaptest's own that it
+// started outside its scenarios and left running is reported as a harness
+// bug, as TestTask does (leftrunning.go).
+func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask harness.NewTask, opts []harness.Option, check func(t *testing.T, extra []harness.Option) (*harness.Failure, error)) (f *harness.Failure, err error) {
 	if passOver(s.Focus) {
 		return nil, nil // a child started for another spec that the focus also matches
+	}
+	if !inChild() {
+		before := leakcheck.IDs()
+		defer func() { err = specLeftRunning(before, err) }()
 	}
 	if err := envUsage(); err != nil {
 		return nil, err
@@ -123,8 +132,6 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 		tg.children = children
 		return checkIsolated(tg)
 	}
-	var f *harness.Failure
-	var err error
 	if inChild() {
 		warmUpOnce(newTask)
 		childBegin(s.Focus)

@@ -38,7 +38,10 @@ import (
 // Once a spec stops on a setup diagnosis (harness.ErrSetup), or on a
 // hostile task (a busy loop, hang [real-time-limit]; a bomb, leak
 // [limits]) whose goroutines nothing can stop, the specs after it in the
-// process are not run: each skips with one line naming it.
+// process are not run: each skips with one line naming it. After each
+// spec's check, a goroutine of reaptest's own that the check started
+// outside its scenarios and left running fails the spec as a harness bug,
+// never the task's, as in TestTask.
 // Each spec's counterexamples are kept in testdata/reaptest/<spec text>;
 // with REAPTEST_REPLAY set, the exploring spec replays that file instead.
 func DescribeTask(text string, newTask harness.NewTask, opts ...harness.Option) bool {
