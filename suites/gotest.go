@@ -520,7 +520,15 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		warmUpOnce(newTask)
 		childBegin(t.Name())
 	}
-	f, err := check(childOptions())
+	extra := childOptions()
+	var only *replayHere // in this process, with no time left to explore
+	if explores && !inChild() {
+		d, _ := t.Deadline()
+		if only = replayOnlyHere(d, soakOf(opts)); only != nil {
+			extra = append(extra, only.options()...)
+		}
+	}
+	f, err := check(extra)
 	if inChild() {
 		// The parent reports; the child's test passes, printing nothing.
 		childDone(t.Name(), f, err)
@@ -531,6 +539,9 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if nc := only.skip(); f == nil && nc != nil {
+		t.Skip(nc.Reason)
 	}
 	return f
 }

@@ -2,9 +2,12 @@ package suites
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
+	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/internal/instrument"
+	"github.com/reaptest/reaptest/scenarios"
 	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
 
@@ -25,6 +28,10 @@ import (
 //   - an exploring check that passed without the automatic fault points it
 //     was meant to have: no go command and no cached build, a build error,
 //     no writable cache, no time to build (uninstrumented).
+//
+// A check that runs in this process (isolation off) keeps to the same
+// rule: with less time left than a child would be started to explore
+// with, it only replays (replayHere) and a pass skips as exploredNothing.
 //
 // A named scenario that ran is a pass or a failure as usual: it needs no
 // exploring and no automatic points (it plans no yield at them). A
@@ -86,4 +93,38 @@ func (a autoChild) uninstrumented(ran int) *bridge.NotChecked {
 		return nil
 	}
 	return &bridge.NotChecked{Reason: fmt.Sprintf("reaptest: not fully checked: %d scenarios passed without the automatic fault points this check was meant to have (%s); fix that, or set %s=0 to check with env.Point alone", ran, a.off, instrument.EnvAutopoints)}
+}
+
+// replayHere is an exploring check that runs in this process (isolation
+// off) with too little time left before the test binary's deadline to
+// explore: as a replay-only child (runChild), it replays the corpus and
+// the named scenarios, whatever time is left, explores nothing, and a
+// pass skips with exploredNothing, never passes.
+type replayHere struct{ ran atomic.Int64 }
+
+// replayOnlyHere returns the replayHere of an exploring check in this
+// process whose test binary ends at deadline (zero: no -timeout), or nil
+// when there is time to explore: as much as a child is started with
+// (minChildTime, after the parent's margin, target.timeLeft).
+func replayOnlyHere(deadline time.Time, soak time.Duration) *replayHere {
+	if deadline.IsZero() || (target{deadline: deadline, soak: soak}).timeLeft() >= minChildTime {
+		return nil
+	}
+	return &replayHere{}
+}
+
+// options are the options that make the check replay only: its exploring
+// deadline is now (what comes before exploring still runs), and each
+// scenario it runs is counted.
+func (r *replayHere) options() []harness.Option {
+	return []harness.Option{harness.Deadline(time.Now()), hx.Progress(func(scenarios.Scenario) { r.ran.Add(1) })}
+}
+
+// skip is why a check that replayed only and passed is skipped, or nil
+// when it is not replay-only (r is nil).
+func (r *replayHere) skip() *bridge.NotChecked {
+	if r == nil {
+		return nil
+	}
+	return exploredNothing(int(r.ran.Load()))
 }

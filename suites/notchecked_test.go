@@ -3,11 +3,16 @@ package suites
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/suites/catalog"
+	"github.com/reaptest/reaptest/suites/internal/bridge"
 )
 
 // testEvents runs the go command with args in dir, with extra
@@ -93,5 +98,80 @@ func TestNotCheckedIsNotAPass(t *testing.T) {
 	if got := string(raw); !strings.Contains(got, "--- SKIP: TestGood/explore") || !strings.Contains(got, "--- PASS: TestGood/lost-exit") ||
 		!strings.Contains(got, "reaptest: not fully checked:") || !strings.Contains(got, "no go command") {
 		t.Errorf("a prebuilt binary without go or a cached build: want explore skipped for want of automatic points:\n%s", got)
+	}
+}
+
+// inProcessHelper names the check TestInProcessHelper runs.
+const inProcessHelper = "REAPTEST_INPROCESS_HELPER"
+
+// TestInProcessHelper is the process TestNotCheckedInProcess runs, with
+// isolation off and a short -timeout: TestTask on a correct task
+// ("good") or on a buggy one whose regression scenario is in the corpus
+// ("regression"), or a DescribeTask spec's exploring check on a correct
+// task ("spec"), which logs its error. Without it set it does nothing.
+func TestInProcessHelper(t *testing.T) {
+	switch os.Getenv(inProcessHelper) {
+	case "good":
+		TestTask(t, catalog.NewReference, harness.Checks(200))
+	case "regression":
+		TestTask(t, catalog.NewCheckThenAct, harness.Checks(200))
+	case "spec":
+		f, err := bridge.Explore(bridge.Spec{Focus: "in process", Logf: t.Logf}, "", catalog.NewReference, []harness.Option{harness.Checks(200)})
+		var nc *bridge.NotChecked
+		switch {
+		case f != nil:
+			t.Fatalf("the reference failed:\n%s", f)
+		case errors.As(err, &nc):
+			t.Logf("spec skipped: %s", nc.Reason)
+		case err != nil:
+			t.Fatalf("spec error: %v", err)
+		default:
+			t.Log("spec passed")
+		}
+	}
+}
+
+// The same holds in process (REAPTEST_ISOLATE=0): with too little time
+// left before -timeout to explore, the check replays the corpus and the
+// named scenarios and explores nothing: a buggy task whose regression
+// scenario is in the corpus fails, a correct task's explore subtest, and
+// a DescribeTask spec's exploring check, skip saying so instead of
+// passing.
+func TestNotCheckedInProcess(t *testing.T) {
+	run := func(mode string) string {
+		t.Helper()
+		dir := t.TempDir()
+		corpus := filepath.Join(dir, "testdata/reaptest/TestInProcessHelper/panic-no-panic-1c42af41.scenario")
+		data, err := os.ReadFile("testdata/reaptest/check-then-act/panic-no-panic-1c42af41.scenario")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(corpus), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(corpus, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// 1.2s: 0.7s left after the margin, less than a child would be
+		// started to explore with.
+		cmd := exec.Command(os.Args[0], "-test.run=^TestInProcessHelper$", "-test.count=1", "-test.v", "-test.timeout=1200ms")
+		cmd.Env = append(os.Environ(), inProcessHelper+"="+mode, EnvIsolate+"=0")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if _, exit := err.(*exec.ExitError); err != nil && !exit {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	if out := run("good"); !strings.Contains(out, "--- SKIP: TestInProcessHelper/explore ") || !strings.Contains(out, "--- PASS: TestInProcessHelper/lost-exit ") ||
+		!strings.Contains(out, "reaptest: explored nothing: the corpus and the fixed scenarios") || !strings.Contains(out, longerTimeout) {
+		t.Errorf("in process, no time to explore, a correct task: want the named subtests to pass and explore to skip saying it explored nothing:\n%s", out)
+	}
+	if out := run("regression"); !strings.Contains(out, "--- FAIL: TestInProcessHelper/explore ") || !strings.Contains(out, "reaptest: panic [no-panic]") ||
+		!strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestInProcessHelper/panic-no-panic-1c42af41.scenario") {
+		t.Errorf("in process, no time to explore, a buggy task with a regression scenario: want explore to fail on the corpus file:\n%s", out)
+	}
+	if out := run("spec"); !strings.Contains(out, "spec skipped: reaptest: explored nothing:") {
+		t.Errorf("in process, no time to explore, a spec's exploring check: want it skipped saying it explored nothing:\n%s", out)
 	}
 }

@@ -136,14 +136,39 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 		warmUpOnce(newTask)
 		childBegin(s.Focus)
 	}
-	if werr := withT(func(t *testing.T) { f, err = check(t, childOptions()) }); werr != nil && err == nil {
+	extra := childOptions()
+	var only *replayHere // in this process, with no time left to explore
+	if explores && !inChild() {
+		extra = append(extra, inProcessDeadline(opts, &only)...)
+	}
+	if werr := withT(func(t *testing.T) { f, err = check(t, extra) }); werr != nil && err == nil {
 		err = werr
 	}
 	if inChild() {
 		childDone(s.Focus, f, err) // the parent reports; the child's spec passes
 		return nil, nil
 	}
+	if nc := only.skip(); f == nil && err == nil && nc != nil {
+		return nil, nc
+	}
 	return f, err
+}
+
+// inProcessDeadline returns the options that keep an exploring spec's
+// check in this process within the test binary's -timeout, as defaults
+// does for a go test check: it stops exploring at three quarters of the
+// time a child would be given, or, with less than a child is started
+// with, explores nothing and sets *only (see replayHere).
+func inProcessDeadline(opts []harness.Option, only **replayHere) []harness.Option {
+	d := binaryDeadline()
+	if d.IsZero() {
+		return nil
+	}
+	if *only = replayOnlyHere(d, soakOf(opts)); *only != nil {
+		return (*only).options()
+	}
+	left := target{deadline: d, soak: soakOf(opts)}.timeLeft()
+	return []harness.Option{harness.Deadline(time.Now().Add(left * 3 / 4))}
 }
 
 // withT runs f with a *testing.T where none is at hand (a Ginkgo spec),
