@@ -50,6 +50,7 @@ const (
 	ClauseLimits        = "limits"          // goroutines or heap past the limits (a bomb)
 	ClauseCrash         = "crash"           // the test process died: a panic on a task goroutine, a fatal error, os.Exit
 	ClauseNoRace        = "no-race"         // the race detector saw a data race in the task (go test -race)
+	ClauseNewTask       = "new-task"        // the factory returned a nil task
 )
 
 // Violation is one way a scenario broke the contract: what happened, to

@@ -463,7 +463,7 @@ func (r *run) build(proc *sim.Process) (task Task) {
 	task = r.newTask(Env{Process: signalRecorder{proc, r}, Point: point, Fail: r.fails.Fail})
 	if task == nil {
 		r.mu.Lock()
-		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: "new-task", Call: "NewTask",
+		r.extra = append(r.extra, &Violation{Class: ClassContract, Clause: ClauseNewTask, Call: "NewTask",
 			Got: "nil", Want: "a task"})
 		r.mu.Unlock()
 	}

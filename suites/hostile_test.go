@@ -30,6 +30,8 @@ var hostileTasks = map[string]struct {
 	newTask harness.NewTask
 	opts    []harness.Option
 }{
+	// A factory that returns no task.
+	"nil": {func(harness.Env) harness.Task { return nil }, nil},
 	// A Wait that spins for good: time.Now stands still in a bubble.
 	"spin": {newDoomed(func(d *doomed) {
 		d.wait = func(*doomed) {
@@ -151,6 +153,21 @@ func TestHostileSpinStopsTheRest(t *testing.T) {
 	}
 }
 
+// A factory that returns a nil task is reported once, as contract
+// [new-task] in the first named scenario, not in every subtest: the ones
+// after it skip with a note naming it. Isolated and in process alike.
+func TestNilTaskStopsTheRest(t *testing.T) {
+	if inChild() || os.Getenv(hostileHelper) != "" {
+		return
+	}
+	for _, isolate := range []string{"1", "0"} {
+		out := runHostile(t, "nil", isolate)
+		for _, e := range stoppedAtFirst(out, "contract [new-task]") {
+			t.Errorf("REAPTEST_ISOLATE=%s: %s; output:\n%s", isolate, e, out)
+		}
+	}
+}
+
 // A heap bomb too slow to pass the heap limit within the real-time limit
 // is leak [limits] in the scenario that makes it, not hang
 // [real-time-limit] as a busy loop is (and leak [limits] only in a later
@@ -180,6 +197,7 @@ func TestStopNote(t *testing.T) {
 		{failure(harness.ClassHang, harness.ClauseRealTime), "reaptest: hang [real-time-limit]: not run: in T/first the task runs past its real-time limit"},
 		{failure(harness.ClassLeak, harness.ClauseLimits), "reaptest: leak [limits]: not run: in T/first the task is a goroutine or memory bomb"},
 		{failure(harness.ClassSetup, harness.ClauseOutsideBubble), "reaptest: setup [outside-bubble]: not run: T/first stopped on a setup problem"},
+		{failure(harness.ClassContract, harness.ClauseNewTask), "reaptest: contract [new-task]: not run: in T/first the task's factory returned nil"},
 		{failure(harness.ClassHang, harness.ClauseDeadlock), ""},
 		{failure(harness.ClassLeak, harness.ClauseNoLeak), ""},
 		{failure(harness.ClassPanic, harness.ClauseCrash), ""},

@@ -14,7 +14,8 @@ import (
 // loop (hang [real-time-limit]) or a goroutine or memory bomb (leak
 // [limits]) leaves goroutines running, or memory held, in the process that
 // nothing can stop, so every later check would wait out its own limit
-// beside them and report the same thing again.
+// beside them and report the same thing again. A factory that returned a
+// nil task (contract [new-task]) stops them too: it would in every check.
 func StopNote(first string, f *harness.Failure) string {
 	if f == nil {
 		return ""
@@ -31,6 +32,9 @@ func StopNote(first string, f *harness.Failure) string {
 		return hostile(first, p, "runs past its real-time limit (a busy loop?)")
 	case p.Clause == harness.ClauseLimits:
 		return hostile(first, p, "is a goroutine or memory bomb")
+	case p.Clause == harness.ClauseNewTask:
+		return fmt.Sprintf("reaptest: %s [%s]: not run: in %s the task's factory returned nil, as it would in every check (see there); fix that first",
+			p.Class, p.Clause, first)
 	}
 	return ""
 }
