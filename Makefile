@@ -57,10 +57,14 @@ bench:
 
 # Replay one scenario file against one catalog entry, e.g.
 #   make repro IMPL=check-then-act SCENARIO=testdata/reaptest/check-then-act/<file> REPEAT=100
-# SCENARIO is relative to suites/; REPEAT replays until it fails.
+# SCENARIO is relative to suites/; REPEAT replays until it fails. It prints
+# the report (README.md, "Reading a report"; TestMakeRepro checks it);
+# colour only on a terminal, as for run.
 repro:
 	@test -n "$(IMPL)" -a -n "$(SCENARIO)" || { echo "usage: make repro IMPL=<catalog entry> SCENARIO=<file under suites/> [REPEAT=n]"; exit 2; }
-	REAPTEST_REPLAY=$(SCENARIO) REAPTEST_REPEAT=$(or $(REPEAT),1) $(GO) test ./suites -count=1 -v -run '^TestSuites$$' -ginkgo.v -ginkgo.focus 'catalog $(IMPL) (is|passes)'
+	@color=$$([ -t 1 ] || echo -ginkgo.no-color); \
+	echo "REAPTEST_REPLAY=$(SCENARIO) REAPTEST_REPEAT=$(or $(REPEAT),1) $(GO) test ./suites -count=1 -v -run '^TestSuites$$' -ginkgo.v -ginkgo.focus 'catalog $(IMPL) (is|passes)' $$color"; \
+	REAPTEST_REPLAY=$(SCENARIO) REAPTEST_REPEAT=$(or $(REPEAT),1) $(GO) test ./suites -count=1 -v -run '^TestSuites$$' -ginkgo.v -ginkgo.focus 'catalog $(IMPL) (is|passes)' $$color
 
 lint:
 	$(GO) vet ./...

@@ -2,6 +2,7 @@ package suites
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -17,7 +18,8 @@ import (
 // caught with its class. Each spec prints its verdict and, for a caught
 // bug, the reproducer; the container prints a verdict table at the end.
 // Specs carry the label "catalog". It is how the bundled catalog is run
-// (make run).
+// (make run). Replaying a scenario file (REAPTEST_REPLAY: make repro), a
+// caught bug's spec prints its whole report too.
 func describeCatalog(text string, entries []catalog.Entry, opts ...harness.Option) bool {
 	var mu sync.Mutex
 	verdicts := make(map[string]string) // guarded by mu
@@ -43,6 +45,11 @@ func describeCatalog(text string, entries []catalog.Entry, opts ...harness.Optio
 					repros[e.Name] = f.Command
 				}
 				mu.Unlock()
+				if f != nil && os.Getenv(EnvReplay) != "" {
+					// make repro: the report itself, as README.md's
+					// "Reading a report" shows it.
+					fmt.Fprintf(GinkgoWriter, "%s\n", f.Error())
+				}
 				fmt.Fprintf(GinkgoWriter, "%s: %s\n", e.Name, v)
 				switch {
 				case e.Want == catalog.WantPass && f != nil:

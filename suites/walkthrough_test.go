@@ -2,6 +2,7 @@ package suites
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -96,5 +97,53 @@ func TestReadLimitedDump(t *testing.T) {
 	data, err := readLimited("testdata/walkthrough/daemon-sigquit.dump", maxDump)
 	if err != nil || len(data) == 0 {
 		t.Errorf("readLimited of the walk-through's dump: %d bytes, %v", len(data), err)
+	}
+}
+
+// README.md's "Reading a report" shows what make repro prints for the
+// check-then-act catalog entry's saved scenario: the report itself, not
+// only the verdict table, and, piped, no colour codes.
+func TestMakeRepro(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatalf("make is needed to run make repro as the README says: %v", err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(readme), "\n## Reading a report\n")
+	m := regexp.MustCompile("`make repro IMPL=([a-z-]+) SCENARIO=…`:\n\n```\n").FindStringSubmatchIndex(section)
+	if m == nil {
+		t.Fatal("README.md: no make repro command and ``` block under ## Reading a report")
+	}
+	impl := section[m[2]:m[3]]
+	block, _, _ := strings.Cut(section[m[1]:], "```")
+	root, _ := filepath.Abs("..")
+	want := normalize(block, "/src/reaptest")
+	file := regexp.MustCompile(`REAPTEST_REPLAY=(testdata/reaptest/\S+\.scenario) `).FindStringSubmatch(want)
+	if file == nil {
+		t.Fatalf("README.md's report has no reproduce line with a corpus file:\n%s", want)
+	}
+	cmd := exec.Command("make", "-s", "-C", root, "repro", "IMPL="+impl, "SCENARIO="+file[1])
+	raw, err := cmd.CombinedOutput()
+	out := string(raw)
+	if err != nil {
+		t.Fatalf("make repro: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("make repro, piped, prints colour codes:\n%q", out)
+	}
+	// The report as Ginkgo prints a spec's output: indented by 2.
+	start := strings.Index(out, "reaptest: ")
+	if start < 0 {
+		t.Fatalf("make repro printed no report:\n%s", out)
+	}
+	start = strings.LastIndex(out[:start], "\n") + 1
+	var got strings.Builder
+	for _, l := range strings.Split(out[start:], "\n") {
+		got.WriteString(strings.TrimPrefix(l, "  ") + "\n")
+	}
+	if g := normalize(got.String(), root); !strings.Contains(g, want) {
+		t.Errorf("README.md's \"Reading a report\" is not what make repro prints.\nprinted:\n%s\nREADME:\n%s", g, want)
 	}
 }
