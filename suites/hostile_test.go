@@ -30,6 +30,8 @@ var hostileTasks = map[string]struct {
 	newTask harness.NewTask
 	opts    []harness.Option
 }{
+	// A Delete that ends the process.
+	"exit": {newDoomed(func(d *doomed) { d.delete = func(*doomed) { os.Exit(3) } }), nil},
 	// A factory that returns no task.
 	"nil": {func(harness.Env) harness.Task { return nil }, nil},
 	// A Wait that spins for good: time.Now stands still in a bubble.

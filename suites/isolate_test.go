@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -166,6 +167,28 @@ func TestIsolationOSExit(t *testing.T) {
 	checkCrash(t, newDoomed(func(d *doomed) {
 		d.delete = func(*doomed) { os.Exit(3) }
 	}), harness.ClassPanic, harness.ClauseCrash, "status 3")
+}
+
+// A named scenario that fails is reported as written, not minimized or
+// saved, unless it takes the child down: then it is confirmed, shrunk and
+// saved to the test's corpus like any crash, and its reproducer replays
+// the saved file (README, "Plug in your implementation").
+func TestNamedCrashIsSaved(t *testing.T) {
+	if inChild() || os.Getenv(hostileHelper) != "" {
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHostileHelper$/^lost-exit$", "-test.count=1", "-test.v", "-test.timeout=5m")
+	cmd.Env = append(os.Environ(), hostileHelper+"=exit", EnvIsolate+"=1", "REAPTEST_AUTOPOINTS=0")
+	cmd.Dir = t.TempDir()
+	raw, _ := cmd.CombinedOutput()
+	out := string(raw)
+	m := regexp.MustCompile(`REAPTEST_REPLAY=(testdata/reaptest/TestHostileHelper/panic-crash-[0-9a-f]+\.scenario) go test `).FindStringSubmatch(out)
+	if !strings.Contains(out, "--- FAIL: TestHostileHelper/lost-exit ") || !strings.Contains(out, "reaptest: panic [crash]") || m == nil {
+		t.Fatalf("lost-exit with a Delete that exits: want a crash report whose reproducer replays a saved file:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(cmd.Dir, m[1])); err != nil {
+		t.Errorf("the reproducer's file was not saved: %v", err)
+	}
 }
 
 // A busy loop in Wait: the real-time limit ends the scenario, and the
