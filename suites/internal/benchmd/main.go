@@ -326,7 +326,7 @@ func main() {
 	elapsed := flag.Float64("elapsed", 0, "seconds the whole run took (0: unknown)")
 	target := flag.String("target", "make bench", "the command that regenerates the file")
 	profile := flag.String("profile", "", "go tool pprof -top output for BenchmarkCheckReference, quoted as where the time goes")
-	readme := flag.String("readme", "", "a file whose find-rate block (between benchmd's markers) gets the find-rate tables")
+	readme := flag.String("readme", "", "a file whose find-rate block (between benchmd's markers) gets the find-rate tables, and whose inline figures (readme.go) get this run's")
 	var cmds []string
 	flag.Func("cmd", "a command that produced the input (repeatable, in order)", func(s string) error {
 		cmds = append(cmds, s)
@@ -368,6 +368,9 @@ func main() {
 			if err := spliceReadme(*readme, fr); err != nil {
 				fatal(err)
 			}
+		}
+		if err := spliceFiguresFile(*readme, res); err != nil {
+			fatal(err)
 		}
 	}
 	if len(res.failed) > 0 {
