@@ -528,7 +528,13 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 			extra = append(extra, only.options()...)
 		}
 	}
-	f, err := check(extra)
+	var f *harness.Failure
+	var err error
+	if inChild() {
+		f, err = check(extra)
+	} else {
+		f, err = located(t, check, extra)
+	}
 	if inChild() {
 		// The parent reports; the child's test passes, printing nothing.
 		childDone(t.Name(), f, err)
@@ -544,6 +550,37 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		t.Skip(nc.Reason)
 	}
 	return f
+}
+
+// located runs check in this process, in a goroutine of its own, while
+// t's goroutine logs the lines the check logs (harness.Logf), as they
+// come: each is then located where t's helpers lead, at the user's
+// TestTask (or ExploreAround, ExploreDump) line, as an isolated check's
+// lines are (session.result), not at the harness's line that logged it.
+func located(t *testing.T, check func(extra []harness.Option) (*harness.Failure, error), extra []harness.Option) (*harness.Failure, error) {
+	t.Helper()
+	lines := make(chan string)
+	type result struct {
+		f   *harness.Failure
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		// Sent also when the check's goroutine ends in t.FailNow (a
+		// bubble's test failed): t has failed, and says why.
+		defer func() { done <- r }()
+		logf := func(format string, args ...any) { lines <- fmt.Sprintf(format, args...) }
+		r.f, r.err = check(append(extra[:len(extra):len(extra)], harness.Logf(logf)))
+	}()
+	for {
+		select {
+		case l := <-lines:
+			t.Log(l)
+		case r := <-done:
+			return r.f, r.err
+		}
+	}
 }
 
 // childFailed, in a child, holds the names of the checks that failed (the

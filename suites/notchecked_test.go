@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -166,6 +167,8 @@ func TestNotCheckedInProcess(t *testing.T) {
 	if out := run("good"); !strings.Contains(out, "--- SKIP: TestInProcessHelper/explore ") || !strings.Contains(out, "--- PASS: TestInProcessHelper/lost-exit ") ||
 		!strings.Contains(out, "reaptest: explored nothing: the corpus and the fixed scenarios") || !strings.Contains(out, longerTimeout) {
 		t.Errorf("in process, no time to explore, a correct task: want the named subtests to pass and explore to skip saying it explored nothing:\n%s", out)
+	} else if !regexp.MustCompile(`(?m)^ +notchecked_test\.go:\d+: reaptest: \d+ scenarios, `).MatchString(out) || strings.Contains(out, "explore.go:") {
+		t.Errorf("in process, the check's lines are not located at the user's TestTask line:\n%s", out)
 	}
 	if out := run("regression"); !strings.Contains(out, "--- FAIL: TestInProcessHelper/explore ") || !strings.Contains(out, "reaptest: panic [no-panic]") ||
 		!strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestInProcessHelper/panic-no-panic-1c42af41.scenario") {
