@@ -47,7 +47,8 @@ func testEvents(t *testing.T, dir string, env []string, args ...string) (actions
 // correct one passes its named scenarios while its explore subtest is
 // SKIP, saying so; with too little time to start a child at all, every
 // subtest is SKIP; a prebuilt test binary with no go command and no
-// cached instrumented build skips its explore subtest.
+// cached instrumented build skips its explore subtest, and once its
+// instrumented build is cached runs instrumented without go.
 func TestNotCheckedIsNotAPass(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed to build a separate module: %v", err)
@@ -99,6 +100,32 @@ func TestNotCheckedIsNotAPass(t *testing.T) {
 	if got := string(raw); !strings.Contains(got, "--- SKIP: TestGood/explore") || !strings.Contains(got, "--- PASS: TestGood/lost-exit") ||
 		!strings.Contains(got, "reaptest: not fully checked:") || !strings.Contains(got, "no go command") {
 		t.Errorf("a prebuilt binary without go or a cached build: want explore skipped for want of automatic points:\n%s", got)
+	}
+
+	// The same binary, once a run with go on PATH has built its
+	// instrumented build into the cache: without go, it finds that build
+	// and runs instrumented (the summary names the sync points).
+	cacheHome, home := t.TempDir(), t.TempDir()
+	goEnv := []string{"XDG_CACHE_HOME=" + cacheHome, "HOME=" + home}
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			t.Fatalf("go env %s: %v", v, err)
+		}
+		goEnv = append(goEnv, v+"="+strings.TrimSpace(string(out)))
+	}
+	instrumented := regexp.MustCompile(`reaptest: \d+ scenarios, \d+ sync points in `)
+	for _, withGo := range []bool{true, false} {
+		cmd := exec.Command(bin, "-test.count=1", "-test.v", "-test.run=^TestGood$/^explore$")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), goEnv...)
+		if !withGo {
+			cmd.Env = append(cmd.Env, "PATH="+t.TempDir())
+		}
+		raw, _ := cmd.CombinedOutput()
+		if got := string(raw); !strings.Contains(got, "--- PASS: TestGood/explore") || !instrumented.MatchString(got) {
+			t.Errorf("a prebuilt binary (go on PATH: %v) with its instrumented build cached: want explore to pass instrumented:\n%s", withGo, got)
+		}
 	}
 }
 
