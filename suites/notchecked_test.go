@@ -180,9 +180,9 @@ func TestNotCheckedInProcess(t *testing.T) {
 		if err := os.WriteFile(corpus, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		// 1.2s: 0.7s left after the margin, less than a child would be
-		// started to explore with.
-		cmd := exec.Command(os.Args[0], "-test.run=^TestInProcessHelper$", "-test.count=1", "-test.v", "-test.timeout=1200ms")
+		// 1.4s: at most 0.9s left after the margin, less than a child
+		// would be started to explore with.
+		cmd := exec.Command(os.Args[0], "-test.run=^TestInProcessHelper$", "-test.count=1", "-test.v", "-test.timeout=1400ms")
 		cmd.Env = append(os.Environ(), inProcessHelper+"="+mode, EnvIsolate+"=0")
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
