@@ -41,6 +41,18 @@ func testEvents(t *testing.T, dir string, env []string, args ...string) (actions
 	return actions, text.String()
 }
 
+// checkThenActCorpus returns the catalog's saved counterexample of
+// check-then-act (a regression scenario of a bug only exploring finds),
+// relative to the package directory.
+func checkThenActCorpus(t *testing.T) string {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/reaptest/check-then-act/panic-no-panic-*.scenario")
+	if len(files) != 1 {
+		t.Fatalf("want one saved panic [no-panic] of check-then-act in the catalog's corpus, found %v", files)
+	}
+	return files[0]
+}
+
 // A check that could not check is not a pass. Under go test -timeout=1s
 // (no time to explore) the corpus and the named scenarios still run: a
 // buggy task whose regression scenario is in the corpus fails, and a
@@ -53,22 +65,16 @@ func TestNotCheckedIsNotAPass(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatalf("the go command is needed to build a separate module: %v", err)
 	}
-	// The catalog's saved check-then-act counterexample, whatever make run
-	// last named it, is the user's regression scenario.
-	saved, _ := filepath.Glob("testdata/reaptest/check-then-act/panic-no-panic-*.scenario")
-	if len(saved) != 1 {
-		t.Fatalf("want one saved check-then-act counterexample in the catalog's corpus, found %v", saved)
-	}
-	corpus := saved[0]
+	corpus := checkThenActCorpus(t)
 	dir := moduleFrom(t, "example.com/notchecked", "testdata/notchecked", map[string]string{
-		"testdata/reaptest/TestRegression/panic-no-panic-1c42af41.scenario": corpus,
+		"testdata/reaptest/TestRegression/" + filepath.Base(corpus): corpus,
 	})
 	// The instrumented builds, made once with time to spare, are found
 	// cached by the runs below, as on a developer's second run.
 	testEvents(t, dir, nil, "test", "-count=1", "-run", "^(TestRegression|TestGood)$", ".")
 
 	actions, out := testEvents(t, dir, nil, "test", "-count=1", "-timeout=1s", "-json", "-run", "^TestRegression$", ".")
-	if actions["TestRegression/explore"] != "fail" || !strings.Contains(out, "reaptest: panic [no-panic]") || !strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestRegression/panic-no-panic-1c42af41.scenario") {
+	if actions["TestRegression/explore"] != "fail" || !strings.Contains(out, "reaptest: panic [no-panic]") || !strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestRegression/"+filepath.Base(corpus)) {
 		t.Errorf("-timeout=1s, a buggy task with a regression scenario: %v, want TestRegression/explore to fail on the corpus file:\n%s", actions, out)
 	}
 
@@ -166,11 +172,12 @@ func TestInProcessHelper(t *testing.T) {
 // a DescribeTask spec's exploring check, skip saying so instead of
 // passing.
 func TestNotCheckedInProcess(t *testing.T) {
+	saved := checkThenActCorpus(t)
 	run := func(mode string) string {
 		t.Helper()
 		dir := t.TempDir()
-		corpus := filepath.Join(dir, "testdata/reaptest/TestInProcessHelper/panic-no-panic-1c42af41.scenario")
-		data, err := os.ReadFile("testdata/reaptest/check-then-act/panic-no-panic-1c42af41.scenario")
+		corpus := filepath.Join(dir, "testdata/reaptest/TestInProcessHelper", filepath.Base(saved))
+		data, err := os.ReadFile(saved)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +205,7 @@ func TestNotCheckedInProcess(t *testing.T) {
 		t.Errorf("in process, the check's lines are not located at the user's TestTask line:\n%s", out)
 	}
 	if out := run("regression"); !strings.Contains(out, "--- FAIL: TestInProcessHelper/explore ") || !strings.Contains(out, "reaptest: panic [no-panic]") ||
-		!strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestInProcessHelper/panic-no-panic-1c42af41.scenario") {
+		!strings.Contains(out, "REAPTEST_REPLAY=testdata/reaptest/TestInProcessHelper/"+filepath.Base(saved)) {
 		t.Errorf("in process, no time to explore, a buggy task with a regression scenario: want explore to fail on the corpus file:\n%s", out)
 	}
 	if out := run("spec"); !strings.Contains(out, "spec skipped: reaptest: explored nothing:") {
