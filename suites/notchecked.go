@@ -117,7 +117,7 @@ func replayOnlyHere(deadline time.Time, soak time.Duration) *replayHere {
 // deadline is now (what comes before exploring still runs), and each
 // scenario it runs is counted.
 func (r *replayHere) options() []harness.Option {
-	return []harness.Option{harness.Deadline(time.Now()), hx.Progress(func(scenarios.Scenario) { r.ran.Add(1) })}
+	return []harness.Option{hx.Deadline(time.Now()), hx.Progress(func(scenarios.Scenario) { r.ran.Add(1) })}
 }
 
 // skip is why a check that replayed only and passed is skipped, or nil

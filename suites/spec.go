@@ -168,7 +168,7 @@ func inProcessDeadline(opts []harness.Option, only **replayHere) []harness.Optio
 		return (*only).options()
 	}
 	left := target{deadline: d, soak: soakOf(opts)}.timeLeft()
-	return []harness.Option{harness.Deadline(time.Now().Add(left * 3 / 4))}
+	return []harness.Option{hx.Deadline(time.Now().Add(left * 3 / 4))}
 }
 
 // withT runs f with a *testing.T where none is at hand (a Ginkgo spec),
