@@ -26,12 +26,21 @@ type findRateTask struct {
 	newTask      harness.NewTask
 	want         harness.Class
 	d, t         int
+	// learnFrom, if not nil, is the task the shape is learned from: the
+	// same code with no bug (a named scenario finds some synthetic races
+	// before exploring, and then no shape is learned).
+	learnFrom harness.NewTask
+	// learnedOnly measures the learned draw only.
+	learnedOnly bool
 }
 
 // findRateTasks are the bugs BenchmarkFindRate measures: every buggy
 // catalog entry with its hand-placed points (hand) and with them disabled
 // (none); the instrumented-style tasks of autotask_test.go, which have
-// automatic points only (auto); and the shapes of reach_test.go.
+// automatic points only (auto); the shapes of reach_test.go; and the
+// synthetic races of depthrace_test.go (synthetic: depth 1, 2 and 3 over
+// 6, 50 and 200 steps, in an order the default start order suits and in
+// one it does not), with the learned draw only.
 func findRateTasks() []findRateTask {
 	var out []findRateTask
 	for _, e := range catalog.All() {
@@ -42,17 +51,24 @@ func findRateTasks() []findRateTask {
 		if e.Name == "check-then-act" {
 			d, t = 2, 2 // one yield between two Reaps' check and act
 		}
-		out = append(out, findRateTask{e.Name, "hand", e.New, harness.Class(e.Want), d, t})
+		out = append(out, findRateTask{name: e.Name, points: "hand", newTask: e.New, want: harness.Class(e.Want), d: d, t: t})
 		newTask := e.New
-		out = append(out, findRateTask{e.Name, "none", func(env harness.Env) harness.Task {
+		out = append(out, findRateTask{name: e.Name, points: "none", newTask: func(env harness.Env) harness.Task {
 			env.Point = func(string) {}
 			return newTask(env)
-		}, harness.Class(e.Want), d, t})
+		}, want: harness.Class(e.Want), d: d, t: t})
 	}
-	return append(out,
-		findRateTask{"check-then-act", "auto", newAutoCheckThenAct, harness.ClassPanic, 2, 2},
-		findRateTask{"loop-hit-9", "auto", newAutoLoop, harness.ClassPanic, 2, 2},
-		findRateTask{"two-yield-10589", "hand", newPendingKill(false), "", 3, 2})
+	out = append(out,
+		findRateTask{name: "check-then-act", points: "auto", newTask: newAutoCheckThenAct, want: harness.ClassPanic, d: 2, t: 2},
+		findRateTask{name: "loop-hit-9", points: "auto", newTask: newAutoLoop, want: harness.ClassPanic, d: 2, t: 2},
+		findRateTask{name: "two-yield-10589", points: "hand", newTask: newPendingKill(false), d: 3, t: 2})
+	for _, c := range depthCells() {
+		out = append(out, findRateTask{
+			name: c.name(), points: "synthetic", newTask: newDepthRace(c.d, c.s, c.suited), want: harness.ClassPanic,
+			d: c.d, t: 2, learnFrom: newDepthRace(0, c.s, false), learnedOnly: true,
+		})
+	}
+	return out
 }
 
 // BenchmarkFindRate measures, per bug, the probability that one explored
@@ -65,14 +81,22 @@ func findRateTasks() []findRateTask {
 // of depth d over t goroutines, PCT's bound 1/(t·s^(d−1)) per scenario
 // (pct-bound). A bug found before exploring reports where instead
 // (found-in-prelude-at). A task with no class wanted counts any failure.
-// Run with -benchtime=10000x (make bench).
+// Run with -benchtime=10000x (make bench); the synthetic races alone, with
+// more scenarios, with -bench 'FindRate/depth-' -benchtime=100000x.
 func BenchmarkFindRate(b *testing.B) {
 	for _, tk := range findRateTasks() {
 		for _, strategy := range []string{"learned", "1,2,3,*"} {
+			if tk.learnedOnly && strategy != "learned" {
+				continue
+			}
 			b.Run(tk.name+"/"+tk.points+"/"+strategy, func(b *testing.B) {
 				found, prelude, steps := 0, 0, 0
 				ok := testrun.WithBubble(func(bubble harness.Bubble) {
-					shape, f := harness.LearnShape(bubble, tk.newTask)
+					learnFrom := tk.newTask
+					if tk.learnFrom != nil {
+						learnFrom = tk.learnFrom
+					}
+					shape, f := harness.LearnShape(bubble, learnFrom)
 					if f != nil {
 						// Found before exploring, by a named scenario or
 						// the warm-up, whatever the strategy.

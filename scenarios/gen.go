@@ -62,8 +62,14 @@ var (
 	// bug at the fourth delivery is drawn in one scenario in eight).
 	deliveryCounts = []int{1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 0, 0, 4, 5}
 	pointYields    = []int{16, 1, 4, 64} // shrinks toward 16: a wide window replays reliably
-	killSignals    = []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}
-	failHits       = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
+	// pointCounts is what a uniform draw of the number of faults at
+	// points picks from: none 1/8, one 1/8, two 1/8, three 1/4, four 3/8
+	// (see pointDraw: PCT's depth-2 and depth-3 races need one and two
+	// change points, and more faults find them more often than fewer,
+	// although a fault that lands elsewhere can undo them).
+	pointCounts = []int{0, 1, 2, 3, 3, 4, 4, 4}
+	killSignals = []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL}
+	failHits    = []int{1, 2, 0} // the first pass fails, the second, every pass until teardown
 )
 
 // Gen returns a generator of scenarios of the given shape. Every choice is a
@@ -176,35 +182,43 @@ func (d *failDraw) draw(t *rapid.T, to []faults.FailFault) []faults.FailFault {
 }
 
 // pointDraw draws the faults at fault points of one scenario: zero to
-// three, each at one hit of one point (or every hit), with a number of
-// yields.
+// four (pointCounts), each at one hit of one point (or every hit), with
+// a number of yields.
 //
 // With learned hits (Shape.Hits: h_p, the most hits of point p in one
 // scenario; m points; k = Σ h_p, the "steps" of PCT, Burckhardt et al.,
-// ASPLOS 2010) each fault picks its point one way or the other, half the
-// time each: uniformly over the m points (a point passed once is not
-// drowned by one inside a loop), or uniformly over all k steps (PCT's
-// choice: a busy point gets its share). The hit is then uniform over
-// 1..h_p, and one fault in four yields at every hit of its point instead.
-// So a given hit of point p is drawn by one fault with probability
+// ASPLOS 2010) each fault picks its point one way or the other: one time
+// in eight uniformly over the m points (a point passed once is not
+// drowned by one inside a loop), seven in eight uniformly over all k
+// steps (PCT's choice of a change point: a busy point gets its share).
+// The hit is then uniform over 1..h_p, and one fault in sixteen yields at
+// every hit of its point instead. So a given hit of point p is drawn by
+// one fault with probability
 //
-//	3/4 · 1/2 · (1/(m·h_p) + 1/k)
+//	15/16 · (1/(8·m·h_p) + 7/(8·k))
 //
-// and a race that needs yields at d−1 given hits (d−1 ≤ 3) is drawn with
-// at least 1/4 · (d−1)! times the product of those, per scenario (1/4 for
-// the number of faults), times the chance that the scenario's clients and
-// exits expose it and that the yield count keeps the window open. A
-// window at hit 9 of a point inside a loop is reachable; without learned
-// hits only hits 1, 2, 3 and every are.
+// and a race that needs yields at d−1 given hits (d−1 ≤ 4) is drawn with
+// at least P(d−1 or more faults) · (d−1)! times the product of those, per
+// scenario, times the chance that the scenario's clients and exits expose
+// it, that the yield counts keep the window open and that the other
+// faults do not close it. Measured against PCT's bound on synthetic races
+// (harness BenchmarkFindRate, depth-*): with zero to three faults, one in
+// four at every hit and half the points drawn over points, races of
+// depth 2 were found at 0.3–0.7 of the bound when s reached 50;
+// PCT's own draw is exactly d−1 change points over the steps, and a
+// mixture over counts that mostly draws three or four finds a depth-2
+// race (one change point) as often and a depth-3 one more often. A window
+// at hit 9 of a point inside a loop is reachable; without learned hits
+// only hits 1, 2, 3 and every are.
 type pointDraw struct {
 	names  []string
 	cum    []int // cum[i] is the number of hits of the points before i
 	count  *rapid.Generator[int]
-	by     *rapid.Generator[int]    // 0: point uniform over points; 1: over steps
+	by     *rapid.Generator[int]    // 0: point uniform over points; 1..7: over steps
 	point  *rapid.Generator[int]    // over points
 	step   *rapid.Generator[int]    // over every hit of every point
 	hits   []*rapid.Generator[int]  // hits[i]: over 0..Hits[i]-1, the hit less one
-	every  *rapid.Generator[int]    // 3 of 0..3: at every hit
+	every  *rapid.Generator[int]    // 15 of 0..15: at every hit
 	name   *rapid.Generator[string] // without learned hits
 	hit    *rapid.Generator[int]    // without learned hits
 	yields *rapid.Generator[int]
@@ -216,7 +230,7 @@ func newPointDraw(s Shape) *pointDraw {
 	if len(s.Points) == 0 {
 		return d
 	}
-	d.count = uniform(4)
+	d.count = pick(pointCounts)
 	d.yields = pick(pointYields)
 	d.sleeps = newSleepDraw(s)
 	if len(s.Hits) == len(s.Points) {
@@ -229,10 +243,10 @@ func newPointDraw(s Shape) *pointDraw {
 			d.hits[i] = uniform(h)
 			total += h
 		}
-		d.by = uniform(2)
+		d.by = uniform(8)
 		d.point = uniform(len(s.Points))
 		d.step = uniform(total)
-		d.every = uniform(4)
+		d.every = uniform(16)
 		return d
 	}
 	d.name = pick(s.Points)
@@ -245,6 +259,7 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 	if d.count == nil {
 		return to
 	}
+	sleeps := 0
 	for range d.count.Draw(t, "points") {
 		var f faults.PointFault
 		switch {
@@ -259,10 +274,14 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 			i := sort.Search(len(d.cum), func(i int) bool { return d.cum[i] > step }) - 1
 			f.Name, f.Hit = d.names[i], step-d.cum[i]+1
 		}
-		if d.every != nil && d.every.Draw(t, "point.every") == 3 {
+		if d.every != nil && d.every.Draw(t, "point.every") == 15 {
 			f.Hit = 0
 		}
-		if !d.sleeps.draw(t, &f) {
+		// At most maxSleeps sleeps a scenario (the grace allows that
+		// many): a fault past them yields.
+		if sleeps < maxSleeps && d.sleeps.draw(t, &f) {
+			sleeps++
+		} else {
 			f.Yields = d.yields.Draw(t, "point.yields")
 		}
 		to = append(to, f)

@@ -8,6 +8,10 @@ import (
 	"github.com/reaptest/reaptest/faults"
 )
 
+// maxSleeps is the most sleeps one scenario draws: harness keeps each at
+// most a quarter of the grace its bounds allow.
+const maxSleeps = 3
+
 // pointSleeps are the sleeps a fault at a point may draw, shortest first
 // (rapid shrinks toward it); Shape.MaxSleep cuts the list.
 var pointSleeps = []time.Duration{time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 20 * time.Millisecond}

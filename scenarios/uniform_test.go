@@ -91,8 +91,8 @@ func TestUniformShrinks(t *testing.T) {
 
 // Gen's point draws are what the README says: with m points hit h_p
 // times each (k = Σ h_p steps), a fault lands on point p with probability
-// 1/2 · (1/m + h_p/k), at hit h of p uniformly, one in four at every hit;
-// a scenario has 0..3 faults, each count a quarter of the time; the exit
+// 1/8 · 1/m + 7/8 · h_p/k, at hit h of p uniformly, one in sixteen at every
+// hit; a scenario has 0..4 faults as pointCounts says; the exit
 // is lost one time in eight and delivered four or five times one in
 // eight. Before the draws were made uniform the first of ten points got
 // 12.8% of the faults for the 5.5% stated, and hit 1 of the 100-hit loop
@@ -104,7 +104,7 @@ func TestGenDrawsUniform(t *testing.T) {
 	const n = 20000
 	perPoint := map[string]int{}
 	loopHits := map[int]int{}
-	counts := make([]int, 4)
+	counts := make([]int, 5)
 	deliveries := map[int]int{}
 	total := 0
 	for i := range n {
@@ -131,16 +131,22 @@ func TestGenDrawsUniform(t *testing.T) {
 	}
 	k := 109.0
 	for i, name := range names {
-		want := 0.5 * (1.0/10 + float64(hits[i])/k)
+		want := 0.125/10 + 0.875*float64(hits[i])/k
 		near(fmt.Sprintf("share of faults at %s", name), perPoint[name], total, want)
 	}
 	loop := perPoint["loop"]
-	near("share of the loop's faults at hit 1", loopHits[1], loop, 0.75*0.01)
-	near("share of the loop's faults at hit 50", loopHits[50], loop, 0.75*0.01)
-	near("share of the loop's faults at hit 100", loopHits[100], loop, 0.75*0.01)
-	near("share of the loop's faults at every hit", loopHits[0], loop, 0.25)
+	near("share of the loop's faults at hit 1", loopHits[1], loop, 15.0/16*0.01)
+	near("share of the loop's faults at hit 50", loopHits[50], loop, 15.0/16*0.01)
+	near("share of the loop's faults at hit 100", loopHits[100], loop, 15.0/16*0.01)
+	near("share of the loop's faults at every hit", loopHits[0], loop, 1.0/16)
 	for c, got := range counts {
-		near(fmt.Sprintf("scenarios with %d faults", c), got, n, 0.25)
+		want := 0
+		for _, v := range pointCounts {
+			if v == c {
+				want++
+			}
+		}
+		near(fmt.Sprintf("scenarios with %d faults", c), got, n, float64(want)/float64(len(pointCounts)))
 	}
 	near("scenarios that lose the exit", deliveries[0], n, 1.0/8)
 	near("scenarios with 4 or 5 deliveries", deliveries[4]+deliveries[5], n, 1.0/8)
