@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -36,6 +37,7 @@ func findRates(res *results) string {
 	byKey := map[string]*row{}
 	var prelude []string
 	seenPrelude := map[string]bool{}
+	var grid []*bench
 	for _, b := range res.benches {
 		rest, ok := strings.CutPrefix(b.name, "BenchmarkFindRate/")
 		if !ok {
@@ -46,6 +48,10 @@ func findRates(res *results) string {
 			continue
 		}
 		bug, points, strategy := parts[0], parts[1], parts[2]
+		if points == "synthetic" {
+			grid = append(grid, b)
+			continue
+		}
 		if at, ok := b.get("found-in-prelude-at"); ok {
 			if !seenPrelude[bug] {
 				seenPrelude[bug] = true
@@ -115,6 +121,34 @@ func findRates(res *results) string {
 		if len(prelude) > 0 {
 			sort.Strings(prelude)
 			p("\nFound before exploring, by a named scenario or the warm-up, with or without hand-placed points: %s.\n", strings.Join(prelude, ", "))
+		}
+	}
+	if len(grid) > 0 {
+		if w.Len() > 0 {
+			p("\n")
+		}
+		p("Synthetic races (`BenchmarkFindRate/depth-*`, `harness/depthrace_test.go`: t = 2 goroutines, the first Reap and the goroutine it starts; " +
+			"s steps, the passes of their automatic points; depth d, one more than the preemptions the bug needs; \"suited\" when the default start order " +
+			"gives its first ordering, \"unsuited\" when only a drawn one does; ± one standard error):\n\n")
+		p("| race | d, t | s | PCT bound | per scenario | ÷ bound | scenarios |\n|---|---|---|---|---|---|---|\n")
+		for _, b := range grid {
+			name := strings.TrimPrefix(b.name, "BenchmarkFindRate/")
+			name = name[:strings.Index(name, "/")]
+			pv, _ := b.get("p/scenario")
+			se := math.Sqrt(pv * (1 - pv) / float64(max(b.n, 1)))
+			s, dt, bound, ratio := "—", "—", "—", "—"
+			if v, ok := b.get("steps"); ok {
+				s = fmt.Sprintf("%.0f", v)
+			}
+			if dv, ok := b.get("d"); ok {
+				tv, _ := b.get("t")
+				dt = fmt.Sprintf("%.0f, %.0f", dv, tv)
+			}
+			if bv, ok := b.get("pct-bound"); ok && bv > 0 {
+				bound = fmt.Sprintf("%.3g%%", 100*bv)
+				ratio = fmt.Sprintf("%.2g ± %.2g", pv/bv, se/bv)
+			}
+			p("| %s | %s | %s | %s | %.3g%% ± %.2g%% | %s | %d |\n", name, dt, s, bound, 100*pv, 100*se, ratio, b.n)
 		}
 	}
 	var shapes []*bench

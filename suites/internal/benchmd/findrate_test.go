@@ -13,6 +13,7 @@ BenchmarkFindRate/no-context-wait/none/learned-2         	      20	     99988 ns
 BenchmarkFindRate/check-then-act/hand/learned-2          	    3000	    140708 ns/op	         0.0150 p/scenario	         0.01786 pct-bound	        28.00 steps	2 d	2 t
 BenchmarkFindRate/check-then-act/hand/1,2,3,*-2          	    3000	    114278 ns/op	         0.0143 p/scenario	         0.01786 pct-bound	        28.00 steps	2 d	2 t
 BenchmarkFindRate/check-then-act/none/learned-2          	    3000	     85659 ns/op	         0 p/scenario	         0 steps
+BenchmarkFindRate/depth-2-s50-unsuited/synthetic/learned-2	   10000	    522000 ns/op	         0.0125 p/scenario	         0.01000 pct-bound	        50.00 steps	2 d	2 t
 BenchmarkFindShapes/late-path-2                          	      20	 531553809 ns/op	         0.95 found/check	       287.0 scenarios-to-find	12.5 ms-to-find
 BenchmarkFindShapes/4th-delivery-2                       	      20	1673048114 ns/op	         1.000 found/check	        14.00 scenarios-to-find
 `
@@ -34,6 +35,7 @@ func TestFindRates(t *testing.T) {
 		"| late-path | 19 of 20 checks | 287 | 12.5 ms |",
 		"| 4th-delivery | 20 of 20 checks | 14 | — |",
 		"examples 0..2999",
+		"| depth-2-s50-unsuited | 2, 2 | 50 | 1% | 1.25% ± 0.11% | 1.2 ± 0.11 | 10000 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the tables lack %q:\n%s", want, got)
