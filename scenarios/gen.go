@@ -22,8 +22,8 @@ type Shape struct {
 	Points []string
 	// Hits, if not nil, says how many times each of Points (same index)
 	// was hit in one scenario at most, as the harness learned it: a fault
-	// then picks its point uniformly over the points half the time and
-	// over every hit of every point the other half, and its hit uniformly
+	// then picks its point uniformly over every hit of every point seven
+	// times in eight and over the points the eighth, and its hit uniformly
 	// over the point's hits (README, "How schedules are drawn"). Without
 	// it faults are drawn at hits 1, 2, 3 and every.
 	Hits []int
