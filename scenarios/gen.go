@@ -22,8 +22,8 @@ type Shape struct {
 	Points []string
 	// Hits, if not nil, says how many times each of Points (same index)
 	// was hit in one scenario at most, as the harness learned it: a fault
-	// then picks its point uniformly over every hit of every point seven
-	// times in eight and over the points the eighth, and its hit uniformly
+	// then picks its point uniformly over every hit of every point three
+	// times in four and over the points the fourth, and its hit uniformly
 	// over the point's hits (README, "How schedules are drawn"). Without
 	// it faults are drawn at hits 1, 2, 3 and every.
 	Hits []int
@@ -187,15 +187,15 @@ func (d *failDraw) draw(t *rapid.T, to []faults.FailFault) []faults.FailFault {
 //
 // With learned hits (Shape.Hits: h_p, the most hits of point p in one
 // scenario; m points; k = Σ h_p, the "steps" of PCT, Burckhardt et al.,
-// ASPLOS 2010) each fault picks its point one way or the other: one time
-// in eight uniformly over the m points (a point passed once is not
-// drowned by one inside a loop), seven in eight uniformly over all k
+// ASPLOS 2010) each fault picks its point one way or the other: a quarter
+// of the time uniformly over the m points (a point passed once is not
+// drowned by one inside a loop), three quarters uniformly over all k
 // steps (PCT's choice of a change point: a busy point gets its share).
 // The hit is then uniform over 1..h_p, and one fault in sixteen yields at
 // every hit of its point instead. So a given hit of point p is drawn by
 // one fault with probability
 //
-//	15/16 · (1/(8·m·h_p) + 7/(8·k))
+//	15/16 · (1/(4·m·h_p) + 3/(4·k))
 //
 // and a race that needs yields at d−1 given hits (d−1 ≤ 4) is drawn with
 // at least P(d−1 or more faults) · (d−1)! times the product of those, per
@@ -214,7 +214,7 @@ type pointDraw struct {
 	names  []string
 	cum    []int // cum[i] is the number of hits of the points before i
 	count  *rapid.Generator[int]
-	by     *rapid.Generator[int]    // 0: point uniform over points; 1..7: over steps
+	by     *rapid.Generator[int]    // 0: point uniform over points; 1..3: over steps
 	point  *rapid.Generator[int]    // over points
 	step   *rapid.Generator[int]    // over every hit of every point
 	hits   []*rapid.Generator[int]  // hits[i]: over 0..Hits[i]-1, the hit less one
@@ -243,7 +243,7 @@ func newPointDraw(s Shape) *pointDraw {
 			d.hits[i] = uniform(h)
 			total += h
 		}
-		d.by = uniform(8)
+		d.by = uniform(4)
 		d.point = uniform(len(s.Points))
 		d.step = uniform(total)
 		d.every = uniform(16)
@@ -259,7 +259,7 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 	if d.count == nil {
 		return to
 	}
-	sleeps := 0
+	sleeps, yields := 0, 0
 	for range d.count.Draw(t, "points") {
 		var f faults.PointFault
 		switch {
@@ -279,10 +279,18 @@ func (d *pointDraw) draw(t *rapid.T, to []faults.PointFault) []faults.PointFault
 		}
 		// At most maxSleeps sleeps a scenario (the grace allows that
 		// many): a fault past them yields.
+		// Every fault of a scenario yields as many times (drawn at the
+		// first that yields): two goroutines preempted one after the
+		// other then resume in the order they were preempted, as a race
+		// of depth 3 over two goroutines needs (drawn apart, the second
+		// outlasted the first only 10 times in 16).
 		if sleeps < maxSleeps && d.sleeps.draw(t, &f) {
 			sleeps++
 		} else {
-			f.Yields = d.yields.Draw(t, "point.yields")
+			if yields == 0 {
+				yields = d.yields.Draw(t, "point.yields")
+			}
+			f.Yields = yields
 		}
 		to = append(to, f)
 	}

@@ -91,7 +91,7 @@ func TestUniformShrinks(t *testing.T) {
 
 // Gen's point draws are what the README says: with m points hit h_p
 // times each (k = Σ h_p steps), a fault lands on point p with probability
-// 1/8 · 1/m + 7/8 · h_p/k, at hit h of p uniformly, one in sixteen at every
+// 1/4 · 1/m + 3/4 · h_p/k, at hit h of p uniformly, one in sixteen at every
 // hit; a scenario has 0..4 faults as pointCounts says; the exit
 // is lost one time in eight and delivered four or five times one in
 // eight. Before the draws were made uniform the first of ten points got
@@ -131,7 +131,7 @@ func TestGenDrawsUniform(t *testing.T) {
 	}
 	k := 109.0
 	for i, name := range names {
-		want := 0.125/10 + 0.875*float64(hits[i])/k
+		want := 0.25/10 + 0.75*float64(hits[i])/k
 		near(fmt.Sprintf("share of faults at %s", name), perPoint[name], total, want)
 	}
 	loop := perPoint["loop"]
