@@ -28,8 +28,9 @@ test:
 # reference's check.
 # The machine is shared: figures are medians over -count runs. About six
 # minutes on 2 cores, most of it the baseline sleeping for real, plus the
-# find rates: about a minute and a half for BenchmarkFindRate, and 1 to 5
-# minutes for BenchmarkFindShapes (minimizing each check's hang).
+# find rates: about two and a half minutes for BenchmarkFindRate (a minute
+# of it the synthetic races), and 1 to 5 minutes for BenchmarkFindShapes
+# (minimizing each check's hang).
 BENCH_THROUGHPUT = $(GO) test ./harness -run '^$$' -bench '^Benchmark(CheckReference|RunReference)$$' -benchmem -benchtime=1s -count=6
 BENCH_FLOOR      = $(GO) test ./harness -run '^$$' -bench '^Benchmark(FloorReference|Crowded)$$' -benchtime=2x -count=6
 BENCH_COST       = $(GO) test ./harness -run '^$$' -bench '^BenchmarkDetect(Deadlock|VirtualHang)$$' -benchtime=20x -count=3

@@ -226,10 +226,10 @@ func pctBound(d, t, s int) float64 { return 1 / (float64(t) * math.Pow(float64(s
 // The depth-2 race in the order the default does not suit (B first,
 // preempted between its steps j and j+1, A's second step in between),
 // over s = 6 steps, is found in at least PCT's bound 1/(t·s) = 1/12 of
-// the generator's first 4000 examples. Measured: 11.3–11.4% with the
-// draw of pointCounts (about six standard errors over 8.3%); 5.9% with
-// the draw before (zero to three faults, one in four at every hit, half
-// over points), which fails it by six. Under -race the scheduler
+// the generator's first 4000 examples. Measured: 12.5% with the draw of
+// pointCounts (about eight standard errors over 8.3%); 5.9% with the
+// draw before (zero to three faults, one in four at every hit, half over
+// points, yields drawn fault by fault), which fails it by six. Under -race the scheduler
 // puts a new goroutine at the back of the run queue at random, so the
 // count varies from run to run; on one processor without it, it does
 // not.
