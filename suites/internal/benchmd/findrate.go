@@ -129,14 +129,15 @@ func findRates(res *results) string {
 		}
 		p("Synthetic races (`BenchmarkFindRate/depth-*`, `harness/depthrace_test.go`: t = 2 goroutines, the first Reap and the goroutine it starts; " +
 			"s steps, the passes of their automatic points; depth d, one more than the preemptions the bug needs; \"suited\" when the default start order " +
-			"gives its first ordering, \"unsuited\" when only a drawn one does; ± one standard error):\n\n")
-		p("| race | d, t | s | PCT bound | per scenario | ÷ bound | scenarios |\n|---|---|---|---|---|---|---|\n")
+			"gives its first ordering, \"unsuited\" when only a drawn one does; ± one standard error; finds, and in brackets the finds PCT's bound " +
+			"expects in as many scenarios: a cell whose bound expects fewer than about ten is not resolved by this many scenarios):\n\n")
+		p("| race | d, t | s | PCT bound | per scenario | ÷ bound | scenarios | finds (at the bound) |\n|---|---|---|---|---|---|---|---|\n")
 		for _, b := range grid {
 			name := strings.TrimPrefix(b.name, "BenchmarkFindRate/")
 			name = name[:strings.Index(name, "/")]
 			pv, _ := b.get("p/scenario")
 			se := math.Sqrt(pv * (1 - pv) / float64(max(b.n, 1)))
-			s, dt, bound, ratio := "—", "—", "—", "—"
+			s, dt, bound, ratio, expect := "—", "—", "—", "—", "—"
 			if v, ok := b.get("steps"); ok {
 				s = fmt.Sprintf("%.0f", v)
 			}
@@ -147,8 +148,9 @@ func findRates(res *results) string {
 			if bv, ok := b.get("pct-bound"); ok && bv > 0 {
 				bound = fmt.Sprintf("%.3g%%", 100*bv)
 				ratio = fmt.Sprintf("%.2g ± %.2g", pv/bv, se/bv)
+				expect = fmt.Sprintf("%.3g", bv*float64(b.n))
 			}
-			p("| %s | %s | %s | %s | %.3g%% ± %.2g%% | %s | %d |\n", name, dt, s, bound, 100*pv, 100*se, ratio, b.n)
+			p("| %s | %s | %s | %s | %.3g%% ± %.2g%% | %s | %d | %.0f (%s) |\n", name, dt, s, bound, 100*pv, 100*se, ratio, b.n, pv*float64(b.n), expect)
 		}
 	}
 	var shapes []*bench
