@@ -13,7 +13,8 @@ import (
 // BenchmarkSoakMemory explores the reference's indexed scenario space as a
 // soak does (its counts of points faulted and distinct orders kept), 10,000
 // scenarios an op, one seed an op, and reports the live heap after a GC
-// after the first op and at the end, and the goroutines left: run with
+// after the first op, after 10^5 and 10^6 scenarios (when the run gets
+// there) and at the end, and the goroutines left: run with
 // -benchtime=1000x for ten million scenarios. A flat heap means neither
 // the check nor a soak's counts keep anything per scenario.
 func BenchmarkSoakMemory(b *testing.B) {
@@ -27,20 +28,31 @@ func BenchmarkSoakMemory(b *testing.B) {
 	b.ReportAllocs()
 	ok := testrun.WithBubble(func(bubble harness.Bubble) {
 		before, first := heap(), 0.0
+		at := map[int]float64{} // live heap after 10^5 and 10^6 scenarios
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if f := harness.Check(b.Name(), bubble, catalog.NewReference, harness.Seed(uint64(i)), harness.Checks(per), harness.CountSoak()); f != nil {
 				b.Fatal(f)
 			}
-			if i == 0 {
+			if n := (i + 1) * per; i == 0 || n == 100000 || n == 1000000 {
 				b.StopTimer()
-				first = heap()
+				if i == 0 {
+					first = heap()
+				} else {
+					at[n] = heap()
+				}
 				b.StartTimer()
 			}
 		}
 		b.StopTimer()
 		b.ReportMetric(before, "heap-MiB-before")
 		b.ReportMetric(first, "heap-MiB-first-op")
+		if h, ok := at[100000]; ok {
+			b.ReportMetric(h, "heap-MiB-1e5")
+		}
+		if h, ok := at[1000000]; ok {
+			b.ReportMetric(h, "heap-MiB-1e6")
+		}
 		b.ReportMetric(heap(), "heap-MiB-end")
 		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines-end")
 		b.ReportMetric(float64(b.N*per), "scenarios")

@@ -19,7 +19,7 @@ func userModule(t *testing.T) string {
 // moduleFrom writes the module path into a temporary directory, with the
 // *.go.txt files of src (as *.go) and the files extra maps (destination
 // to source), and returns the directory.
-func moduleFrom(t *testing.T, path, src string, extra map[string]string) string {
+func moduleFrom(t testing.TB, path, src string, extra map[string]string) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -71,7 +71,7 @@ func goCmdEnv(dir string, env []string, args ...string) *exec.Cmd {
 
 // goCmd runs the go command in dir and returns its output and whether it
 // succeeded.
-func goCmd(t *testing.T, dir string, args ...string) (string, bool) {
+func goCmd(t testing.TB, dir string, args ...string) (string, bool) {
 	t.Helper()
 	out, err := goCmdEnv(dir, nil, args...).CombinedOutput()
 	if _, exit := err.(*exec.ExitError); err != nil && !exit {

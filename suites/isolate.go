@@ -277,6 +277,7 @@ type child struct {
 	started    bool // the check began (wrote its progress file)
 	replayOnly bool // started with too little time to explore: it only replayed
 	stopped    bool // killed because another child of the check found a failure first
+	found      bool // its journal said it found a failure (and it minimizes)
 }
 
 // target selects one check in a child: the test (and Ginkgo spec) that
@@ -483,6 +484,15 @@ wait:
 			if tg.tick != nil {
 				tg.tick(dir)
 			}
+			if tg.explores && tg.children <= 1 && !c.found {
+				// One child: say when it found a failure (it minimizes
+				// now); checkParallel says it for its children, a
+				// session for TestTask's explore (gotest.go).
+				if _, at, ok := foundIn(tail.path); ok {
+					c.found = true
+					tg.log(foundFormat, at.Sub(start).Round(time.Millisecond), last.count)
+				}
+			}
 			for _, l := range tail.progress(now) {
 				if tg.logf != nil {
 					tg.logf("%s", l)
@@ -519,6 +529,41 @@ wait:
 // parent logs it as the child goes, the child (whose harness logs it
 // too) does not relay it.
 const progressFormat = "reaptest: %d scenarios so far, no failure (%s)"
+
+// foundFormat is the line the parent logs when the child of a check that
+// explores finds its first failure, before it minimizes it: the real
+// time from the start of the exploring (the child's start, or, in a
+// session's child that runs other subtests first, when the parent saw it
+// begin explore, to within 50ms) to the failure, and the scenarios begun
+// by the time the parent looked.
+const foundFormat = "reaptest: found a failure after %s, %d scenarios in"
+
+// foundIn reads the journal at path for the first failure a check of the
+// child found (a journalFound entry): the check it was found in, and
+// when (the entry's time, or now for an entry without one).
+func foundIn(path string) (name string, at time.Time, ok bool) {
+	data, _ := os.ReadFile(path)
+	current := ""
+	for len(data) >= 5 {
+		n := int(binary.BigEndian.Uint32(data))
+		if n < 1 || len(data) < 4+n {
+			break
+		}
+		kind, payload := data[4], data[5:4+n]
+		data = data[4+n:]
+		switch kind {
+		case journalBegin:
+			current = string(payload)
+		case journalFound:
+			at = time.Now()
+			if len(payload) == 8 {
+				at = time.Unix(0, int64(binary.BigEndian.Uint64(payload)))
+			}
+			return current, at, true
+		}
+	}
+	return "", time.Time{}, false
+}
 
 // progressEvery is how often the parent says how far a long child got.
 const progressEvery = 5 * time.Second

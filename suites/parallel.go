@@ -41,12 +41,12 @@ const envPart = "REAPTEST_PART"
 const journalFound = 'f'
 
 // childFound, in a child, tells the parent that the check found a
-// failure; a child of a parallel check then waits (5s at most) until the
+// failure, and when (the entry's payload: Unix nanoseconds); a child of a parallel check then waits (5s at most) until the
 // parent says it found first (a file "minimize" in its directory) before
 // it minimizes, or is killed: two children finding failures within one
 // look of the parent would otherwise both minimize and save.
 func childFound(int) {
-	journal(journalFound, nil)
+	journal(journalFound, binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano())))
 	if _, _, ok := partOf(); !ok {
 		return
 	}
@@ -144,6 +144,7 @@ func checkParallel(tg target) (*harness.Failure, error) {
 		return true
 	}
 	var wg sync.WaitGroup
+	foundLine := make(chan string, 1) // sent once, by the first child to find
 	start := time.Now()
 	for i := range n {
 		tc := tg
@@ -166,8 +167,15 @@ func checkParallel(tg target) (*harness.Failure, error) {
 				counts[i].Store(int64(readMark(pf).count))
 				pf.Close()
 			}
-			if hasEntry(filepath.Join(dir, "journal"), journalFound) && found(i) {
+			if _, at, ok := foundIn(filepath.Join(dir, "journal")); ok && found(i) {
 				_ = os.WriteFile(filepath.Join(dir, minimizeFile), nil, 0o644) // go on: minimize it
+				total := int64(0)
+				for j := range counts {
+					total += counts[j].Load()
+				}
+				// Logged by the test's goroutine, so that the line is
+				// located at the user's call.
+				foundLine <- fmt.Sprintf(foundFormat+" (child %d of %d, which minimizes it; the others stop)", at.Sub(start).Round(time.Millisecond), total, i+1, n)
 			}
 		}
 		wg.Add(1)
@@ -188,6 +196,8 @@ wait:
 		select {
 		case <-done:
 			break wait
+		case line := <-foundLine:
+			tg.log("%s", line)
 		case now := <-tick.C:
 			total := int64(0)
 			for i := range counts {
@@ -197,6 +207,11 @@ wait:
 				tg.log("reaptest: %d scenarios so far in %d children, no failure (%s)", total, n, now.Sub(start).Round(time.Second))
 			}
 		}
+	}
+	select {
+	case line := <-foundLine: // sent as the last child ended
+		tg.log("%s", line)
+	default:
 	}
 	for i, err := range errs {
 		if err != nil {
@@ -230,22 +245,6 @@ wait:
 func withoutChildren(tg target) target {
 	tg.children = 1
 	return tg
-}
-
-// hasEntry reports whether the journal at path holds an entry of kind.
-func hasEntry(path string, kind byte) bool {
-	data, _ := os.ReadFile(path)
-	for len(data) >= 5 {
-		n := int(binary.BigEndian.Uint32(data))
-		if n < 1 || len(data) < 4+n {
-			return false
-		}
-		if data[4] == kind {
-			return true
-		}
-		data = data[4+n:]
-	}
-	return false
 }
 
 // childrenOr1 is childrenFor for a go test, whose usage error fails t.

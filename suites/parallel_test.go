@@ -73,6 +73,9 @@ func TestParallelFirstFailure(t *testing.T) {
 	if strings.Count(log, "minimizing it") != 1 {
 		t.Errorf("want one child minimizing, got:\n%s", log)
 	}
+	if !regexp.MustCompile(`(?m)^reaptest: found a failure after \d+(\.\d+)?m?s, \d+ scenarios in \(child [12] of 2, which minimizes it; the others stop\)$`).MatchString(log) {
+		t.Errorf("no line saying when which child found the failure:\n%s", log)
+	}
 }
 
 // A soak runs in as many children as GOMAXPROCS by default: the parent
