@@ -1,9 +1,13 @@
 package suites
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reaptest/reaptest/harness"
 	"github.com/reaptest/reaptest/scenarios"
@@ -62,7 +66,9 @@ func TestFuzzFailureReport(t *testing.T) {
 }
 
 // decode: a scenario file's text is that scenario; other bytes are
-// rapid's draws, padded with zeros, so a short input decodes too.
+// rapid's draws, followed by a tail drawn from their hash, so a short
+// input decodes too, always to the same scenario, and short inputs that
+// differ decode to scenarios that differ past their own bytes.
 func TestFuzzDecode(t *testing.T) {
 	shape := scenarios.Shape{Points: []string{"reap:checked"}, Hits: []int{1}}
 	file := "# reaptest counterexample: ...\n" + doubleClose
@@ -71,13 +77,89 @@ func TestFuzzDecode(t *testing.T) {
 		t.Errorf("a scenario file's text decoded to %q (%q), want:\n%s", sc.String(), what, doubleClose)
 	}
 	empty, _ := decode(t, shape, nil)
-	zeros, _ := decode(t, shape, make([]byte, 64))
-	if empty.String() != zeros.String() {
-		t.Errorf("an empty input and zeros decoded to different scenarios:\n%s\n%s", empty, zeros)
+	again, _ := decode(t, shape, nil)
+	if empty.String() != again.String() {
+		t.Errorf("an empty input decoded to two scenarios:\n%s\n%s", empty, again)
 	}
 	a, _ := decode(t, shape, fuzzSeed(1))
 	b, _ := decode(t, shape, fuzzSeed(2))
 	if a.String() == b.String() {
 		t.Errorf("two seeds decoded to the same scenario:\n%s", a)
+	}
+	// 200 inputs of 8 bytes, each a number: with a tail of zeros they
+	// all decoded to one and the same scenario.
+	distinct := map[string]bool{}
+	for i := range 200 {
+		sc, _ := decode(t, shape, binary.LittleEndian.AppendUint64(nil, uint64(i)))
+		distinct[sc.String()] = true
+	}
+	if len(distinct) < 190 {
+		t.Errorf("200 inputs of 8 bytes decoded to %d distinct scenarios, want at least 190", len(distinct))
+	}
+}
+
+// The shape a fuzz target's child learns reaches the fuzzing process
+// with the points where a fault may sleep (its SleepAt, a func, has no
+// JSON), and inputs then decode to scenarios that sleep there.
+func TestFuzzShapeSleeps(t *testing.T) {
+	shape := scenarios.Shape{Points: []string{"task.go:40 Lock", "task.go:41 close"}, Hits: []int{1, 1},
+		SleepAt: func(p string) bool { return strings.HasSuffix(p, " Lock") }, MaxSleep: 20 * time.Millisecond}
+	data, err := json.Marshal(learnedOf(shape))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls learnedShape
+	if err := json.Unmarshal(data, &ls); err != nil {
+		t.Fatal(err)
+	}
+	back := ls.shape()
+	if back.SleepAt == nil || !back.SleepAt("task.go:40 Lock") || back.SleepAt("task.go:41 close") || back.MaxSleep != shape.MaxSleep {
+		t.Fatalf("read back from %s: SleepAt %v, MaxSleep %s", data, back.SleepAt != nil, back.MaxSleep)
+	}
+	sleeps := 0
+	for i := range 200 {
+		sc, _ := decode(t, back, fuzzSeed(i))
+		for _, l := range strings.Split(sc.String(), "\n") {
+			if strings.Contains(l, "sleep=") {
+				sleeps++
+				if !strings.Contains(l, `"task.go:40 Lock"`) {
+					t.Errorf("a sleep drawn where SleepAt does not allow it: %s", l)
+				}
+			}
+		}
+	}
+	if sleeps == 0 {
+		t.Error("200 inputs decoded to no scenario that sleeps at a point that allows it")
+	}
+}
+
+// FuzzBytes in a program that is no go test binary (a libFuzzer target
+// is none): it gets its *testing.T from testing's own main, passes the
+// reference's inputs, whatever the program's own arguments, and reports
+// check-then-act's double close with the command that replays it.
+func TestFuzzBytesOutsideGoTest(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the go command is needed to build a program: %v", err)
+	}
+	dir := moduleFrom(t, "example.com/fuzzbytes", "testdata/fuzzbytes", nil)
+	bin := filepath.Join(t.TempDir(), "fuzzbytes")
+	if out, ok := goCmd(t, dir, "build", "-o", bin, "."); !ok {
+		t.Fatalf("go build: %s", out)
+	}
+	cmd := exec.Command(bin, "-runs=100", "some bytes", "", "doubleclose", "more")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"-runs=100: pass", "some bytes: pass", "\n: pass", "more: pass", "doubleclose: failed:\nreaptest: panic [no-panic]",
+		"REAPTEST_REPLAY=testdata/reaptest/FuzzCheckThenAct/", "go test main -count=1 -run '^FuzzCheckThenAct$'"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the output:\n%s", want, text)
+		}
+	}
+	if files, _ := filepath.Glob(filepath.Join(cmd.Dir, "testdata", "reaptest", "FuzzCheckThenAct", "*.scenario")); len(files) != 1 {
+		t.Errorf("saved %v, want one scenario file", files)
 	}
 }
