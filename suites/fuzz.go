@@ -197,7 +197,7 @@ func (fz *fuzzer) input(t *testing.T, data []byte) {
 		}
 		t.Fatal("\n" + failed.Error())
 	}
-	sc, what := decode(t, shape, data) // skips an input too short to decode
+	sc, what := decode(t, shape, data, fz.isolated()) // skips an input too short to decode
 	if f := fz.run(t, sc, what); f != nil {
 		t.Fatal("\n" + f.Error())
 	}
@@ -205,9 +205,13 @@ func (fz *fuzzer) input(t *testing.T, data []byte) {
 
 // decode returns the scenario data decides: the scenario itself when data
 // is a scenario file's text, else the scenario of shape the generator
-// draws from data read as rapid's draws. An input too short for the draws
+// draws from data read as rapid's draws, followed by a tail drawn from
+// data's hash (fuzzTail). hashed draws all of it from the hash instead:
+// for inputs run in children, where the engine's coverage does not see
+// the task and a mutation that changes no draw that matters would run
+// the same scenario again (fuzzHashed). An input too short for the draws
 // skips t (rapid.MakeFuzz).
-func decode(t *testing.T, shape scenarios.Shape, data []byte) (scenarios.Scenario, string) {
+func decode(t *testing.T, shape scenarios.Shape, data []byte, hashed bool) (scenarios.Scenario, string) {
 	if utf8.Valid(data) && hasLine(string(data)) {
 		if sc, err := scenarios.Parse(string(data)); err == nil {
 			return sc, "a seed scenario"
@@ -216,6 +220,9 @@ func decode(t *testing.T, shape scenarios.Shape, data []byte) (scenarios.Scenari
 	gen := rapid.Map(scenarios.Gen(shape), func(sc scenarios.Scenario) drawn { return drawn{sc} })
 	var d drawn
 	padded := append(slices.Clip(data), fuzzTail(data)...) // data is the engine's: not written
+	if hashed {
+		padded = fuzzTail(data)
+	}
 	rapid.MakeFuzz(func(rt *rapid.T) { d = gen.Draw(rt, "scenario") })(t, padded)
 	return d.sc, ""
 }

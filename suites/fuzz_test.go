@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,17 +73,17 @@ func TestFuzzFailureReport(t *testing.T) {
 func TestFuzzDecode(t *testing.T) {
 	shape := scenarios.Shape{Points: []string{"reap:checked"}, Hits: []int{1}}
 	file := "# reaptest counterexample: ...\n" + doubleClose
-	sc, what := decode(t, shape, []byte(file))
+	sc, what := decode(t, shape, []byte(file), false)
 	if what == "" || sc.String() != doubleClose {
 		t.Errorf("a scenario file's text decoded to %q (%q), want:\n%s", sc.String(), what, doubleClose)
 	}
-	empty, _ := decode(t, shape, nil)
-	again, _ := decode(t, shape, nil)
+	empty, _ := decode(t, shape, nil, false)
+	again, _ := decode(t, shape, nil, false)
 	if empty.String() != again.String() {
 		t.Errorf("an empty input decoded to two scenarios:\n%s\n%s", empty, again)
 	}
-	a, _ := decode(t, shape, fuzzSeed(1))
-	b, _ := decode(t, shape, fuzzSeed(2))
+	a, _ := decode(t, shape, fuzzSeed(1), false)
+	b, _ := decode(t, shape, fuzzSeed(2), false)
 	if a.String() == b.String() {
 		t.Errorf("two seeds decoded to the same scenario:\n%s", a)
 	}
@@ -90,11 +91,32 @@ func TestFuzzDecode(t *testing.T) {
 	// all decoded to one and the same scenario.
 	distinct := map[string]bool{}
 	for i := range 200 {
-		sc, _ := decode(t, shape, binary.LittleEndian.AppendUint64(nil, uint64(i)))
+		sc, _ := decode(t, shape, binary.LittleEndian.AppendUint64(nil, uint64(i)), false)
 		distinct[sc.String()] = true
 	}
 	if len(distinct) < 190 {
 		t.Errorf("200 inputs of 8 bytes decoded to %d distinct scenarios, want at least 190", len(distinct))
+	}
+	// Hashed (inputs run in children): an input longer than its draws
+	// with any one of 200 bits flipped is another scenario, where read
+	// as draws most such changes are no change; a scenario file's text
+	// is still that scenario.
+	long := slices.Repeat(fuzzSeed(3), fuzzPad/fuzzSeedSize)
+	hashed, drawn := map[string]bool{}, map[string]bool{}
+	for i := range 200 {
+		in := slices.Clone(long)
+		in[i*8] ^= 0x80
+		sc, _ := decode(t, shape, in, true)
+		hashed[sc.String()] = true
+		sc, _ = decode(t, shape, in, false)
+		drawn[sc.String()] = true
+	}
+	if len(hashed) < 190 {
+		t.Errorf("hashed, 200 one-bit changes of an input decoded to %d distinct scenarios, want at least 190", len(hashed))
+	}
+	t.Logf("200 one-bit changes of a %d-byte input: %d distinct scenarios hashed, %d read as draws", len(long), len(hashed), len(drawn))
+	if sc, what := decode(t, shape, []byte(file), true); what == "" || sc.String() != doubleClose {
+		t.Errorf("hashed, a scenario file's text decoded to %q (%q), want:\n%s", sc.String(), what, doubleClose)
 	}
 }
 
@@ -118,7 +140,7 @@ func TestFuzzShapeSleeps(t *testing.T) {
 	}
 	sleeps := 0
 	for i := range 200 {
-		sc, _ := decode(t, back, fuzzSeed(i))
+		sc, _ := decode(t, back, fuzzSeed(i), false)
 		for _, l := range strings.Split(sc.String(), "\n") {
 			if strings.Contains(l, "sleep=") {
 				sleeps++

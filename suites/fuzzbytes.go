@@ -56,7 +56,7 @@ func FuzzBytes(name string, newTask harness.NewTask, opts ...harness.Option) fun
 				f = failed
 				return
 			}
-			sc, what := decode(t, shape, data) // skips t for an input too short to decode: no failure
+			sc, what := decode(t, shape, data, false) // skips t for an input too short to decode: no failure
 			f = fz.run(t, sc, what)
 		})
 		if f != nil {

@@ -63,9 +63,8 @@ func childFound(int) {
 const minimizeFile = "minimize"
 
 // childrenFor returns how many children an isolated check given opts
-// explores with: harness.Children, else REAPTEST_CHILDREN, else one — or,
-// for a soak, the test binary's GOMAXPROCS — and one under ginkgo -p, whose
-// processes already share the machine's cores.
+// explores with: harness.Children, else REAPTEST_CHILDREN, else
+// defaultChildren.
 func childrenFor(opts []harness.Option) (int, error) {
 	if n, set := hx.ChildrenOf(opts...); set {
 		if n <= 0 {
@@ -84,13 +83,33 @@ func childrenFor(opts []harness.Option) (int, error) {
 		}
 		return n, nil
 	}
-	if fl := flag.Lookup("ginkgo.parallel.total"); fl != nil && fl.Value.String() != "1" && fl.Value.String() != "0" {
-		return 1, nil
+	return defaultChildren(flagValue("ginkgo.parallel.total"), goTestSiblings()), nil
+}
+
+// defaultChildren is how many children a check explores with when
+// nothing says: the test binary's GOMAXPROCS, shared among the processes
+// ginkgo -p runs (its ginkgo.parallel.total flag, "" when not under
+// Ginkgo); and one while go test runs other test binaries beside this
+// one (siblings: go test -p with several packages), which already share
+// the cores. Checks in one test binary run one at a time (t.Parallel is
+// not supported), so go test's -parallel divides nothing.
+func defaultChildren(ginkgoTotal string, siblings int) int {
+	n := runtime.GOMAXPROCS(0)
+	if total, err := strconv.Atoi(ginkgoTotal); err == nil && total > 1 {
+		n /= total
 	}
-	if soakOf(opts) > 0 {
-		return runtime.GOMAXPROCS(0), nil
+	if siblings > 0 {
+		n = 1
 	}
-	return 1, nil
+	return max(n, 1)
+}
+
+// flagValue is the value of the flag named name, "" if there is none.
+func flagValue(name string) string {
+	if fl := flag.Lookup(name); fl != nil {
+		return fl.Value.String()
+	}
+	return ""
 }
 
 // partOf reads REAPTEST_PART, in a child of a parallel check.
@@ -225,6 +244,14 @@ wait:
 	pick := first
 	if pick < 0 {
 		pick = 0
+	}
+	if c := children[pick]; c.result != nil && c.exit != nil && !strings.Contains(c.stderr, raceHeader) {
+		// The child's exit status after it reported its check is not the
+		// check's verdict, as in a session's child (gotest.go): a child
+		// that ran the check alone ends with what its package's TestMain
+		// says of the whole process, such as goleak seeing a process-wide
+		// helper the warm-up started (the zoo's actor, process reaper).
+		c.exit = nil
 	}
 	f, err := judgeChild(tg, children[pick])
 	if f == nil && err == nil {
