@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/reaptest/reaptest/harness"
+	"github.com/reaptest/reaptest/internal/zoo"
 	"github.com/reaptest/reaptest/suites/catalog"
 )
 
@@ -101,4 +102,19 @@ func TestSoakParallel(t *testing.T) {
 		}
 	}
 	t.Logf("the parent's log:\n%s", text)
+}
+
+// A check whose warm-up starts a process-wide helper (the zoo's reaper,
+// started once by sync.Once) passes with two children: each child ran
+// the check alone, and its package's TestMain then sees the helper
+// (goleak) and ends with status 1 after the child reported its pass;
+// that exit is not the check's verdict.
+func TestParallelProcessWideHelper(t *testing.T) {
+	f, log := parallelCheck(t, zoo.ProcessWide.New, 200)
+	if inChild() {
+		return
+	}
+	if f != nil {
+		t.Fatalf("the process-wide reaper failed with two children:\n%s\n%s", f, log)
+	}
 }
