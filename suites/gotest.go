@@ -168,11 +168,9 @@ type sessionRun struct {
 	c    *child         // set before done is closed
 	err  error          // set before done is closed
 	seen map[string]int // journal results applied while it ran; guarded by the session's mu
-	// exploreAt is when the parent first saw the child begin explore,
-	// and found whether it said that explore found a failure
-	// (foundFormat); both are used by live only.
-	exploreAt time.Time
-	found     bool
+	// found: the parent said that explore found a failure (foundFormat);
+	// used by live only.
+	found bool
 }
 
 func newSession(t *testing.T) *session {
@@ -313,18 +311,15 @@ func (s *session) start() (*sessionRun, error) {
 // race after its verdict; the last waits for the child's end).
 func (s *session) live(r *sessionRun, dir string) {
 	current, results := readJournal(filepath.Join(dir, "journal"))
-	if s.explores(current) && !r.found {
-		if r.exploreAt.IsZero() {
-			r.exploreAt = time.Now()
-		}
-		if name, at, ok := foundIn(filepath.Join(dir, "journal")); ok && s.explores(name) {
+	if s.explores(current) && !r.found && logFound() {
+		if name, began, at, ok := foundIn(filepath.Join(dir, "journal")); ok && s.explores(name) {
 			r.found = true
 			ran := uint64(0)
 			if pf, err := os.Open(filepath.Join(dir, "progress")); err == nil {
 				ran = readMark(pf).count
 				pf.Close()
 			}
-			s.logf(foundFormat, max(at.Sub(r.exploreAt), 0).Round(time.Millisecond), ran)
+			s.logf(foundFormat, at.Sub(began).Round(time.Millisecond), ran)
 		}
 	}
 	s.mu.Lock()

@@ -159,6 +159,7 @@ var (
 const (
 	journalBegin  = 'b' // the check named begins: if the child dies, it died in that one
 	journalResult = 'r' // what the child found for a check: a childResult in JSON
+	journalTime   = 't' // when the check just begun began: Unix nanoseconds, 8 bytes
 )
 
 var (
@@ -209,7 +210,10 @@ func readJournal(path string) (current string, results map[string]*childResult) 
 
 // childBegin, in a child, records that the check name begins: if the
 // child dies, it died in that one.
-func childBegin(name string) { journal(journalBegin, []byte(name)) }
+func childBegin(name string) {
+	journal(journalBegin, []byte(name))
+	journal(journalTime, binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano())))
+}
 
 // childResult is what a child tells its parent it found for one check.
 type childResult struct {
@@ -484,11 +488,11 @@ wait:
 			if tg.tick != nil {
 				tg.tick(dir)
 			}
-			if tg.explores && tg.children <= 1 && !c.found {
+			if tg.explores && tg.children <= 1 && !c.found && logFound() {
 				// One child: say when it found a failure (it minimizes
 				// now); checkParallel says it for its children, a
 				// session for TestTask's explore (gotest.go).
-				if _, at, ok := foundIn(tail.path); ok {
+				if _, _, at, ok := foundIn(tail.path); ok {
 					c.found = true
 					tg.log(foundFormat, at.Sub(start).Round(time.Millisecond), last.count)
 				}
@@ -530,18 +534,27 @@ wait:
 // too) does not relay it.
 const progressFormat = "reaptest: %d scenarios so far, no failure (%s)"
 
-// foundFormat is the line the parent logs when the child of a check that
-// explores finds its first failure, before it minimizes it: the real
+// foundFormat is the line the parent logs (with envLogFound) when the
+// child of a check that explores finds its first failure, before it
+// minimizes it: the real
 // time from the start of the exploring (the child's start, or, in a
-// session's child that runs other subtests first, when the parent saw it
-// begin explore, to within 50ms) to the failure, and the scenarios begun
-// by the time the parent looked.
+// session's child that runs other subtests first, when it began explore)
+// to the failure, and the scenarios begun by the time the parent looked.
 const foundFormat = "reaptest: found a failure after %s, %d scenarios in"
 
+// envLogFound, set to 1, makes the parent log foundFormat: for
+// measurements (BenchmarkFirstFailureChildren); a report and its log
+// stay as they are without it.
+const envLogFound = "REAPTEST_LOG_FOUND"
+
+// logFound reports whether the parent logs foundFormat.
+func logFound() bool { return os.Getenv(envLogFound) == "1" }
+
 // foundIn reads the journal at path for the first failure a check of the
-// child found (a journalFound entry): the check it was found in, and
-// when (the entry's time, or now for an entry without one).
-func foundIn(path string) (name string, at time.Time, ok bool) {
+// child found (a journalFound entry): the check it was found in, when
+// that check began (zero if the journal does not say), and when the
+// failure was found (the entry's time, or now for an entry without one).
+func foundIn(path string) (name string, began, at time.Time, ok bool) {
 	data, _ := os.ReadFile(path)
 	current := ""
 	for len(data) >= 5 {
@@ -553,16 +566,20 @@ func foundIn(path string) (name string, at time.Time, ok bool) {
 		data = data[4+n:]
 		switch kind {
 		case journalBegin:
-			current = string(payload)
+			current, began = string(payload), time.Time{}
+		case journalTime:
+			if len(payload) == 8 {
+				began = time.Unix(0, int64(binary.BigEndian.Uint64(payload)))
+			}
 		case journalFound:
 			at = time.Now()
 			if len(payload) == 8 {
 				at = time.Unix(0, int64(binary.BigEndian.Uint64(payload)))
 			}
-			return current, at, true
+			return current, began, at, true
 		}
 	}
-	return "", time.Time{}, false
+	return "", time.Time{}, time.Time{}, false
 }
 
 // progressEvery is how often the parent says how far a long child got.

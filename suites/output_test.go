@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// progressRE matches a progress line, capturing its seconds.
-var progressRE = regexp.MustCompile(`reaptest: \d+ scenarios so far, no failure \((\d+)s\)`)
+// progressRE matches a progress line, of one child or of several (the
+// default on a machine of several cores), capturing its seconds.
+var progressRE = regexp.MustCompile(`reaptest: \d+ scenarios so far(?: in \d+ children)?, no failure \((\d+)s\)`)
 
 // From a user's module, under go test -json: a long check's progress
 // lines come once each (not also relayed from the child), in the subtest

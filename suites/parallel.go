@@ -186,11 +186,14 @@ func checkParallel(tg target) (*harness.Failure, error) {
 				counts[i].Store(int64(readMark(pf).count))
 				pf.Close()
 			}
-			if _, at, ok := foundIn(filepath.Join(dir, "journal")); ok && found(i) {
+			if _, _, at, ok := foundIn(filepath.Join(dir, "journal")); ok && found(i) {
 				_ = os.WriteFile(filepath.Join(dir, minimizeFile), nil, 0o644) // go on: minimize it
 				total := int64(0)
 				for j := range counts {
 					total += counts[j].Load()
+				}
+				if !logFound() {
+					return
 				}
 				// Logged by the test's goroutine, so that the line is
 				// located at the user's call.

@@ -57,6 +57,7 @@ func TestParallelChildren(t *testing.T) {
 // The first child to find a failure stops the other; the failure is
 // minimized once and saved once.
 func TestParallelFirstFailure(t *testing.T) {
+	t.Setenv(envLogFound, "1")
 	f, log := parallelCheck(t, catalog.NewCheckThenAct, 2000)
 	if inChild() {
 		return
