@@ -458,6 +458,18 @@ func runChild(tg target, env ...string) (*child, error) {
 	var last progressMark
 	tail := journalTail{path: filepath.Join(dir, "journal")} // a soak's progress lines (soak.go)
 	start := time.Now()
+	// sayFound, for one child, says when it found a failure (it
+	// minimizes then); checkParallel says it for its children, a session
+	// for TestTask's explore (gotest.go).
+	sayFound := func() {
+		if !tg.explores || tg.children > 1 || c.found || !logFound() {
+			return
+		}
+		if _, _, at, ok := foundIn(tail.path); ok {
+			c.found = true
+			tg.log(foundFormat, at.Sub(start).Round(time.Millisecond), last.count)
+		}
+	}
 	lastChange, lastNote := start, start
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -488,15 +500,7 @@ wait:
 			if tg.tick != nil {
 				tg.tick(dir)
 			}
-			if tg.explores && tg.children <= 1 && !c.found && logFound() {
-				// One child: say when it found a failure (it minimizes
-				// now); checkParallel says it for its children, a
-				// session for TestTask's explore (gotest.go).
-				if _, _, at, ok := foundIn(tail.path); ok {
-					c.found = true
-					tg.log(foundFormat, at.Sub(start).Round(time.Millisecond), last.count)
-				}
-			}
+			sayFound()
 			for _, l := range tail.progress(now) {
 				if tg.logf != nil {
 					tg.logf("%s", l)
@@ -509,10 +513,14 @@ wait:
 			}
 		}
 	}
-	c.timedOut = ctx.Err() == context.DeadlineExceeded && !c.stuck
 	if pf == nil {
 		pf, _ = os.Open(path)
 	}
+	if tg.tick != nil && pf != nil {
+		tg.tick(dir) // a last look: the child may have ended between two
+	}
+	sayFound()
+	c.timedOut = ctx.Err() == context.DeadlineExceeded && !c.stuck
 	c.started = pf != nil
 	c.current, c.results = readJournal(filepath.Join(dir, "journal"))
 	c.result = c.results[tg.name]
