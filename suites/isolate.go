@@ -544,10 +544,10 @@ const progressFormat = "reaptest: %d scenarios so far, no failure (%s)"
 
 // foundFormat is the line the parent logs (with envLogFound) when the
 // child of a check that explores finds its first failure, before it
-// minimizes it: the real
-// time from the start of the exploring (the child's start, or, in a
-// session's child that runs other subtests first, when it began explore)
-// to the failure, and the scenarios begun by the time the parent looked.
+// minimizes it: the real time from the start of the exploring (the
+// child's start, or, in a session's child that runs other subtests
+// first, when it began explore) to the failure, and the scenarios begun
+// by the time the parent looked.
 const foundFormat = "reaptest: found a failure after %s, %d scenarios in"
 
 // envLogFound, set to 1, makes the parent log foundFormat: for

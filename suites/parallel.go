@@ -41,10 +41,11 @@ const envPart = "REAPTEST_PART"
 const journalFound = 'f'
 
 // childFound, in a child, tells the parent that the check found a
-// failure, and when (the entry's payload: Unix nanoseconds); a child of a parallel check then waits (5s at most) until the
-// parent says it found first (a file "minimize" in its directory) before
-// it minimizes, or is killed: two children finding failures within one
-// look of the parent would otherwise both minimize and save.
+// failure, and when (the entry's payload: Unix nanoseconds); a child of
+// a parallel check then waits (5s at most) until the parent says it
+// found first (a file "minimize" in its directory) before it minimizes,
+// or is killed: two children finding failures within one look of the
+// parent would otherwise both minimize and save.
 func childFound(int) {
 	journal(journalFound, binary.BigEndian.AppendUint64(nil, uint64(time.Now().UnixNano())))
 	if _, _, ok := partOf(); !ok {
@@ -188,12 +189,12 @@ func checkParallel(tg target) (*harness.Failure, error) {
 			}
 			if _, _, at, ok := foundIn(filepath.Join(dir, "journal")); ok && found(i) {
 				_ = os.WriteFile(filepath.Join(dir, minimizeFile), nil, 0o644) // go on: minimize it
+				if !logFound() {
+					return
+				}
 				total := int64(0)
 				for j := range counts {
 					total += counts[j].Load()
-				}
-				if !logFound() {
-					return
 				}
 				// Logged by the test's goroutine, so that the line is
 				// located at the user's call.
