@@ -93,11 +93,11 @@ func soakOf(opts ...Option) time.Duration { return newConfig(opts).scale.soak }
 // at once, each its part of the indexed scenario space (as if sharded
 // among them), under one deadline and one corpus; the first to find a
 // failure stops the others and minimizes it. n <= 0 means the test
-// binary's GOMAXPROCS. Without it, REAPTEST_CHILDREN decides, else
-// GOMAXPROCS divided among ginkgo -p's processes, and one while go test
-// runs other packages' test binaries beside this one (see the README,
-// Parallel children). It needs isolation; the suites package carries it
-// out.
+// binary's GOMAXPROCS. Without it, REAPTEST_CHILDREN decides, else one
+// child; a soak gets GOMAXPROCS divided among ginkgo -p's processes, and
+// one while go test runs other packages' test binaries beside it (see
+// the README, Parallel children). It needs isolation; the suites package
+// carries it out.
 func Children(n int) Option {
 	return optionFunc(func(c *config) { c.scale.children, c.scale.childrenSet = max(n, 0), true })
 }

@@ -64,8 +64,13 @@ func childFound(int) {
 const minimizeFile = "minimize"
 
 // childrenFor returns how many children an isolated check given opts
-// explores with: harness.Children, else REAPTEST_CHILDREN, else
-// defaultChildren.
+// explores with: harness.Children, else REAPTEST_CHILDREN, else one, or
+// for a soak defaultChildren. One by default: with two children, a race
+// a child found under -race was not confirmed in TestRaceReplays ("the
+// process died before it could tell") and the parent saved it to the
+// explore subtest's corpus (testdata/reaptest/TestX_explore), not the
+// test's, where TestTask replays from: the default stays one until the
+// parallel path does both as one child does.
 func childrenFor(opts []harness.Option) (int, error) {
 	if n, set := hx.ChildrenOf(opts...); set {
 		if n <= 0 {
@@ -84,11 +89,14 @@ func childrenFor(opts []harness.Option) (int, error) {
 		}
 		return n, nil
 	}
-	return defaultChildren(flagValue("ginkgo.parallel.total"), goTestSiblings()), nil
+	if soakOf(opts) > 0 {
+		return defaultChildren(flagValue("ginkgo.parallel.total"), goTestSiblings()), nil
+	}
+	return 1, nil
 }
 
-// defaultChildren is how many children a check explores with when
-// nothing says: the test binary's GOMAXPROCS, shared among the processes
+// defaultChildren is how many children a soak explores with when nothing
+// says: the test binary's GOMAXPROCS, shared among the processes
 // ginkgo -p runs (its ginkgo.parallel.total flag, "" when not under
 // Ginkgo); and one while go test runs other test binaries beside this
 // one (siblings: go test -p with several packages), which already share
