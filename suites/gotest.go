@@ -108,6 +108,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			}
 		})
 	}
+	parent := t
 	t.Run("explore", func(t *testing.T) {
 		t.Helper()
 		if stopped != "" {
@@ -121,7 +122,7 @@ func TestTask(t *testing.T, newTask harness.NewTask, opts ...harness.Option) {
 			f = s.auto.mark(s.result(t))
 			s.skipUnchecked(t, f)
 		} else {
-			f = checkT(t, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...)
+			f = checkIn(t, parent, newTask, append([]harness.Option{harness.Corpus(corpus)}, opts...)...)
 		}
 		if f != nil {
 			t.Fatal("\n" + f.Error())
@@ -490,7 +491,7 @@ func splitPattern(p string) []string {
 func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, false, opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, nil, newTask, repro, false, opts, func(extra []harness.Option) (*harness.Failure, error) {
 		f := harness.Replay(Bubble(t), newTask, n.Scenario, 1, append(append([]harness.Option{harness.Reproduce(repro)}, extra...), opts...)...)
 		if f != nil {
 			f.Name = "named scenario " + n.Name
@@ -501,9 +502,10 @@ func namedT(t *testing.T, newTask harness.NewTask, n scenarios.NamedScenario, op
 
 // isolatedT runs check under t: in a child process when isolation is on
 // (the child runs check itself and tells the parent what it found), else
-// in this process. extra are the options a child adds. A usage error fails
-// t; it is never a verdict on the task.
-func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores bool, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
+// in this process. extra are the options a child adds. in, if not nil, is
+// the test t is a subtest of whose children replay a crash (target's
+// replayIn). A usage error fails t; it is never a verdict on the task.
+func isolatedT(t, in *testing.T, newTask harness.NewTask, repro string, explores bool, opts []harness.Option, check func(extra []harness.Option) (*harness.Failure, error)) *harness.Failure {
 	t.Helper()
 	if passOver(t.Name()) {
 		return nil // a child started for another test
@@ -520,6 +522,10 @@ func isolatedT(t *testing.T, newTask harness.NewTask, repro string, explores boo
 		tg.explores = explores
 		tg.soak = soakOf(opts)
 		tg.children = childrenOr1(t, opts) // parallel.go
+		if in != nil {
+			p := testTarget(in, "")
+			tg.replayIn = &p
+		}
 		f, err := checkIsolated(tg)
 		var nc *bridge.NotChecked
 		if errors.As(err, &nc) {
@@ -657,7 +663,7 @@ func ExploreAround(t *testing.T, newTask harness.NewTask, path string, opts ...h
 func exploreAround(t *testing.T, newTask harness.NewTask, sc scenarios.Scenario, opts []harness.Option) *harness.Failure {
 	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, nil, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}
@@ -761,8 +767,15 @@ func replayT(t *testing.T, logf func(format string, args ...any), newTask harnes
 // for, and returns its failure.
 func checkT(t *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
 	t.Helper()
+	return checkIn(t, nil, newTask, opts...)
+}
+
+// checkIn is checkT for t, a subtest of in whose children replay a crash
+// (TestTask's explore in children of its own), or of none (nil).
+func checkIn(t, in *testing.T, newTask harness.NewTask, opts ...harness.Option) *harness.Failure {
+	t.Helper()
 	repro := reproCommand(t.Name())
-	return isolatedT(t, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
+	return isolatedT(t, in, newTask, repro, os.Getenv(EnvReplay) == "", opts, func(extra []harness.Option) (*harness.Failure, error) {
 		if path := os.Getenv(EnvReplay); path != "" {
 			return replayT(t, t.Logf, newTask, path, repro, append(extra, opts...))
 		}

@@ -307,6 +307,13 @@ type target struct {
 	// explore, makes the child stop exploring at once: it replays the
 	// corpus and runs the named scenarios, which need no budget.
 	replayOnly bool
+	// replayIn, if set, is the target of the test whose subtest tg
+	// checks (TestTask's explore, run in children of its own,
+	// parallel.go): a crash is replayed in that test, where TestTask
+	// replays a file (a child started for the subtest would pass over
+	// the test), and saved to its corpus, where the subtest replays from,
+	// as a session's crash is.
+	replayIn *target
 	// tb, if set, is the test logf logs to: the functions between the
 	// user's call and logf mark themselves as its helpers, so that a line
 	// is located at the user's TestTask or ExploreAround call.
@@ -812,6 +819,9 @@ func crashed(tg target, c *child) *harness.Failure {
 			res.Scenario = c.progress[len(c.progress)-1]
 		}
 		return &harness.Failure{Result: res, Name: "a crashed child", Command: tg.repro}
+	}
+	if p := tg.replayIn; p != nil {
+		tg.name, tg.args, tg.corpus, tg.replayIn = p.name, p.args, p.corpus, nil
 	}
 	d := classify(c)
 	repro := tg.repro

@@ -66,11 +66,9 @@ const minimizeFile = "minimize"
 // childrenFor returns how many children an isolated check given opts
 // explores with: harness.Children, else REAPTEST_CHILDREN, else one, or
 // for a soak defaultChildren. One by default: with two children, a race
-// a child found under -race was not confirmed in TestRaceReplays ("the
-// process died before it could tell") and the parent saved it to the
-// explore subtest's corpus (testdata/reaptest/TestX_explore), not the
-// test's, where TestTask replays from: the default stays one until the
-// parallel path does both as one child does.
+// a child found under -race was once not confirmed and saved to the
+// explore subtest's corpus (fixed: target.replayIn,
+// TestRaceReplaysChildren); more children are asked for, not given.
 func childrenFor(opts []harness.Option) (int, error) {
 	if n, set := hx.ChildrenOf(opts...); set {
 		if n <= 0 {
