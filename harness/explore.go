@@ -450,6 +450,7 @@ func explore(name string, p *prelude, shape scenarios.Shape, gen func(scenarios.
 		rounds = max(1, (cfg.checks+per-1)/per)
 	}
 	stopped := false // out of time (stopAt)
+	fixed := p.ran   // scenarios run before exploring
 	learned := false // the draws' points differ from the prelude's
 	progress := newTicker(cfg.logf)
 	g := gen(shape)
@@ -530,10 +531,24 @@ func explore(name string, p *prelude, shape scenarios.Shape, gen func(scenarios.
 			return f
 		}
 	}
-	if stopped && cfg.logf != nil {
+	p.stoppedEarly(stopped, fixed)
+	return nil
+}
+
+// stoppedEarly, after exploring that found nothing, says when the
+// deadline stopped it (stopped), and tells onNothing when that was
+// before a single scenario beyond the fixed ones (fixed of them) ran.
+func (p *prelude) stoppedEarly(stopped bool, fixed int) {
+	cfg := p.cfg
+	if !stopped {
+		return
+	}
+	if cfg.logf != nil {
 		cfg.logf("reaptest: stopped early: out of time after %d scenarios (no failure found)", p.ran)
 	}
-	return nil
+	if p.ran == fixed && cfg.onNothing != nil {
+		cfg.onNothing(p.ran)
+	}
 }
 
 // progressEvery is how often a long check says how far it got.

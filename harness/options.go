@@ -52,8 +52,9 @@ type config struct {
 	// some, without detail, are not (see ended).
 	leftSeen   bool
 	onExplored func(Coverage)
-	ownsHook   bool // this check owns autopoint's hook (see autohook.go)
-	hookBusy   bool // another check owned it when this one started
+	onNothing  func(ran int) // the deadline stopped the check before it explored anything (onNothing)
+	ownsHook   bool          // this check owns autopoint's hook (see autohook.go)
+	hookBusy   bool          // another check owned it when this one started
 	// detail records what a report needs beyond the verdict (the goroutine
 	// of each call, every timeline): set for single runs and for failing
 	// scenarios, off while exploring, where it would cost a third of the
@@ -298,6 +299,12 @@ func Limits(goroutines int, heap uint64) Option {
 // once with no fault point between them need Procs(0) to be found at all,
 // and then only by chance.
 func Procs(n int) Option { return optionFunc(func(c *config) { c.procs = n }) }
+
+// onNothing sets a function a check calls when its deadline (stopAt)
+// stopped it before it explored a single scenario beyond the fixed ones
+// (corpus, named, warm-up), with how many of those it ran: the suites
+// package then skips its test rather than passing it.
+func onNothing(f func(ran int)) Option { return optionFunc(func(c *config) { c.onNothing = f }) }
 
 // stopAt sets the real time at which a check stops exploring, so that it
 // fits into the time its test has: the suites package sets it from

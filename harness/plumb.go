@@ -26,5 +26,6 @@ func init() {
 		ChildrenOf:    childrenOf,
 		Deadline:      stopAt,
 		SetReport:     setReport,
+		OnNothing:     onNothing,
 	})
 }

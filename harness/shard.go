@@ -230,6 +230,7 @@ func exploreIndexed(p *prelude, gen *rapid.Generator[scenarios.Scenario]) *Failu
 	}
 	progress := newScaleTicker(cfg, start, end)
 	stopped := false
+	fixed := p.ran // scenarios run before exploring
 	for j := 0; sh.count < 0 || j < sh.count; j++ {
 		if cfg.outOfTime() {
 			stopped = true
@@ -266,8 +267,6 @@ func exploreIndexed(p *prelude, gen *rapid.Generator[scenarios.Scenario]) *Failu
 	if sc.stats != nil && cfg.logf != nil {
 		cfg.logf("reaptest: soak ended after %s: %s", time.Since(start).Round(time.Second), sc.stats.line(p.ran))
 	}
-	if stopped && cfg.logf != nil {
-		cfg.logf("reaptest: stopped early: out of time after %d scenarios (no failure found)", p.ran)
-	}
+	p.stoppedEarly(stopped, fixed)
 	return nil
 }

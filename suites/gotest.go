@@ -346,7 +346,7 @@ func (s *session) apply(r *sessionRun, n string, res *childResult) {
 	switch {
 	case !res.Pass:
 		s.results[n] = res.failure(reproCommand(n))
-	case s.explores(n) && r.tg.replayOnly:
+	case s.explores(n) && (r.tg.replayOnly || res.Nothing):
 		s.unchecked[n] = exploredNothing(res.Ran)
 	case s.explores(n) && s.auto.off != "":
 		s.unchecked[n] = s.auto.uninstrumented(res.Ran)
@@ -542,11 +542,13 @@ func isolatedT(t, in *testing.T, newTask harness.NewTask, repro string, explores
 	}
 	extra := childOptions()
 	var only *replayHere // in this process, with no time left to explore
+	nothing := -1        // in this process: the deadline stopped the check after this many fixed scenarios, before it explored any
 	if explores && !inChild() {
 		d, _ := t.Deadline()
 		if only = replayOnlyHere(d, soakOf(opts)); only != nil {
 			extra = append(extra, only.options()...)
 		}
+		extra = append(extra, hx.OnNothing(func(ran int) { nothing = ran }))
 	}
 	var f *harness.Failure
 	var err error
@@ -568,6 +570,9 @@ func isolatedT(t, in *testing.T, newTask harness.NewTask, repro string, explores
 	}
 	if nc := only.skip(); f == nil && nc != nil {
 		t.Skip(nc.Reason)
+	}
+	if f == nil && nothing >= 0 {
+		t.Skip(exploredNothing(nothing).Reason)
 	}
 	return f
 }

@@ -101,6 +101,9 @@ type childLog struct {
 	// timeline is the replayed scenario's, when the parent asked for it
 	// (envTimeline); guarded by mu.
 	timeline []harness.Event
+	// nothing: the deadline stopped the check before it explored a
+	// scenario beyond the fixed ones (harness's onNothing); guarded by mu.
+	nothing bool
 }
 
 var childLogs childLog
@@ -121,7 +124,11 @@ func childOptions() []harness.Option {
 	if dir == "" {
 		return nil
 	}
-	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress), hx.OnFound(childFound)}
+	opts := []harness.Option{harness.Logf(childLogs.logf), hx.ProgressLines(childProgress), hx.OnFound(childFound), hx.OnNothing(func(int) {
+		childLogs.mu.Lock()
+		defer childLogs.mu.Unlock()
+		childLogs.nothing = true
+	})}
 	if ns, err := strconv.ParseInt(os.Getenv(envDeadline), 10, 64); err == nil {
 		opts = append(opts, hx.Deadline(time.Unix(0, ns)))
 	}
@@ -226,6 +233,9 @@ type childResult struct {
 	Explored                       int             // scenarios run until the failure was found (harness.Failure.Explored)
 	Logs                           []string        // what the check logged
 	Timeline                       []harness.Event // the replayed scenario's, if asked for (envTimeline)
+	// Nothing: the deadline stopped the check before it explored a
+	// scenario beyond the fixed ones (corpus, named, warm-up).
+	Nothing bool
 
 	Command string // the child's reproducer, when not the parent's (a shard's seed)
 }
@@ -234,8 +244,8 @@ type childResult struct {
 // parent.
 func childDone(name string, f *harness.Failure, usage error) {
 	childLogs.mu.Lock()
-	r := childResult{Name: name, Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines, Timeline: childLogs.timeline}
-	childLogs.ran, childLogs.lines, childLogs.timeline = 0, nil, nil
+	r := childResult{Name: name, Pass: f == nil && usage == nil, Ran: childLogs.ran, Logs: childLogs.lines, Timeline: childLogs.timeline, Nothing: childLogs.nothing}
+	childLogs.ran, childLogs.lines, childLogs.timeline, childLogs.nothing = 0, nil, nil, false
 	childLogs.mu.Unlock()
 	if usage != nil {
 		r.Usage = usage.Error()
@@ -788,7 +798,7 @@ func judgeChild(tg target, c *child) (*harness.Failure, error) {
 		f := c.result.failure(tg.repro)
 		hx.SetReport(f, f.Error()+note)
 		return f, nil
-	case c.result.Pass && tg.explores && c.replayOnly:
+	case c.result.Pass && tg.explores && (c.replayOnly || c.result.Nothing):
 		return nil, exploredNothing(c.result.Ran)
 	case c.result.Pass && tg.explores && tg.auto.off != "":
 		return nil, tg.auto.uninstrumented(c.result.Ran)

@@ -263,6 +263,15 @@ wait:
 		// helper the warm-up started (the zoo's actor, process reaper).
 		c.exit = nil
 	}
+	// Explored nothing: every child's deadline stopped it before it
+	// explored a scenario beyond the fixed ones.
+	nothing := true
+	for _, c := range children {
+		nothing = nothing && c.result != nil && c.result.Nothing
+	}
+	if c := children[pick]; c.result != nil {
+		c.result.Nothing = nothing
+	}
 	f, err := judgeChild(tg, children[pick])
 	if f == nil && err == nil {
 		total := 0

@@ -85,6 +85,11 @@ type Harness[O, R, V any] struct {
 	// time), so that it fits into its test's -timeout; stopping there is
 	// not a failure.
 	Deadline func(t time.Time) O
+	// OnNothing is an option that calls f when a check's deadline
+	// (Deadline) stopped it before it explored a single scenario beyond
+	// the fixed ones (corpus, named, warm-up), with the number of those
+	// it ran: it passes, having explored nothing.
+	OnNothing func(f func(ran int)) O
 	// SetReport makes f, a *harness.Failure, report text instead of the
 	// report it would write: the report an isolated check's child wrote,
 	// or that report with a note.
