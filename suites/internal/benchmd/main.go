@@ -43,6 +43,7 @@ type bench struct {
 	spread  map[string][2]float64 // lowest and highest over runs
 	order   []string              // units in the order printed
 	runs    []*bench              // every line printed for this name, in order
+	load    string                // the last "load average: " line before it, if any
 }
 
 func (b *bench) get(unit string) (float64, bool) {
@@ -64,11 +65,15 @@ var procsSuffix = regexp.MustCompile(`-\d+$`)
 
 func parse(r io.Reader) (*results, error) {
 	res := &results{byName: map[string]*bench{}}
+	load := ""
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
+		case strings.HasPrefix(line, "load average: "):
+			load = strings.TrimPrefix(line, "load average: ")
+			continue
 		case strings.HasPrefix(line, "cpu: "):
 			res.cpu = strings.TrimPrefix(line, "cpu: ")
 			res.raw = append(res.raw, line)
@@ -100,7 +105,7 @@ func parse(r io.Reader) (*results, error) {
 		if err != nil {
 			continue
 		}
-		b := &bench{name: procsSuffix.ReplaceAllString(f[0], ""), n: n, metrics: map[string]float64{}}
+		b := &bench{name: procsSuffix.ReplaceAllString(f[0], ""), n: n, metrics: map[string]float64{}, load: load}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
@@ -328,6 +333,7 @@ func main() {
 	profile := flag.String("profile", "", "go tool pprof -top output for BenchmarkCheckReference, quoted as where the time goes")
 	readme := flag.String("readme", "", "a file whose find-rate block (between benchmd's markers) gets the find-rate tables, and whose inline figures (readme.go) get this run's")
 	var cmds []string
+	section := flag.String("section", "", "rewrite only this block of -out (scale: the block between <!-- benchmd:scale --> and <!-- benchmd:scale end -->, appended when absent) and leave the rest as it is")
 	flag.Func("cmd", "a command that produced the input (repeatable, in order)", func(s string) error {
 		cmds = append(cmds, s)
 		return nil
@@ -357,6 +363,21 @@ func main() {
 			fatal(err)
 		}
 		prof = strings.TrimSpace(string(data))
+	}
+	switch *section {
+	case "":
+	case "scale":
+		if err := writeSection(*out, res, cmds); err != nil {
+			fatal(err)
+		}
+		if len(res.failed) > 0 {
+			fmt.Fprintf(os.Stderr, "benchmd: wrote the scale block of %s, but the input has failures:\n  %s\n", *out, strings.Join(res.failed, "\n  "))
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "benchmd: wrote the scale block of %s (%d results)\n", *out, len(res.benches))
+		return
+	default:
+		fatal(fmt.Errorf("-section %q: the only section is scale", *section))
 	}
 	var b strings.Builder
 	write(&b, res, cmds, *target, *elapsed, prof)
@@ -568,6 +589,9 @@ func write(w *strings.Builder, res *results, cmds []string, target string, elaps
 
 	writePerformance(p, res, prof)
 
+	if block := scaleBlock(res, cmds); block != "" {
+		p("\n%s", block)
+	}
 	p("\n## Raw output\n\n```\n%s\n```\n", strings.Join(res.raw, "\n"))
 }
 
