@@ -72,7 +72,7 @@ func parse(r io.Reader) (*results, error) {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "load average: "):
-			load = strings.TrimPrefix(line, "load average: ")
+			load = strings.Join(strings.FieldsFunc(strings.TrimPrefix(line, "load average: "), func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }), ", ")
 			continue
 		case strings.HasPrefix(line, "cpu: "):
 			res.cpu = strings.TrimPrefix(line, "cpu: ")

@@ -9,7 +9,7 @@ import (
 
 // scaleSample is go test -bench output of the scale benchmarks, as `make
 // bench-scale` collects it (a load average line before each command).
-const scaleSample = `load average: 1.50, 1.20, 0.90
+const scaleSample = `load average: 1.50 1.20 0.90
 goos: linux
 BenchmarkParallelChildren-2   	       3	 9000000000 ns/op	        1.000 1-child-cpu-s	      5000 1-child-scenarios/s	         1.700 2/1	         2.100 2-children-cpu-s	      8500 2-children-scenarios/s
 PASS
