@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,6 +185,26 @@ func journal(kind byte, payload []byte) {
 	}
 }
 
+// journalEntries yields the entries of the journal at path, kind and
+// payload, in the order they were written, up to the first that is
+// incomplete (a child killed while writing it).
+func journalEntries(path string) iter.Seq2[byte, []byte] {
+	return func(yield func(byte, []byte) bool) {
+		data, _ := os.ReadFile(path)
+		for len(data) >= 5 {
+			n := int(binary.BigEndian.Uint32(data))
+			if n < 1 || len(data) < 4+n {
+				return
+			}
+			kind, payload := data[4], data[5:4+n]
+			data = data[4+n:]
+			if !yield(kind, payload) {
+				return
+			}
+		}
+	}
+}
+
 // appendEntry appends a journal entry to b.
 func appendEntry(b []byte, kind byte, payload []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(1+len(payload)))
@@ -194,14 +215,7 @@ func appendEntry(b []byte, kind byte, payload []byte) []byte {
 // it found for each check it finished, by name.
 func readJournal(path string) (current string, results map[string]*childResult) {
 	results = map[string]*childResult{}
-	data, _ := os.ReadFile(path)
-	for len(data) >= 5 {
-		n := int(binary.BigEndian.Uint32(data))
-		if n < 1 || len(data) < 4+n {
-			break
-		}
-		kind, payload := data[4], data[5:4+n]
-		data = data[4+n:]
+	for kind, payload := range journalEntries(path) {
 		switch kind {
 		case journalBegin:
 			current = string(payload)
@@ -580,15 +594,8 @@ func logFound() bool { return os.Getenv(envLogFound) == "1" }
 // that check began (zero if the journal does not say), and when the
 // failure was found (the entry's time, or now for an entry without one).
 func foundIn(path string) (name string, began, at time.Time, ok bool) {
-	data, _ := os.ReadFile(path)
 	current := ""
-	for len(data) >= 5 {
-		n := int(binary.BigEndian.Uint32(data))
-		if n < 1 || len(data) < 4+n {
-			break
-		}
-		kind, payload := data[4], data[5:4+n]
-		data = data[4+n:]
+	for kind, payload := range journalEntries(path) {
 		switch kind {
 		case journalBegin:
 			current, began = string(payload), time.Time{}

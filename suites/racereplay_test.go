@@ -170,14 +170,7 @@ func TestRaceReplaysChildren(t *testing.T) {
 	if inChild() || os.Getenv(raceHelper) != "" {
 		return
 	}
-	corpus := corpusDir("TestRaceHelper")
-	clean := func() {
-		os.RemoveAll(corpus)
-		os.RemoveAll(corpus + "_explore")
-		os.RemoveAll(filepath.Join("testdata", "rapid", "TestRaceHelper_explore"))
-	}
-	clean()
-	t.Cleanup(clean)
+	corpus, clean := emptyRaceCorpus(t)
 	if !raceEnabled {
 		if out := runRaceHelper(t, "recheck", EnvChildren+"=2"); !strings.Contains(out, "--- PASS: TestRaceHelper ") {
 			t.Fatalf("without -race the racy task must pass with two children; output:\n%s", out)
@@ -207,14 +200,7 @@ func TestParallelSavesToCorpus(t *testing.T) {
 	if inChild() || os.Getenv(raceHelper) != "" {
 		return
 	}
-	corpus := corpusDir("TestRaceHelper")
-	clean := func() {
-		os.RemoveAll(corpus)
-		os.RemoveAll(corpus + "_explore")
-		os.RemoveAll(filepath.Join("testdata", "rapid", "TestRaceHelper_explore"))
-	}
-	clean()
-	t.Cleanup(clean)
+	corpus, _ := emptyRaceCorpus(t)
 	out := runRaceHelper(t, "seed", EnvChildren+"=2") // a double close; under -race, maybe a race first
 	files, _ := filepath.Glob(filepath.Join(corpus, "*.scenario"))
 	if len(files) != 1 {
@@ -281,4 +267,19 @@ func TestUnconfirmedRaceReplaysItsScenario(t *testing.T) {
 	if saved, err := scenarios.ParseFile(f.File); err != nil || saved.String() != sc.Scenario.String() {
 		t.Errorf("the saved file holds %v (%v), want the scenario as it ran", saved, err)
 	}
+}
+
+// emptyRaceCorpus empties TestRaceHelper's corpus folder, the folder of
+// its explore subtest and rapid's, now and when t ends, and returns the
+// corpus folder and the function that empties them.
+func emptyRaceCorpus(t *testing.T) (corpus string, clean func()) {
+	corpus = corpusDir("TestRaceHelper")
+	clean = func() {
+		os.RemoveAll(corpus)
+		os.RemoveAll(corpus + "_explore")
+		os.RemoveAll(filepath.Join("testdata", "rapid", "TestRaceHelper_explore"))
+	}
+	clean()
+	t.Cleanup(clean)
+	return corpus, clean
 }
