@@ -136,18 +136,7 @@ func (t *depthRace) bug() bool {
 }
 
 func (t *depthRace) await(ctx context.Context, op string) (harness.Exit, error) {
-	select {
-	case <-t.exited:
-	case <-ctx.Done():
-		select {
-		case <-t.exited:
-		default:
-			return harness.Exit{}, fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
+	return awaitExit(ctx, op, t.exited, &t.mu, &t.exit)
 }
 
 func (t *depthRace) Wait(ctx context.Context) (harness.Exit, error) { return t.await(ctx, "wait") }

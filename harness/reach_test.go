@@ -68,18 +68,7 @@ func (t *crowdTask) Reap(e harness.Exit) {
 }
 
 func (t *crowdTask) await(ctx context.Context, op string) (harness.Exit, error) {
-	select {
-	case <-t.exited:
-	case <-ctx.Done():
-		select {
-		case <-t.exited:
-		default:
-			return harness.Exit{}, fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
+	return awaitExit(ctx, op, t.exited, &t.mu, &t.exit)
 }
 
 func (t *crowdTask) Wait(ctx context.Context) (harness.Exit, error) { return t.await(ctx, "wait") }
@@ -266,18 +255,7 @@ func (t *pendingKill) Kill(ctx context.Context, sig syscall.Signal) error {
 }
 
 func (t *pendingKill) await(ctx context.Context, op string) (harness.Exit, error) {
-	select {
-	case <-t.exited:
-	case <-ctx.Done():
-		select {
-		case <-t.exited:
-		default:
-			return harness.Exit{}, fmt.Errorf("%s: %w", op, ctx.Err())
-		}
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.exit, nil
+	return awaitExit(ctx, op, t.exited, &t.mu, &t.exit)
 }
 
 func (t *pendingKill) Wait(ctx context.Context) (harness.Exit, error) { return t.await(ctx, "wait") }
@@ -294,4 +272,23 @@ func TestShapesFixedPass(t *testing.T) {
 	if f, cov := check(t, newPendingKill(true)); f != nil {
 		t.Fatalf("pendingKill, fixed, failed (%s):\n%s", cov, f.Error())
 	}
+}
+
+// awaitExit is Wait and Delete of the test tasks that close exited once
+// the exit is recorded in *exit under mu: it waits for exited or ctx, an
+// exit already recorded winning over a done ctx, and returns the exit,
+// or an error naming op.
+func awaitExit(ctx context.Context, op string, exited <-chan struct{}, mu *sync.Mutex, exit *harness.Exit) (harness.Exit, error) {
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		select {
+		case <-exited:
+		default:
+			return harness.Exit{}, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return *exit, nil
 }
