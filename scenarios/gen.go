@@ -37,9 +37,9 @@ type Shape struct {
 	// SleepAt, if not nil, says at which of Points a fault may sleep
 	// virtual time instead of yielding (see sleepDraw): where a sleep
 	// cannot freeze the clock. MaxSleep bounds the sleeps drawn (none
-	// when 0). A shape written as JSON (a fuzz target's child hands its
-	// shape to the fuzzing process so) leaves SleepAt out: read back, it
-	// draws no sleeps.
+	// when 0). A shape's JSON leaves SleepAt out (a func): read back
+	// alone, it draws no sleeps; whoever hands a shape on as JSON carries
+	// the points SleepAt allows beside it (the fuzz target's child does).
 	SleepAt  func(point string) bool `json:"-"`
 	MaxSleep time.Duration
 }

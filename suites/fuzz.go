@@ -219,9 +219,9 @@ func decode(t *testing.T, shape scenarios.Shape, data []byte, hashed bool) (scen
 	}
 	gen := rapid.Map(scenarios.Gen(shape), func(sc scenarios.Scenario) drawn { return drawn{sc} })
 	var d drawn
-	padded := append(slices.Clip(data), fuzzTail(data)...) // data is the engine's: not written
-	if hashed {
-		padded = fuzzTail(data)
+	padded := fuzzTail(data)
+	if !hashed {
+		padded = append(slices.Clip(data), padded...) // data is the engine's: not written
 	}
 	rapid.MakeFuzz(func(rt *rapid.T) { d = gen.Draw(rt, "scenario") })(t, padded)
 	return d.sc, ""

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 
@@ -28,7 +27,8 @@ import (
 // failure minimized, saved to testdata/reaptest/<name>/ under the working
 // directory, and the command that replays the saved file through the go
 // test fuzz target of that name in the caller's package (FuzzTask). The
-// function returned is safe to call from one goroutine at a time; it
+// function returned may be called from several goroutines (it runs one
+// input at a time); it
 // needs a *testing.T for testing/synctest, which it gets by running the
 // testing package's own main on a goroutine of its own (testing.Main),
 // once, when the binary is not a go test binary.
@@ -74,12 +74,7 @@ func callerPackage() string {
 	if !ok || fn == nil {
 		return "."
 	}
-	name := fn.Name() // example.com/x/fuzz.init or example.com/x/fuzz.F.func1
-	slash := strings.LastIndex(name, "/")
-	if dot := strings.Index(name[slash+1:], "."); dot >= 0 {
-		return name[:slash+1+dot]
-	}
-	return "."
+	return funcPackage(fn.Name()) // example.com/x/fuzz.init or example.com/x/fuzz.F.func1
 }
 
 // withTestingT calls f with a *testing.T of its own and returns once f has

@@ -586,8 +586,10 @@ func located(t *testing.T, check func(extra []harness.Option) (*harness.Failure,
 	t.Helper()
 	lines := make(chan string)
 	type result struct {
-		f   *harness.Failure
-		err error
+		f        *harness.Failure
+		err      error
+		panicked any // a panic of the check's goroutine, re-raised on t's
+		stack    []byte
 	}
 	done := make(chan result, 1)
 	go func() {
@@ -595,6 +597,11 @@ func located(t *testing.T, check func(extra []harness.Option) (*harness.Failure,
 		// Sent also when the check's goroutine ends in t.FailNow (a
 		// bubble's test failed): t has failed, and says why.
 		defer func() { done <- r }()
+		defer func() {
+			if p := recover(); p != nil {
+				r.panicked, r.stack = p, debug.Stack()
+			}
+		}()
 		logf := func(format string, args ...any) { lines <- fmt.Sprintf(format, args...) }
 		r.f, r.err = check(append(extra[:len(extra):len(extra)], harness.Logf(logf)))
 	}()
@@ -603,6 +610,11 @@ func located(t *testing.T, check func(extra []harness.Option) (*harness.Failure,
 		case l := <-lines:
 			t.Log(l)
 		case r := <-done:
+			if r.panicked != nil {
+				// On t's goroutine, so that testing reports the test
+				// that panicked, with the check's stack.
+				panic(fmt.Sprintf("%v\n\ngoroutine of the check:\n%s", r.panicked, r.stack))
+			}
 			return r.f, r.err
 		}
 	}

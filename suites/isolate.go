@@ -189,15 +189,21 @@ func journal(kind byte, payload []byte) {
 // payload, in the order they were written, up to the first that is
 // incomplete (a child killed while writing it).
 func journalEntries(path string) iter.Seq2[byte, []byte] {
+	data, _ := os.ReadFile(path)
+	return journalFrames(data)
+}
+
+// journalFrames yields the entries framed in data, kind and payload, up
+// to the first that is incomplete; an entry takes 5+len(payload) bytes.
+func journalFrames(data []byte) iter.Seq2[byte, []byte] {
 	return func(yield func(byte, []byte) bool) {
-		data, _ := os.ReadFile(path)
-		for len(data) >= 5 {
-			n := int(binary.BigEndian.Uint32(data))
-			if n < 1 || len(data) < 4+n {
+		for rest := data; len(rest) >= 5; {
+			n := int(binary.BigEndian.Uint32(rest))
+			if n < 1 || len(rest) < 4+n {
 				return
 			}
-			kind, payload := data[4], data[5:4+n]
-			data = data[4+n:]
+			kind, payload := rest[4], rest[5:4+n]
+			rest = rest[4+n:]
 			if !yield(kind, payload) {
 				return
 			}

@@ -80,9 +80,10 @@ func TestParallelFirstFailure(t *testing.T) {
 	}
 }
 
-// A soak runs in as many children as GOMAXPROCS by default: the parent
-// relays the first child's soak lines and says how many scenarios all of
-// them ran, as they go, and what they explored together at the end.
+// A soak in two children (Children(2); by default a soak gets GOMAXPROCS
+// of them, divided among ginkgo -p's processes): the parent relays the
+// first child's soak lines and says how many scenarios all of them ran,
+// as they go, and what they explored together at the end.
 func TestSoakParallel(t *testing.T) {
 	t.Setenv(EnvSoak, "6s")
 	opts := []harness.Option{harness.Isolate(true), harness.AutoPoints(false), harness.Corpus(""), harness.Children(2)}

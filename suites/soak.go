@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"encoding/binary"
 	"io"
 	"os"
 	"time"
@@ -43,16 +42,11 @@ func (j *journalTail) progress(now time.Time) []string {
 		return nil
 	}
 	var lines []string
-	for len(data) >= 5 {
-		n := int(binary.BigEndian.Uint32(data))
-		if n < 1 || len(data) < 4+n {
-			break // cut short: the rest is still being written
+	for kind, payload := range journalFrames(data) { // an entry cut short is still being written
+		if kind == journalProgress {
+			lines = append(lines, string(payload))
 		}
-		if data[4] == journalProgress {
-			lines = append(lines, string(data[5:4+n]))
-		}
-		data = data[4+n:]
-		j.off += int64(4 + n)
+		j.off += int64(5 + len(payload))
 	}
 	return lines
 }

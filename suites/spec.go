@@ -138,8 +138,10 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 	}
 	extra := childOptions()
 	var only *replayHere // in this process, with no time left to explore
+	nothing := -1        // in this process: the deadline stopped the check after this many fixed scenarios, before it explored any
 	if explores && !inChild() {
 		extra = append(extra, inProcessDeadline(opts, &only)...)
+		extra = append(extra, hx.OnNothing(func(ran int) { nothing = ran }))
 	}
 	if werr := withT(func(t *testing.T) { f, err = check(t, extra) }); werr != nil && err == nil {
 		err = werr
@@ -150,6 +152,9 @@ func specIsolated(s bridge.Spec, corpus, repro string, explores bool, newTask ha
 	}
 	if nc := only.skip(); f == nil && err == nil && nc != nil {
 		return nil, nc
+	}
+	if f == nil && err == nil && nothing >= 0 {
+		return nil, exploredNothing(nothing)
 	}
 	return f, err
 }
