@@ -311,21 +311,13 @@ func BenchmarkIsolation(b *testing.B) {
 	// summed beside wall time: on a machine shared with other work it is
 	// the steadier figure.
 	var cpu time.Duration
-	run := func(args []string, env ...string) time.Duration {
-		cmd := exec.Command(os.Args[0], append([]string{"-test.count=1"}, args...)...)
-		cmd.Env = append(os.Environ(), env...)
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		d := time.Since(start)
-		if err != nil {
-			b.Fatalf("%s %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
-		}
-		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		return d
+	run := func(args []string, env ...string) (wall time.Duration) {
+		wall, cpu = runSelf(b, args, env...)
+		return wall
 	}
 	test := []string{"-test.run=^TestIsolationThroughput$"}
 	checksEnv := fmt.Sprintf("%s=%d", benchChecksEnv, checks)
-	const noAuto = "REAPTEST_AUTOPOINTS=0"
+	noAuto := suites.EnvAutoPoints + "=0"
 	var inProcess, isolated, isolatedAuto, startup time.Duration
 	var inProcessCPU, isolatedCPU, isolatedAutoCPU, startupCPU time.Duration
 	for range b.N {
@@ -347,4 +339,20 @@ func BenchmarkIsolation(b *testing.B) {
 	b.ReportMetric(rate(isolated)/rate(isolatedAuto), "auto/off")
 	b.ReportMetric(float64(isolatedAutoCPU-startupCPU)/float64(isolatedCPU-startupCPU), "auto/off-cpu")
 	b.ReportMetric(float64(startup.Milliseconds())/float64(b.N), "startup-ms")
+}
+
+// runSelf runs this test binary once with args (after -test.count=1) and
+// env added to the environment, as go test would, and returns the real
+// time it took and the CPU time (user and system, its children's
+// included) it used; a run that fails fails b with its output.
+func runSelf(b *testing.B, args []string, env ...string) (wall, cpu time.Duration) {
+	cmd := exec.Command(os.Args[0], append([]string{"-test.count=1"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall = time.Since(start)
+	if err != nil {
+		b.Fatalf("%s %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
+	}
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }

@@ -2,9 +2,6 @@ package suites_test
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,20 +19,12 @@ import (
 func BenchmarkParallelChildren(b *testing.B) {
 	const checks = 20000
 	var cpu time.Duration
-	run := func(args []string, env ...string) time.Duration {
-		cmd := exec.Command(os.Args[0], append([]string{"-test.count=1"}, args...)...)
-		cmd.Env = append(os.Environ(), env...)
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		d := time.Since(start)
-		if err != nil {
-			b.Fatalf("%s %s: %v\n%s", strings.Join(env, " "), strings.Join(args, " "), err, out)
-		}
-		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		return d
+	run := func(args []string, env ...string) (wall time.Duration) {
+		wall, cpu = runSelf(b, args, env...)
+		return wall
 	}
 	test := []string{"-test.run=^TestIsolationThroughput$/^explore$"}
-	common := []string{fmt.Sprintf("%s=%d", benchChecksEnv, checks), suites.EnvSeed + "=1", suites.EnvIsolate + "=1", "REAPTEST_AUTOPOINTS=0"}
+	common := []string{fmt.Sprintf("%s=%d", benchChecksEnv, checks), suites.EnvSeed + "=1", suites.EnvIsolate + "=1", suites.EnvAutoPoints + "=0"}
 	var one, two, startup, oneCPU, twoCPU time.Duration
 	for range b.N {
 		startup += run([]string{"-test.run=^$"})
